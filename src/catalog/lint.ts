@@ -1,0 +1,70 @@
+// `patterns lint`: what loading cannot catch. Every regex must be RE2 syntax (so NPD, Loki and Vector
+// can run it unchanged) and free of backtracking-prone shapes; literals must be real; references URLs.
+import { RE2JS } from 're2js';
+import { isSafePattern } from 'redos-detector';
+import type { Catalog } from './load.js';
+import { runExamples } from './examples.js';
+
+export interface LintIssue { file: string; id: string; problem: string }
+
+/** JS named groups `(?<n>…)` in Go/RE2 spelling `(?P<n>…)`. */
+export function toRe2Syntax(src: string): string {
+  return src.replace(/\(\?<([A-Za-z_][A-Za-z0-9_]*)>/g, '(?P<$1>');
+}
+
+export function re2Problem(src: string, ignoreCase = false): string | undefined {
+  try {
+    RE2JS.compile(toRe2Syntax(src), ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
+    return undefined;
+  } catch (e) {
+    return `not RE2 syntax: ${(e as Error).message}`;
+  }
+}
+
+export function backtrackingProblem(src: string): string | undefined {
+  // Judge the expression itself (anchored), with group names removed (the checker's parser lacks them).
+  const plain = src.replace(/\(\?<[A-Za-z_][A-Za-z0-9_]*>/g, '(');
+  try {
+    const r = isSafePattern(`^(?:${plain})`, { maxSteps: 20000, timeout: 2000 });
+    if (r.safe) return undefined;
+    return r.error === 'timedOut' || r.error === 'hitMaxSteps'
+      ? 'too complex to prove free of catastrophic backtracking: simplify it'
+      : 'backtracking-prone shape (nested or adjacent overlapping quantifiers): the same text can be matched many ways';
+  } catch (e) {
+    return `cannot check for backtracking: ${(e as Error).message.split('\n')[0]}`;
+  }
+}
+
+export function lintCatalog(cat: Catalog): { issues: LintIssue[]; examples: ReturnType<typeof runExamples> } {
+  const issues: LintIssue[] = [];
+  const add = (file: string, id: string, problem: string): void => { issues.push({ file, id, problem }); };
+  const regexes: { file: string; id: string; src: string; literal: string; ignoreCase?: boolean }[] = [];
+  for (const p of cat.patterns) {
+    for (const s of p.signals) {
+      regexes.push({ file: p.file, id: `${p.id}/${s.name}`, src: s.regex, literal: s.literal, ignoreCase: s.ignoreCase });
+      for (const [k, re] of Object.entries(s.also ?? {})) regexes.push({ file: p.file, id: `${p.id}/${s.name}.also.${k}`, src: re, literal: '' });
+    }
+    for (const r of p.references) {
+      let ok = false;
+      try { ok = ['https:', 'http:'].includes(new URL(r).protocol); } catch { ok = false; }
+      if (!ok) add(p.file, p.id, `reference is not a URL: ${r}`);
+    }
+    if (p.kind === 'symptom' && !p.nextSteps) add(p.file, p.id, 'a symptom must say in nextSteps what to read when no cause is found');
+    if (p.examples.positive.length < 3) add(p.file, p.id, `only ${p.examples.positive.length} positive examples (3 or more, in 2 or more wrappers)`);
+    if (new Set(p.examples.positive.map((e) => e.format)).size < 2) add(p.file, p.id, 'positive examples in only one wrapper format (2 or more)');
+    if (p.examples.negative.length < 2) add(p.file, p.id, `only ${p.examples.negative.length} near-miss negatives (2 or more)`);
+  }
+  for (const r of cat.facts) regexes.push({ file: r.file, id: `fact ${r.fact}`, src: r.regex, literal: r.literal, ignoreCase: r.ignoreCase });
+  for (const r of cat.timeline) regexes.push({ file: r.file, id: `timeline ${r.kind}`, src: r.regex, literal: r.literal });
+  for (const r of regexes) {
+    const re2 = re2Problem(r.src, r.ignoreCase);
+    if (re2) add(r.file, r.id, re2);
+    const bt = backtrackingProblem(r.src);
+    if (bt) add(r.file, r.id, bt);
+    if (r.literal && Buffer.byteLength(r.literal) < 5) add(r.file, r.id, `literal "${r.literal}" is shorter than 5 bytes`);
+    if (r.literal && r.literal.trim() !== r.literal) add(r.file, r.id, `literal "${r.literal}" starts or ends with white space (journal output may expand or trim it)`);
+  }
+  const examples = runExamples(cat);
+  for (const f of examples.failures) add(f.file, f.id, f.what);
+  return { issues, examples };
+}

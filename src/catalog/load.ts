@@ -1,0 +1,174 @@
+// Loads the knowledge base (pattern files, fact rules, bundle layouts) from YAML, validates it and
+// names the file and line of anything wrong. A user directory may add files or replace built-in ids.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fg from 'fast-glob';
+import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 'yaml';
+import type { z } from 'zod';
+import {
+  patternSchema, factsFileSchema, layoutSchema,
+  type PatternFile, type FactRule, type TimelineRule, type Layout,
+} from './schema.js';
+
+export class CatalogError extends Error {
+  constructor(readonly file: string, readonly line: number | undefined, readonly reason: string) {
+    super(`${file}${line ? `:${line}` : ''}: ${reason}`);
+  }
+}
+
+export interface LoadedPattern extends PatternFile {
+  file: string;
+  /** line of each signal's regex, for error messages */
+  signalLines: Record<string, number>;
+}
+
+export interface Catalog {
+  patterns: LoadedPattern[];
+  facts: (FactRule & { file: string })[];
+  timeline: (TimelineRule & { file: string })[];
+  layouts: (Layout & { file: string })[];
+  dirs: string[];
+}
+
+export function builtinPatternDir(): string {
+  // dist/src/catalog/load.js and src/catalog/load.ts both sit three levels (or two) below the root.
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    dir = path.dirname(dir);
+    try {
+      readFileSync(path.join(dir, 'patterns', 'schema.json'));
+      return path.join(dir, 'patterns');
+    } catch { /* keep climbing */ }
+  }
+  throw new Error('built-in patterns/ directory not found next to the program');
+}
+
+function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, at: (string | number | symbol)[]): number | undefined {
+  let node: unknown = doc.contents;
+  let last: YamlNode | undefined = node as YamlNode;
+  for (const key of at) {
+    if (isMap(node)) node = node.get(key as string, true);
+    else if (isSeq(node)) node = node.get(key as number, true);
+    else break;
+    if (node && typeof node === 'object' && 'range' in (node as object)) last = node as YamlNode;
+    else break;
+  }
+  const off = last?.range?.[0];
+  return off === undefined ? undefined : counter.linePos(off).line;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.length ? issue.path.join('.') : '(top level)';
+  return `${where}: ${issue.message}`;
+}
+
+export function parseYamlFile<T>(file: string, text: string, schema: z.ZodType<T>): { value: T; doc: ReturnType<typeof parseDocument>; counter: LineCounter } {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: true });
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    throw new CatalogError(file, e.linePos?.[0]?.line, `YAML syntax: ${e.message.split('\n')[0]}`);
+  }
+  const res = schema.safeParse(doc.toJS());
+  if (!res.success) {
+    const issue = res.error.issues[0];
+    throw new CatalogError(file, lineOf(doc, counter, issue.path), describeIssue(issue));
+  }
+  return { value: res.data, doc, counter };
+}
+
+function checkRegex(file: string, line: number | undefined, src: string, flags = ''): void {
+  try {
+    new RegExp(src, flags);
+  } catch (e) {
+    throw new CatalogError(file, line, `regex does not compile: ${(e as Error).message}`);
+  }
+}
+
+function loadFile(file: string, cat: Catalog, seen: Map<string, string>): void {
+  const text = readFileSync(file, 'utf8');
+  const kind = /^kind:\s*(facts|layout)\s*$/m.exec(text)?.[1];
+  if (kind === 'facts') {
+    const { value, doc, counter } = parseYamlFile(file, text, factsFileSchema);
+    value.facts.forEach((r, i) => checkRegex(file, lineOf(doc, counter, ['facts', i, 'regex']), r.regex, r.ignoreCase ? 'i' : ''));
+    value.timeline.forEach((r, i) => checkRegex(file, lineOf(doc, counter, ['timeline', i, 'regex']), r.regex));
+    cat.facts.push(...value.facts.map((f) => ({ ...f, file })));
+    cat.timeline.push(...value.timeline.map((t) => ({ ...t, file })));
+    return;
+  }
+  if (kind === 'layout') {
+    const { value } = parseYamlFile(file, text, layoutSchema);
+    cat.layouts = cat.layouts.filter((l) => l.id !== value.id);
+    cat.layouts.push({ ...value, file });
+    return;
+  }
+  const { value, doc, counter } = parseYamlFile(file, text, patternSchema);
+  const signalLines: Record<string, number> = {};
+  const names = new Set<string>();
+  value.signals.forEach((s, i) => {
+    const line = lineOf(doc, counter, ['signals', i, 'regex']);
+    if (names.has(s.name)) throw new CatalogError(file, line, `signal name "${s.name}" used twice`);
+    names.add(s.name);
+    signalLines[s.name] = line ?? 0;
+    checkRegex(file, line, s.regex, s.ignoreCase ? 'i' : '');
+    for (const [k, re] of Object.entries(s.also ?? {})) checkRegex(file, line, re, s.ignoreCase ? 'i' : '');
+    if (!(s.ignoreCase ? s.regex.toLowerCase() : s.regex).length) throw new CatalogError(file, line, 'empty regex');
+  });
+  const expectedDir = value.id.split('-')[0];
+  if (path.basename(file, '.yaml') !== value.id) {
+    throw new CatalogError(file, lineOf(doc, counter, ['id']), `file name must be the id: ${value.id}.yaml`);
+  }
+  const dirName = path.basename(path.dirname(file));
+  if (dirName !== expectedDir) {
+    throw new CatalogError(file, lineOf(doc, counter, ['id']), `a ${expectedDir}-… pattern belongs in patterns/${expectedDir}/, not ${dirName}/`);
+  }
+  const prev = seen.get(value.id);
+  if (prev && path.dirname(path.dirname(prev)) === path.dirname(path.dirname(file))) {
+    throw new CatalogError(file, lineOf(doc, counter, ['id']), `duplicate id ${value.id} (also in ${prev})`);
+  }
+  seen.set(value.id, file);
+  cat.patterns = cat.patterns.filter((p) => p.id !== value.id);
+  cat.patterns.push({ ...value, file, signalLines });
+}
+
+/** Load the built-in knowledge base, then each extra directory on top (same id replaces). */
+export function loadCatalog(extraDirs: string[] = [], opts: { builtin?: boolean } = {}): Catalog {
+  const dirs = [...(opts.builtin === false ? [] : [builtinPatternDir()]), ...extraDirs];
+  const cat: Catalog = { patterns: [], facts: [], timeline: [], layouts: [], dirs };
+  for (const dir of dirs) {
+    const files = fg.sync(['**/*.yaml', '**/*.yml'], { cwd: dir, absolute: true, onlyFiles: true }).sort();
+    if (!files.length && dir !== dirs[0]) throw new CatalogError(dir, undefined, 'no .yaml pattern files in this directory');
+    const seen = new Map<string, string>();
+    for (const f of files) loadFile(f, cat, seen);
+  }
+  validateReferences(cat);
+  return cat;
+}
+
+function validateReferences(cat: Catalog): void {
+  const ids = new Set(cat.patterns.map((p) => p.id));
+  const walk = (p: LoadedPattern, c: unknown): void => {
+    if (!c || typeof c !== 'object') return;
+    const o = c as Record<string, unknown>;
+    if (typeof o.signal === 'string' && !p.signals.some((s) => s.name === o.signal)) {
+      throw new CatalogError(p.file, undefined, `condition names unknown signal "${o.signal}"`);
+    }
+    if (typeof o.diagnosis === 'string' && !ids.has(o.diagnosis)) {
+      throw new CatalogError(p.file, undefined, `condition names unknown diagnosis "${o.diagnosis}"`);
+    }
+    for (const v of Object.values(o)) {
+      if (Array.isArray(v)) v.forEach((x) => walk(p, x));
+      else if (v && typeof v === 'object') walk(p, v);
+    }
+  };
+  for (const p of cat.patterns) {
+    if (p.when) walk(p, p.when);
+    for (const f of p.confidence.factors) walk(p, f.when);
+    for (const ex of p.examples.positive) {
+      if (ex.signal && !p.signals.some((s) => s.name === ex.signal)) {
+        throw new CatalogError(p.file, undefined, `example names unknown signal "${ex.signal}"`);
+      }
+    }
+  }
+}

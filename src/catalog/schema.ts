@@ -1,0 +1,181 @@
+// The shape of the knowledge base. Pattern files, fact rules and bundle layouts are data;
+// this module is the single definition of what that data may say.
+import { z } from 'zod';
+
+const duration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 30s, 10m or 2h');
+
+export const SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
+export const FORMATS = [
+  'felix', 'klog', 'journal', 'journal-iso', 'syslog', 'cri', 'logrus',
+  'describe-events', 'get-events', 'cluster-info-dump', 'json', 'plain',
+] as const;
+
+/** Named regex fragments run only on records that already matched a signal: extra captures. */
+const alsoSchema = z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/), z.string().min(1));
+
+export const signalSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lowercase-hyphenated'),
+  description: z.string().optional(),
+  literal: z.string().min(5, 'a literal of at least 5 bytes: the prefilter searches for it before any regex runs'),
+  regex: z.string().min(1),
+  ignoreCase: z.boolean().optional(),
+  also: alsoSchema.optional(),
+});
+
+export type Condition =
+  | { signal: string; min?: number; within?: string; where?: Record<string, string> }
+  | { fact: string; equals?: string; matches?: string; versionIn?: string[]; atLeast?: number; present?: boolean }
+  | { diagnosis: string }
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition };
+
+export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
+  z.union([
+    z.strictObject({
+      signal: z.string(),
+      min: z.number().int().positive().optional(),
+      within: duration.optional(),
+      where: z.record(z.string(), z.string()).optional(),
+    }),
+    z.strictObject({
+      fact: z.string(),
+      equals: z.string().optional(),
+      matches: z.string().optional(),
+      versionIn: z.array(z.string().regex(/^\S+( - \S+)?$/, 'a version or a range "A - B"')).optional(),
+      atLeast: z.number().optional(),
+      present: z.boolean().optional(),
+    }),
+    z.strictObject({ diagnosis: z.string() }),
+    z.strictObject({ all: z.array(conditionSchema).min(1) }),
+    z.strictObject({ any: z.array(conditionSchema).min(1) }),
+    z.strictObject({ not: conditionSchema }),
+  ]),
+);
+
+const exampleSchema = z.strictObject({
+  format: z.enum(FORMATS),
+  text: z.string().min(1),
+  /** which signal must fire (positives), default: any of the pattern's signals */
+  signal: z.string().optional(),
+  /** captures the signal must produce */
+  captures: z.record(z.string(), z.string()).optional(),
+  /** facts known alongside (for signals that only count with them, e.g. an affected kernel) */
+  facts: z.record(z.string(), z.string()).optional(),
+  note: z.string().optional(),
+});
+
+const negativeSchema = z.strictObject({
+  format: z.enum(FORMATS),
+  text: z.string().min(1),
+  why: z.string().min(3, 'say why this near-miss must not match'),
+});
+
+const remediationSchema = z.strictObject({
+  text: z.string().min(3),
+  commands: z.array(z.string().min(1)).optional(),
+});
+
+export const patternSchema = z.strictObject({
+  id: z.string().regex(/^(kernel|calico|cni|kube|containerd|sandbox|microk8s)-[a-z0-9-]+$/, 'lowercase, hyphenated, component first (kernel-…, calico-…, cni-…)'),
+  title: z.string().min(5),
+  severity: z.enum(SEVERITIES),
+  kind: z.enum(['cause', 'symptom']),
+  summary: z.string().min(20),
+  rootCause: z.string().min(20),
+  /** the popular explanation that is wrong, said plainly, with why */
+  notThis: z.string().optional(),
+  /** for symptoms: what to read next when no cause is known, and why the evidence is not enough */
+  nextSteps: z.string().optional(),
+  remediation: z.array(remediationSchema).min(1),
+  references: z.array(z.string()).min(1),
+  signals: z.array(signalSchema).min(1),
+  /** when the diagnosis is raised; default: any signal seen once */
+  when: conditionSchema.optional(),
+  confidence: z.strictObject({
+    base: z.number().min(0).max(1),
+    factors: z.array(z.strictObject({
+      when: conditionSchema,
+      add: z.number().min(-1).max(1),
+      because: z.string().min(5),
+    })).default([]),
+  }),
+  examples: z.strictObject({
+    positive: z.array(exampleSchema).min(1),
+    negative: z.array(negativeSchema).min(1),
+  }),
+});
+
+export const factRuleSchema = z.strictObject({
+  fact: z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'dotted lowercase, e.g. kernel.release'),
+  literal: z.string().min(5),
+  regex: z.string().min(1),
+  ignoreCase: z.boolean().optional(),
+  /** value template: capture names in braces; default {value} */
+  value: z.string().optional(),
+  /** higher wins when sources disagree */
+  priority: z.number().int().min(0).max(100).default(50),
+  /** how values from several records combine: the best-priority latest one, or the numeric maximum */
+  combine: z.enum(['max']).optional(),
+  /** only in files whose path inside the input matches one of these globs */
+  files: z.array(z.string()).optional(),
+  /** lines around the hit the regex may see (JSON and YAML spread a value over lines) */
+  window: z.strictObject({ before: z.number().int().min(0).max(20).default(0), after: z.number().int().min(0).max(20).default(0) }).optional(),
+  examples: z.array(z.strictObject({ text: z.string(), value: z.string(), file: z.string().optional() })).min(1),
+});
+
+export const timelineRuleSchema = z.strictObject({
+  kind: z.string().regex(/^[a-z][a-z0-9-]*$/),
+  literal: z.string().min(5),
+  regex: z.string().min(1),
+  /** event text template with {capture} placeholders */
+  text: z.string(),
+  files: z.array(z.string()).optional(),
+  examples: z.array(z.strictObject({ text: z.string(), expect: z.string() })).min(1),
+});
+
+export const factsFileSchema = z.strictObject({
+  kind: z.literal('facts'),
+  description: z.string().optional(),
+  facts: z.array(factRuleSchema).default([]),
+  timeline: z.array(timelineRuleSchema).default([]),
+});
+
+export const layoutSchema = z.strictObject({
+  kind: z.literal('layout'),
+  id: z.string(),
+  inputKind: z.enum(['microk8s-inspect', 'sosreport', 'directory']),
+  description: z.string(),
+  /** names of the archive's single top directory that identify this layout (globs) */
+  topDir: z.array(z.string()).default([]),
+  /** an unpacked directory is this layout when any of these globs matches a path inside it */
+  detect: z.array(z.string()).min(1),
+  /** files scanned with every signal */
+  logs: z.array(z.string()).min(1),
+  /** files scanned for facts and timeline events only */
+  facts: z.array(z.string()).default([]),
+  /** per-file source format overrides (glob → format), where detection would guess wrong */
+  formats: z.record(z.string(), z.enum(FORMATS)).default({}),
+});
+
+export type PatternFile = z.infer<typeof patternSchema>;
+export type Signal = z.infer<typeof signalSchema>;
+export type FactRule = z.infer<typeof factRuleSchema>;
+export type TimelineRule = z.infer<typeof timelineRuleSchema>;
+export type FactsFile = z.infer<typeof factsFileSchema>;
+export type Layout = z.infer<typeof layoutSchema>;
+export type Severity = (typeof SEVERITIES)[number];
+export type Format = (typeof FORMATS)[number];
+
+/** JSON Schema for editors: written to patterns/schema.json by `patterns schema --write`. */
+export function jsonSchemas(): Record<string, unknown> {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'cni-doctor knowledge base file',
+    oneOf: [
+      z.toJSONSchema(patternSchema, { io: 'input', unrepresentable: 'any' }),
+      z.toJSONSchema(factsFileSchema, { io: 'input', unrepresentable: 'any' }),
+      z.toJSONSchema(layoutSchema, { io: 'input', unrepresentable: 'any' }),
+    ],
+  };
+}

@@ -1,0 +1,22 @@
+import type { Catalog } from '../catalog/load.js';
+import { analyzePaths } from '../engine/run.js';
+import { LIMITS } from '../sources/bundle/tar.js';
+import { buildReport, exitCode } from '../report/model.js';
+import { renderText } from '../report/text.js';
+import { renderMarkdown } from '../report/markdown.js';
+import { toolVersion } from './version.js';
+
+export interface AnalyzeOpts { json?: boolean; format?: string; color?: boolean; maxEntryBytes?: number; maxTotalBytes?: number }
+
+export async function runAnalyze(paths: string[], catalog: Catalog, opts: AnalyzeOpts): Promise<number> {
+  if (opts.maxEntryBytes) LIMITS.entryBytes = opts.maxEntryBytes;
+  if (opts.maxTotalBytes) LIMITS.totalBytes = opts.maxTotalBytes;
+  const { state, unreadable } = await analyzePaths(paths, catalog);
+  const report = buildReport(state, catalog, toolVersion());
+  const format = opts.json ? 'json' : (opts.format ?? 'text');
+  for (const p of report.problems) process.stderr.write(`cni-doctor: ${p.source}: ${p.reason}\n`);
+  if (format === 'json') process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else if (format === 'markdown') process.stdout.write(renderMarkdown(report));
+  else process.stdout.write(renderText(report, { color: opts.color }));
+  return exitCode(report, unreadable);
+}

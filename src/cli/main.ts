@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// Argument parsing and wiring only: each verb lives in its own module.
+import { Command, CommanderError, Option } from 'commander';
+import { CatalogError, loadCatalog, type Catalog } from '../catalog/load.js';
+import { runAnalyze } from './analyze.js';
+import { patternsLint, patternsList, patternsSchema, patternsShow, patternsTest } from './patterns.js';
+import { toolVersion } from './version.js';
+import { fail } from './fail.js';
+
+function catalogFrom(dirs: string[] | undefined): Catalog {
+  try {
+    return loadCatalog(dirs ?? []);
+  } catch (e) {
+    if (e instanceof CatalogError) fail(`bad pattern file ${e.message}`);
+    throw e;
+  }
+}
+
+function bytes(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)([KMGT]i?B?)?$/i.exec(v.trim());
+  if (!m) throw new CommanderError(2, 'cni-doctor.bytes', `not a size: ${v} (e.g. 512M, 2G)`);
+  const mult = { K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[(m[2] ?? '').charAt(0).toUpperCase() as 'K'] ?? 1;
+  return Math.floor(Number(m[1]) * mult);
+}
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+export function program(): Command {
+  const prog = new Command('cni-doctor')
+    .description('Which known CNI failure is this node in, why, and what to do — from its own logs.')
+    .version(toolVersion())
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  prog.command('analyze')
+    .description('analyze log files, directories, support bundles (microk8s inspect, sosreport), journals, or - for stdin')
+    .argument('<paths...>', 'files, directories, bundles, or - for stdin')
+    .option('--json', 'print the JSON report')
+    .addOption(new Option('--format <format>', 'report format').choices(['text', 'json', 'markdown']).default('text'))
+    .option('--patterns <dir>', 'add a directory of pattern files (same id replaces the built-in one)', collect)
+    .option('--no-color', 'no colour (NO_COLOR is honoured too)')
+    .option('--max-entry-bytes <size>', 'read at most this much of one bundle entry', bytes)
+    .option('--max-total-bytes <size>', 'read at most this much decompressed data from one archive', bytes)
+    .action(async (paths: string[], o) => {
+      const cat = catalogFrom(o.patterns);
+      process.exitCode = await runAnalyze(paths, cat, { json: o.json, format: o.format, color: o.color === false ? false : undefined, maxEntryBytes: o.maxEntryBytes, maxTotalBytes: o.maxTotalBytes });
+    });
+
+  const pat = prog.command('patterns').description('list, show, test and lint the knowledge base');
+  const patOpts = (c: Command): Command => c.option('--json', 'JSON output').option('--patterns <dir>', 'add a directory of pattern files', collect);
+  patOpts(pat.command('list').description('every known failure class')).action((o) => { process.exitCode = patternsList(catalogFrom(o.patterns), !!o.json); });
+  patOpts(pat.command('show').argument('<id>').description('one failure class in full')).action((id: string, o) => { process.exitCode = patternsShow(catalogFrom(o.patterns), id, !!o.json); });
+  patOpts(pat.command('test').description('run every positive and negative example through the scanner')).action((o) => { process.exitCode = patternsTest(catalogFrom(o.patterns), !!o.json); });
+  patOpts(pat.command('lint').description('RE2 syntax, backtracking shapes, literals, references, examples')).action((o) => { process.exitCode = patternsLint(catalogFrom(o.patterns), !!o.json); });
+  pat.command('schema').description('print the JSON Schema of pattern files').option('--write', 'write patterns/schema.json').action((o) => { process.exitCode = patternsSchema(!!o.write); });
+  return prog;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await program().parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0) process.exit(0);
+      process.exit(2);
+    }
+    fail((e as Error).message);
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,220 @@
+// From engine state to ranked diagnoses: evaluates each pattern's `when` and confidence factors
+// against the signals seen and the facts known. Pure; every view (report, UI, exports) calls this.
+import type { Catalog, LoadedPattern } from '../catalog/load.js';
+import type { Condition, Severity } from '../catalog/schema.js';
+import type { Evidence } from './events.js';
+import type { FactValue, SignalStats, State, TimelineEntry } from './state.js';
+import { parseDuration, isoString } from '../parse/time.js';
+import { versionInRange } from './version.js';
+
+export interface FactRef { name: string; value: string; source: string }
+
+export interface ConfidenceFactor { because: string; add: number; facts: FactRef[] }
+
+export interface Diagnosis {
+  id: string;
+  title: string;
+  severity: Severity;
+  kind: 'cause' | 'symptom';
+  confidence: number;
+  summary: string;
+  rootCause: string;
+  notThis?: string;
+  remediation: string[];
+  references: string[];
+  occurrences: number;
+  firstSeen?: string;
+  lastSeen?: string;
+  evidence: Evidence[];
+  /** what moved the confidence, with the facts it rests on */
+  factors: ConfidenceFactor[];
+  /** for symptoms: the cause diagnosis that most likely explains it */
+  likelyCause?: string;
+  /** live mode: no new evidence for this long (ms) */
+  quietFor?: number;
+  captures: Record<string, string>;
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { critical: 0, error: 1, warning: 2, info: 3 };
+export const QUIET_AFTER = 10 * 60_000;
+
+export function bestFact(state: State, name: string): FactValue | undefined {
+  return state.facts[name]?.[0];
+}
+
+function windowMax(s: SignalStats, within: number): number {
+  if (!s.buckets.size) return s.count;
+  const minutes = [...s.buckets.keys()].sort((a, b) => a - b);
+  const span = Math.max(1, Math.round(within / 60_000));
+  let best = 0;
+  let sum = 0;
+  let lo = 0;
+  for (let hi = 0; hi < minutes.length; hi++) {
+    sum += s.buckets.get(minutes[hi])!;
+    while (minutes[hi] - minutes[lo] >= span) sum -= s.buckets.get(minutes[lo++])!;
+    if (sum > best) best = sum;
+  }
+  return best + s.untimed;
+}
+
+interface EvalCtx {
+  state: State;
+  pattern: LoadedPattern;
+  active: Set<string>;
+  usedFacts: FactRef[];
+}
+
+export function evaluate(c: Condition, ctx: EvalCtx): boolean {
+  if ('all' in c) return c.all.every((x) => evaluate(x, ctx));
+  if ('any' in c) return c.any.some((x) => evaluate(x, ctx));
+  if ('not' in c) {
+    const used = ctx.usedFacts.length;
+    const r = !evaluate(c.not, ctx);
+    if (!r) ctx.usedFacts.length = used;
+    return r;
+  }
+  if ('diagnosis' in c) return ctx.active.has(c.diagnosis);
+  if ('signal' in c) {
+    const s = ctx.state.hits[ctx.pattern.id]?.signals[c.signal];
+    if (!s) return false;
+    let n: number;
+    if (c.where) {
+      n = 0;
+      const wants = Object.entries(c.where).map(([k, v]) => [k, new RegExp(v)] as const);
+      for (const [key, cnt] of s.captures) {
+        const eq = key.indexOf('=');
+        const k = key.slice(0, eq);
+        const v = key.slice(eq + 1);
+        if (wants.some(([wk, re]) => wk === k && re.test(v))) n += cnt;
+      }
+    } else n = c.within ? windowMax(s, parseDuration(c.within)) : s.count;
+    return n >= (c.min ?? 1);
+  }
+  const f = bestFact(ctx.state, c.fact);
+  if (c.present === false) return !f;
+  if (!f) return false;
+  let ok = true;
+  if (c.equals !== undefined) ok &&= f.value.toLowerCase() === c.equals.toLowerCase();
+  if (c.matches !== undefined) ok &&= new RegExp(c.matches).test(f.value);
+  if (c.versionIn) ok &&= c.versionIn.some((r) => versionInRange(f.value, r));
+  if (c.atLeast !== undefined) ok &&= Number(f.value) >= c.atLeast;
+  if (ok) ctx.usedFacts.push({ name: c.fact, value: f.value, source: f.source });
+  return ok;
+}
+
+/** A pattern is raised by its `when` (default: any signal seen). A `when` may hold on facts alone
+ *  (a restart count in pod status), and then those facts are the evidence. */
+function raised(p: LoadedPattern, state: State, active: Set<string>, usedFacts: FactRef[] = []): boolean {
+  const h = state.hits[p.id];
+  if (!p.when) return !!h && h.occurrences > 0;
+  return evaluate(p.when, { state, pattern: p, active, usedFacts });
+}
+
+function remediationText(p: LoadedPattern): string[] {
+  return p.remediation.map((r) => (r.commands?.length ? `${r.text}\n${r.commands.map((c) => `  $ ${c}`).join('\n')}` : r.text));
+}
+
+function evidenceOf(h: NonNullable<State['hits'][string]>): Evidence[] {
+  const seen = new Set<string>();
+  const out: Evidence[] = [];
+  for (const s of Object.values(h.signals)) {
+    for (const e of [...s.first, ...s.last]) {
+      const key = `${e.source}:${e.line}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(e);
+    }
+  }
+  return out.sort((a, b) => (a.time ?? '').localeCompare(b.time ?? '') || a.source.localeCompare(b.source) || a.line - b.line);
+}
+
+function factEvidence(state: State, used: FactRef[]): Evidence[] {
+  const out: Evidence[] = [];
+  for (const u of used) {
+    const f = state.facts[u.name]?.find((x) => x.value === u.value && x.source === u.source);
+    if (f && !out.some((e) => e.source === f.source && e.text.startsWith(u.name))) {
+      out.push({ source: f.source, line: f.line ?? 0, time: isoString(f.time), text: `${u.name} = ${f.value}` });
+    }
+  }
+  return out;
+}
+
+export function diagnose(state: State, catalog: Catalog): Diagnosis[] {
+  // Patterns that depend on other diagnoses are settled in a second pass.
+  const active = new Set<string>();
+  for (let pass = 0; pass < 3; pass++) {
+    for (const p of catalog.patterns) if (raised(p, state, active)) active.add(p.id);
+  }
+  const out: Diagnosis[] = [];
+  for (const p of catalog.patterns) {
+    if (!active.has(p.id)) continue;
+    const h = state.hits[p.id] ?? { occurrences: 0, signals: {}, captures: {} };
+    const whenFacts: FactRef[] = [];
+    raised(p, state, active, whenFacts);
+    const factors: ConfidenceFactor[] = [];
+    let conf = p.confidence.base;
+    for (const f of p.confidence.factors) {
+      const ctx: EvalCtx = { state, pattern: p, active, usedFacts: [] };
+      if (evaluate(f.when, ctx)) {
+        conf += f.add;
+        factors.push({ because: f.because, add: f.add, facts: ctx.usedFacts });
+      }
+    }
+    const d: Diagnosis = {
+      id: p.id, title: p.title, severity: p.severity, kind: p.kind,
+      confidence: Math.round(Math.min(1, Math.max(0, conf)) * 100) / 100,
+      summary: p.summary.trim(), rootCause: p.rootCause.trim(), notThis: p.notThis?.trim(),
+      remediation: remediationText(p), references: p.references,
+      occurrences: h.occurrences, firstSeen: isoString(h.firstSeen), lastSeen: isoString(h.lastSeen),
+      evidence: [...evidenceOf(h), ...factEvidence(state, whenFacts)], factors, captures: h.captures,
+    };
+    if (state.now !== undefined && h.lastSeen !== undefined && state.now - h.lastSeen > QUIET_AFTER) d.quietFor = state.now - h.lastSeen;
+    out.push(d);
+  }
+  const rank = (d: Diagnosis): number => SEVERITY_RANK[d.severity];
+  const anyCause = out.some((d) => d.kind === 'cause' && d.severity !== 'info');
+  out.sort((a, b) =>
+    (anyCause ? Number(a.kind === 'symptom') - Number(b.kind === 'symptom') : 0) ||
+    rank(a) - rank(b) || b.confidence - a.confidence || b.occurrences - a.occurrences || a.id.localeCompare(b.id));
+  const cause = out.find((d) => d.kind === 'cause' && d.severity !== 'info');
+  for (const d of out) {
+    if (d.kind !== 'symptom') continue;
+    const pattern = catalog.patterns.find((p) => p.id === d.id)!;
+    if (cause) {
+      d.likelyCause = cause.id;
+      d.summary += ` Likely caused by ${cause.id} (${cause.title}), diagnosed above: fix that first.`;
+    } else if (pattern.nextSteps) {
+      d.summary += ` No cause found in these logs. ${pattern.nextSteps.trim()}`;
+    }
+  }
+  return out;
+}
+
+/** Upgrade moments and each diagnosis's first and last sighting, in time order. */
+export function timeline(state: State, diagnoses: Diagnosis[]): { time?: string; kind: string; text: string; source: string }[] {
+  const entries: (TimelineEntry & { t?: number })[] = state.timeline.map((e) => ({ ...e, t: e.time }));
+  for (const d of diagnoses) {
+    const h = state.hits[d.id];
+    if (!h || h.firstSeen === undefined) continue;
+    const ev = d.evidence.find((e) => e.time) ?? d.evidence[0];
+    if (!h.occurrences) continue;
+    entries.push({ t: h.firstSeen, kind: 'first-seen', text: `first ${d.id}: ${d.title}`, source: ev?.source ?? '' });
+    if (h.lastSeen !== undefined && h.lastSeen !== h.firstSeen) {
+      const last = [...d.evidence].reverse().find((e) => e.time) ?? ev;
+      entries.push({ t: h.lastSeen, kind: 'last-seen', text: `last ${d.id} (${d.occurrences} occurrences in all)`, source: last?.source ?? '' });
+    }
+  }
+  entries.sort((a, b) => (a.t ?? Infinity) - (b.t ?? Infinity));
+  return entries.map((e) => ({ time: isoString(e.t), kind: e.kind, text: e.text, source: e.source }));
+}
+
+export function facts(state: State): Record<string, { value: string; source: string; conflicts?: { value: string; source: string }[] }> {
+  const out: Record<string, { value: string; source: string; conflicts?: { value: string; source: string }[] }> = {};
+  for (const name of Object.keys(state.facts).sort()) {
+    const [best, ...rest] = state.facts[name];
+    const conflicts = rest.filter((f) => f.value !== best.value && (best.combine !== 'max'))
+      .map((f) => ({ value: f.value, source: f.source }));
+    out[name] = { value: best.value, source: best.source, ...(conflicts.length ? { conflicts } : {}) };
+  }
+  return out;
+}

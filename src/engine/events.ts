@@ -1,0 +1,65 @@
+// What flows from the scanners into the reducer. Plain data, serialisable (worker threads post it).
+
+export interface Evidence {
+  source: string;
+  line: number;
+  time?: string;
+  text: string;
+  /** [start, end) of the matched text inside `text`, for highlighting */
+  match?: [number, number];
+}
+
+export interface HitEvent {
+  type: 'hit';
+  patternId: string;
+  signal: string;
+  captures: Record<string, string>;
+  time?: number;
+  evidence: Evidence;
+}
+
+export interface FactEvent {
+  type: 'fact';
+  name: string;
+  value: string;
+  source: string;
+  line?: number;
+  time?: number;
+  priority: number;
+  combine?: 'max';
+}
+
+export interface TimelineEvent {
+  type: 'timeline';
+  kind: string;
+  text: string;
+  time?: number;
+  source: string;
+  line?: number;
+}
+
+export interface InputSummary {
+  path: string;
+  kind: 'microk8s-inspect' | 'sosreport' | 'directory' | 'file' | 'journal' | 'stdin';
+  files: number;
+  lines: number;
+  bytes: number;
+}
+
+export interface InputEvent { type: 'input'; input: InputSummary }
+
+/** Something that could not be read, or was read only in part. */
+export interface ProblemEvent {
+  type: 'problem';
+  source: string;
+  reason: string;
+  /** true when nothing of this input could be read */
+  fatal?: boolean;
+}
+
+/** The passage of time (live mode), so diagnoses can go quiet. */
+export interface TickEvent { type: 'tick'; now: number }
+
+export interface StatsEvent { type: 'stats'; lines: number; bytes: number; records: number; regexRuns: number }
+
+export type EngineEvent = HitEvent | FactEvent | TimelineEvent | InputEvent | ProblemEvent | TickEvent | StatsEvent;

@@ -1,0 +1,99 @@
+// Compiles the catalog into what the scanners run: one literal index over every signal's literal,
+// and per literal the regexes to try on a record that contains it.
+import picomatch from 'picomatch';
+import type { Catalog } from '../catalog/load.js';
+import type { FactRule, TimelineRule } from '../catalog/schema.js';
+import { LiteralIndex, defaultFrequencies } from './prefilter.js';
+
+export type SignalOwner =
+  | { kind: 'pattern'; patternId: string; signal: string }
+  | { kind: 'fact'; rule: FactRule }
+  | { kind: 'timeline'; rule: TimelineRule }
+  | { kind: 'marker'; name: string };
+
+export interface CompiledSignal {
+  idx: number;
+  owner: SignalOwner;
+  literal: string;
+  re: RegExp;
+  also: [string, RegExp][];
+  /** path filter inside an input (fact rules bound to one file) */
+  files?: (p: string) => boolean;
+  window?: { before: number; after: number };
+}
+
+/** The literals and regexes one stream runs: only its active signals, so a rule bound to one file
+ *  (a `snap list` column, say) never turns every log line mentioning microk8s into a candidate. */
+export interface MatchView {
+  /** unique literals, index-aligned with `groups` */
+  literals: string[];
+  groups: CompiledSignal[][];
+  index: LiteralIndex;
+}
+
+export interface Matcher {
+  signals: CompiledSignal[];
+  view(active: boolean[]): MatchView;
+}
+
+/** Internal signals that segment a stream (cluster-info-dump container log blocks). */
+export const MARKERS: { name: string; literal: string; regex: string }[] = [
+  { name: 'start', literal: '==== START logs for container ', regex: '^==== START logs for container (?<container>\\S+) of pod (?<ns>[^/\\s]+)/(?<pod>\\S+) ====' },
+  { name: 'end', literal: '==== END logs for container ', regex: '^==== END logs for container \\S+ of pod \\S+ ====' },
+];
+
+export function compileMatcher(cat: Catalog, opts: { markers?: boolean; freq?: Uint32Array } = {}): Matcher {
+  const signals: CompiledSignal[] = [];
+  for (const p of cat.patterns) {
+    for (const s of p.signals) {
+      const flags = s.ignoreCase ? 'i' : '';
+      signals.push({
+        idx: signals.length,
+        owner: { kind: 'pattern', patternId: p.id, signal: s.name },
+        literal: s.literal,
+        re: new RegExp(s.regex, flags),
+        also: Object.entries(s.also ?? {}).map(([k, v]) => [k, new RegExp(v, flags)]),
+      });
+    }
+  }
+  for (const r of cat.facts) {
+    signals.push({
+      idx: signals.length,
+      owner: { kind: 'fact', rule: r }, literal: r.literal, re: new RegExp(r.regex, r.ignoreCase ? 'i' : ''), also: [],
+      files: r.files ? picomatch(r.files, { dot: true, matchBase: false }) : undefined,
+      window: r.window ? { before: r.window.before ?? 0, after: r.window.after ?? 0 } : undefined,
+    });
+  }
+  for (const r of cat.timeline) {
+    signals.push({
+      idx: signals.length,
+      owner: { kind: 'timeline', rule: r }, literal: r.literal, re: new RegExp(r.regex), also: [],
+      files: r.files ? picomatch(r.files, { dot: true }) : undefined,
+    });
+  }
+  if (opts.markers !== false) {
+    for (const m of MARKERS) signals.push({ idx: signals.length, owner: { kind: 'marker', name: m.name }, literal: m.literal, re: new RegExp(m.regex), also: [] });
+  }
+  const freq = opts.freq ?? defaultFrequencies();
+  const views = new Map<string, MatchView>();
+  return {
+    signals,
+    view(active) {
+      const key = active.map((a) => (a ? '1' : '0')).join('');
+      let v = views.get(key);
+      if (!v) {
+        const byLiteral = new Map<string, CompiledSignal[]>();
+        for (const s of signals) {
+          if (!active[s.idx]) continue;
+          const g = byLiteral.get(s.literal) ?? [];
+          g.push(s);
+          byLiteral.set(s.literal, g);
+        }
+        const literals = [...byLiteral.keys()];
+        v = { literals, groups: literals.map((l) => byLiteral.get(l)!), index: new LiteralIndex(literals, freq) };
+        views.set(key, v);
+      }
+      return v;
+    },
+  };
+}

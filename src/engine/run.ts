@@ -1,0 +1,70 @@
+// Offline analysis: every input planned, every source scanned, every event folded into one state.
+import type { Catalog } from '../catalog/load.js';
+import { planInput, InputError } from '../sources/inputs.js';
+import { scanSource } from '../sources/stream.js';
+import type { EngineEvent, InputSummary } from './events.js';
+import { compileMatcher, type Matcher } from './matcher.js';
+import { initialState, reduce, type State } from './state.js';
+
+const BATCH = 4096;
+
+export interface AnalyzeResult {
+  state: State;
+  /** inputs that could not be read at all */
+  unreadable: string[];
+}
+
+export async function analyzePaths(paths: string[], catalog: Catalog, matcher: Matcher = compileMatcher(catalog)): Promise<AnalyzeResult> {
+  let state = initialState();
+  let batch: EngineEvent[] = [];
+  const flush = (): void => {
+    if (batch.length) state = reduce(state, batch);
+    batch = [];
+  };
+  const emit = (e: EngineEvent): void => {
+    batch.push(e);
+    if (batch.length >= BATCH) flush();
+  };
+  const unreadable: string[] = [];
+
+  for (const p of paths) {
+    const summary: InputSummary = { path: p, kind: 'file', files: 0, lines: 0, bytes: 0 };
+    let plan;
+    try {
+      plan = await planInput(p, catalog);
+    } catch (e) {
+      emit({ type: 'problem', source: p, reason: e instanceof InputError ? e.message.slice(p.length + 2) : (e as Error).message, fatal: true });
+      unreadable.push(p);
+      continue;
+    }
+    summary.kind = plan.kind;
+    try {
+      for await (const src of plan.sources) {
+        summary.kind = plan.kind;
+        try {
+          const st = await scanSource(src, matcher, emit);
+          summary.files++;
+          summary.lines += st.lines;
+          summary.bytes += st.bytes;
+          emit({ type: 'stats', lines: st.lines, bytes: st.bytes, records: st.records, regexRuns: st.regexRuns });
+        } catch (e) {
+          const partial = (e as { partial?: { lines: number; bytes: number } }).partial;
+          if (partial) { summary.files++; summary.lines += partial.lines; summary.bytes += partial.bytes; }
+          const where = src.info.source === p ? p : `${p}: ${src.info.source}`;
+          emit({ type: 'problem', source: where, reason: `${partial ? 'cut short' : 'unreadable'}: ${(e as Error).message}` });
+        }
+        flush();
+      }
+    } catch (e) {
+      const partialArchive = (e as { partialArchive?: boolean }).partialArchive;
+      emit({ type: 'problem', source: p, reason: (e as Error).message, fatal: !partialArchive && summary.files === 0 });
+      if (!partialArchive && summary.files === 0) unreadable.push(p);
+    }
+    summary.kind = plan.kind;
+    for (const n of plan.notes) emit({ type: 'problem', source: p, reason: n });
+    emit({ type: 'input', input: summary });
+    flush();
+  }
+  flush();
+  return { state, unreadable };
+}

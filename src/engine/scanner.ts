@@ -1,0 +1,270 @@
+// The bulk scan of one byte stream: literal prefilter over large chunks, record assembly only around
+// hits, regexes only on those records. Feeds the reducer through `emit`; never holds more than one
+// chunk plus a bounded context, whatever the stream's size.
+import type { Format } from '../catalog/schema.js';
+import { detectFormat } from '../parse/formats.js';
+import { assemble, toRecord, MAX_RECORD_BYTES, type LogRecord } from '../parse/join.js';
+import { isoString, type TimeContext } from '../parse/time.js';
+import type { EngineEvent, Evidence } from './events.js';
+import type { CompiledSignal, Matcher, MatchView } from './matcher.js';
+
+export const CHUNK = 8 << 20;
+/** bytes of already-scanned text kept for assembling records backwards (klog blocks, CRI partials) */
+const CONTEXT = 256 << 10;
+/** a line longer than this is cut: scanned up to here, the rest skipped to the next newline */
+export const MAX_LINE = 1 << 20;
+const EXCERPT = 700;
+
+export interface StreamInfo {
+  /** label used in evidence, e.g. `snap.microk8s.daemon-kubelite/journal.log` */
+  source: string;
+  /** path inside the input, for file-bound fact rules */
+  path: string;
+  /** `facts`: only fact and timeline rules run */
+  role: 'log' | 'facts';
+  format?: Format;
+  time: TimeContext;
+}
+
+export interface ScanStats { bytes: number; lines: number; records: number; regexRuns: number; cutLines: number }
+
+export class StreamScanner {
+  private buf: Buffer;
+  private len = 0;
+  private scanPos = 0;
+  private countedPos = 0;
+  private newlines = 0;
+  private format: Format | undefined;
+  private detected: boolean;
+  private discarding = false;
+  private view: MatchView;
+  private context = '';
+  readonly stats: ScanStats = { bytes: 0, lines: 0, records: 0, regexRuns: 0, cutLines: 0 };
+
+  constructor(private m: Matcher, private info: StreamInfo, private emit: (e: EngineEvent) => void, capacity = CHUNK + MAX_RECORD_BYTES + CONTEXT) {
+    this.buf = Buffer.allocUnsafe(capacity);
+    this.format = info.format;
+    this.detected = info.format !== undefined;
+    this.view = m.view(m.signals.map((s) =>
+      (info.role === 'log' || s.owner.kind === 'fact' || s.owner.kind === 'timeline') && (!s.files || s.files(info.path))));
+  }
+
+  /** Room to read into directly (saves a copy for file sources); call commit(n) after filling. */
+  writable(): Buffer {
+    if (this.len === this.buf.length) this.process(false, true);
+    return this.buf.subarray(this.len);
+  }
+
+  commit(n: number): void {
+    if (n <= 0) return;
+    if (this.discarding) {
+      const nl = this.buf.indexOf(10, this.len);
+      if (nl === -1 || nl >= this.len + n) { this.stats.bytes += n; return; }
+      this.stats.bytes += n;
+      this.buf.copyWithin(this.len, nl + 1, this.len + n);
+      n -= nl + 1 - this.len;
+      this.discarding = false;
+      this.newlines++; // the cut line's own newline
+    } else {
+      this.stats.bytes += n;
+    }
+    this.len += n;
+    if (this.len - this.scanPos >= Math.min(CHUNK, this.buf.length >> 1)) this.process(false);
+  }
+
+  push(chunk: Buffer): void {
+    let off = 0;
+    while (off < chunk.length) {
+      const room = this.writable();
+      const n = Math.min(room.length, chunk.length - off);
+      chunk.copy(room, 0, off, off + n);
+      off += n;
+      this.commit(n);
+    }
+  }
+
+  /** Scan what is buffered without waiting for more (live mode: a quiet stream still reports). */
+  flush(): void {
+    this.process(false);
+  }
+
+  end(): ScanStats {
+    this.process(true);
+    this.stats.lines = this.newlines + (this.len > 0 && this.buf[this.len - 1] !== 10 ? 1 : 0);
+    return this.stats;
+  }
+
+  /** Lines counted so far (complete lines only). */
+  get lines(): number {
+    return this.newlines;
+  }
+
+  private lineNumberAt(pos: number): number {
+    if (pos < this.countedPos) {
+      // A record assembled backwards starts before the counted position.
+      let back = 0;
+      for (let p = this.buf.indexOf(10, pos); p !== -1 && p < this.countedPos; p = this.buf.indexOf(10, p + 1)) back++;
+      return this.newlines + 1 - back;
+    }
+    let p = this.countedPos;
+    const b = this.buf;
+    while (p < pos) {
+      const nl = b.indexOf(10, p);
+      if (nl === -1 || nl >= pos) break;
+      this.newlines++;
+      p = nl + 1;
+    }
+    this.countedPos = pos;
+    return this.newlines + 1;
+  }
+
+  private process(final: boolean, full = false): void {
+    const b = this.buf;
+    let limit = final ? this.len : b.lastIndexOf(10, this.len - 1) + 1;
+    if (!final && limit <= this.scanPos && full) {
+      // A line longer than the whole buffer: cut it and skip the rest of it.
+      limit = this.len;
+      this.stats.cutLines++;
+      this.emit({ type: 'problem', source: this.info.source, reason: `line ${this.newlines + 1} is longer than ${this.buf.length >> 20} MiB: scanned its start only` });
+      this.scanRange(limit, true);
+      this.countedPos = this.scanPos = this.len = 0;
+      this.discarding = true;
+      return;
+    }
+    if (!this.detected && (final || limit > 0)) this.detect(limit);
+    this.scanRange(limit, final);
+    if (final) { this.lineNumberAt(this.len); return; }
+    this.compact();
+  }
+
+  private detect(limit: number): void {
+    const sample: string[] = [];
+    let p = 0;
+    while (p < limit && sample.length < 64) {
+      let e = this.buf.indexOf(10, p);
+      if (e === -1 || e > limit) e = limit;
+      sample.push(this.buf.toString('latin1', p, Math.min(e, p + 2048)));
+      p = e + 1;
+    }
+    this.format = detectFormat(sample, this.info.time);
+    this.detected = true;
+  }
+
+  private scanRange(limit: number, final: boolean): void {
+    const { index } = this.view;
+    const b = this.buf;
+    while (this.scanPos < limit) {
+      const hit = index.find(b, this.scanPos, limit);
+      if (hit === -1) { this.scanPos = limit; break; }
+      const lineStart = hit === 0 ? 0 : b.lastIndexOf(10, hit - 1) + 1;
+      const a = assemble({ buf: b, lo: 0, hi: limit, final, format: this.format, ctx: this.info.time }, lineStart);
+      if (!a.complete) { this.scanPos = lineStart; return; }
+      const line = this.lineNumberAt(a.start);
+      const record = toRecord(a);
+      this.stats.records++;
+      if (!this.onRecord(record, line, a.start, a.end, limit, final)) { this.scanPos = lineStart; return; }
+      this.scanPos = Math.max(a.end + 1, hit + 1);
+    }
+    this.lineNumberAt(Math.min(this.scanPos, limit));
+  }
+
+  /** Keep the unscanned tail and up to CONTEXT bytes of scanned text before it. */
+  private compact(): void {
+    const b = this.buf;
+    let keep = Math.max(0, this.scanPos - CONTEXT);
+    if (keep > 0) keep = b.indexOf(10, keep - 1) + 1 || this.scanPos;
+    if (keep > this.countedPos) keep = this.countedPos;
+    if (keep === 0) return;
+    b.copyWithin(0, keep, this.len);
+    this.len -= keep;
+    this.scanPos -= keep;
+    this.countedPos -= keep;
+  }
+
+  /** Lines around a record, for fact rules that read a value spread over lines (JSON, YAML). */
+  private windowText(start: number, end: number, limit: number, w: { before: number; after: number }): string | undefined {
+    const b = this.buf;
+    let s = start;
+    for (let i = 0; i < w.before && s > 0; i++) s = b.lastIndexOf(10, s - 2) + 1;
+    let e = end;
+    for (let i = 0; i < w.after; i++) {
+      if (e >= limit) break;
+      const n = b.indexOf(10, e + 1);
+      if (n === -1 || n >= limit) return undefined;
+      e = n;
+    }
+    return b.toString('utf8', s, e);
+  }
+
+  /** Returns false when a windowed rule needs lines that have not arrived yet. */
+  private onRecord(r: LogRecord, line: number, start: number, end: number, limit: number, final: boolean): boolean {
+    const { literals, groups } = this.view;
+    const text = r.message;
+    for (let li = 0; li < literals.length; li++) {
+      if (!text.includes(literals[li])) continue;
+      for (const s of groups[li]) {
+        let subject = text;
+        if (s.window) {
+          const wt = this.windowText(start, end, final ? this.len : limit, s.window);
+          if (wt === undefined) {
+            if (!final) return false;
+            continue;
+          }
+          subject = wt;
+        }
+        this.stats.regexRuns++;
+        const m = s.re.exec(subject);
+        if (!m) continue;
+        this.onMatch(s, m, r, line, subject);
+      }
+    }
+    return true;
+  }
+
+  private onMatch(s: CompiledSignal, m: RegExpExecArray, r: LogRecord, line: number, subject: string): void {
+    const source = this.context ? `${this.info.source} (${this.context})` : this.info.source;
+    const o = s.owner;
+    const groups: Record<string, string> = {};
+    for (const [k, v] of Object.entries(m.groups ?? {})) if (v !== undefined) groups[k] = v;
+    switch (o.kind) {
+      case 'pattern': {
+        for (const [k, re] of s.also) {
+          this.stats.regexRuns++;
+          const am = re.exec(subject);
+          if (am) for (const [gk, gv] of Object.entries(am.groups ?? {})) if (gv !== undefined) groups[gk] = gv;
+          else if (am) groups[k] = am[0];
+        }
+        this.emit({ type: 'hit', patternId: o.patternId, signal: o.signal, captures: groups, time: r.time, evidence: excerpt(subject, m, source, line, r.time) });
+        return;
+      }
+      case 'fact': {
+        const value = fill(o.rule.value ?? '{value}', groups, m[0]).trim();
+        if (!value) return;
+        this.emit({ type: 'fact', name: o.rule.fact, value, source, line, time: r.time, priority: o.rule.priority ?? 50, combine: o.rule.combine });
+        return;
+      }
+      case 'timeline':
+        this.emit({ type: 'timeline', kind: o.rule.kind, text: fill(o.rule.text, groups, m[0]), time: r.time, source, line });
+        return;
+      case 'marker':
+        this.context = o.name === 'start' ? `${groups.ns}/${groups.pod}:${groups.container}` : '';
+        return;
+    }
+  }
+}
+
+function fill(template: string, groups: Record<string, string>, whole: string): string {
+  return template.replace(/\{(\w+)\}/g, (_, k: string) => (k === 'match' ? whole : groups[k] ?? ''));
+}
+
+function excerpt(text: string, m: RegExpExecArray, source: string, line: number, time: number | undefined): Evidence {
+  const ms = m.index;
+  const me = m.index + m[0].length;
+  if (text.length <= EXCERPT) return { source, line, time: isoString(time), text, match: [ms, me] };
+  let s = Math.max(0, ms - 200);
+  let e = Math.min(text.length, Math.max(me + 200, s + EXCERPT));
+  if (e - s > EXCERPT + 400) e = Math.min(text.length, me + 100);
+  const pre = s > 0 ? '…' : '';
+  const post = e < text.length ? '…' : '';
+  return { source, line, time: isoString(time), text: pre + text.slice(s, e) + post, match: [ms - s + pre.length, Math.min(me, e) - s + pre.length] };
+}

@@ -1,0 +1,151 @@
+// The diagnosis engine's state and its reducer: (state, events) → state, pure. The input state is
+// never changed; the parts an event batch touches are copied once per batch, so the bulk path can
+// apply thousands of hits at the cost of one copy.
+import type { EngineEvent, Evidence, InputSummary, ProblemEvent } from './events.js';
+
+const EVIDENCE_FIRST = 3;
+const EVIDENCE_LAST = 2;
+const MAX_BUCKETS = 20_000;
+const MAX_CAPTURE_VALUES = 64;
+const MAX_FACT_SOURCES = 16;
+const MAX_TIMELINE = 2000;
+const MAX_PROBLEMS = 200;
+
+export interface SignalStats {
+  count: number;
+  /** hits per minute (epoch minutes), for counts within a window */
+  buckets: Map<number, number>;
+  untimed: number;
+  /** `name=value` of captures → hits, for `where` conditions */
+  captures: Map<string, number>;
+  first: Evidence[];
+  last: Evidence[];
+}
+
+export interface PatternHits {
+  occurrences: number;
+  firstSeen?: number;
+  lastSeen?: number;
+  signals: Record<string, SignalStats>;
+  captures: Record<string, string>;
+}
+
+export interface FactValue { value: string; source: string; line?: number; time?: number; priority: number; combine?: 'max' }
+
+export interface TimelineEntry { time?: number; kind: string; text: string; source: string; line?: number }
+
+export interface State {
+  hits: Record<string, PatternHits>;
+  facts: Record<string, FactValue[]>;
+  timeline: TimelineEntry[];
+  timelineDropped: number;
+  inputs: InputSummary[];
+  problems: ProblemEvent[];
+  stats: { lines: number; bytes: number; records: number; regexRuns: number };
+  now?: number;
+  /** bumped by every change: views redraw only when it moves */
+  version: number;
+}
+
+export function initialState(): State {
+  return {
+    hits: {}, facts: {}, timeline: [], timelineDropped: 0, inputs: [], problems: [],
+    stats: { lines: 0, bytes: 0, records: 0, regexRuns: 0 }, version: 0,
+  };
+}
+
+function cloneSignal(s: SignalStats): SignalStats {
+  return { ...s, buckets: new Map(s.buckets), captures: new Map(s.captures), first: [...s.first], last: [...s.last] };
+}
+
+/** Is `a` a better value than `b` for the same fact? */
+export function betterFact(a: FactValue, b: FactValue): boolean {
+  if (a.combine === 'max' && b.combine === 'max') return Number(a.value) > Number(b.value);
+  if (a.priority !== b.priority) return a.priority > b.priority;
+  return (a.time ?? 0) > (b.time ?? 0);
+}
+
+export function reduce(state: State, events: EngineEvent | readonly EngineEvent[]): State {
+  const list = Array.isArray(events) ? events : [events as EngineEvent];
+  if (!list.length) return state;
+  const next: State = { ...state, version: state.version + 1 };
+  const touchedHits = new Set<string>();
+  let hitsCopied = false;
+  let factsCopied = false;
+
+  for (const ev of list) {
+    switch (ev.type) {
+      case 'hit': {
+        if (!hitsCopied) { next.hits = { ...next.hits }; hitsCopied = true; }
+        let ph = next.hits[ev.patternId];
+        if (!touchedHits.has(ev.patternId)) {
+          ph = ph
+            ? { ...ph, captures: { ...ph.captures }, signals: Object.fromEntries(Object.entries(ph.signals).map(([k, v]) => [k, cloneSignal(v)])) }
+            : { occurrences: 0, signals: {}, captures: {} };
+          next.hits[ev.patternId] = ph;
+          touchedHits.add(ev.patternId);
+        }
+        ph.occurrences++;
+        if (ev.time !== undefined) {
+          if (ph.firstSeen === undefined || ev.time < ph.firstSeen) ph.firstSeen = ev.time;
+          if (ph.lastSeen === undefined || ev.time > ph.lastSeen) ph.lastSeen = ev.time;
+        }
+        Object.assign(ph.captures, ev.captures);
+        const s = (ph.signals[ev.signal] ??= { count: 0, buckets: new Map(), untimed: 0, captures: new Map(), first: [], last: [] });
+        s.count++;
+        if (ev.time === undefined) s.untimed++;
+        else {
+          const minute = Math.floor(ev.time / 60_000);
+          if (s.buckets.has(minute) || s.buckets.size < MAX_BUCKETS) s.buckets.set(minute, (s.buckets.get(minute) ?? 0) + 1);
+        }
+        for (const [k, v] of Object.entries(ev.captures)) {
+          const key = `${k}=${v}`;
+          if (s.captures.has(key) || s.captures.size < MAX_CAPTURE_VALUES) s.captures.set(key, (s.captures.get(key) ?? 0) + 1);
+        }
+        if (s.first.length < EVIDENCE_FIRST) s.first.push(ev.evidence);
+        else {
+          s.last.push(ev.evidence);
+          if (s.last.length > EVIDENCE_LAST) s.last.shift();
+        }
+        break;
+      }
+      case 'fact': {
+        if (!factsCopied) { next.facts = { ...next.facts }; factsCopied = true; }
+        const fv: FactValue = { value: ev.value, source: ev.source, line: ev.line, time: ev.time, priority: ev.priority, combine: ev.combine };
+        const list0 = next.facts[ev.name] ?? [];
+        const same = list0.findIndex((f) => f.value === fv.value && f.source === fv.source);
+        let l = [...list0];
+        if (same >= 0) {
+          if (!betterFact(fv, l[same])) break;
+          l.splice(same, 1);
+        }
+        l.push(fv);
+        l.sort((a, b) => (betterFact(a, b) ? -1 : betterFact(b, a) ? 1 : 0));
+        if (l.length > MAX_FACT_SOURCES) l = l.slice(0, MAX_FACT_SOURCES);
+        next.facts[ev.name] = l;
+        break;
+      }
+      case 'timeline':
+        if (next.timeline.length >= MAX_TIMELINE) { next.timelineDropped++; break; }
+        if (next.timeline === state.timeline) next.timeline = [...state.timeline];
+        next.timeline.push({ time: ev.time, kind: ev.kind, text: ev.text, source: ev.source, line: ev.line });
+        break;
+      case 'input':
+        next.inputs = [...next.inputs.filter((i) => i.path !== ev.input.path), ev.input];
+        break;
+      case 'problem':
+        if (next.problems.length < MAX_PROBLEMS) next.problems = [...next.problems, ev];
+        break;
+      case 'tick':
+        next.now = ev.now;
+        break;
+      case 'stats':
+        next.stats = {
+          lines: next.stats.lines + ev.lines, bytes: next.stats.bytes + ev.bytes,
+          records: next.stats.records + ev.records, regexRuns: next.stats.regexRuns + ev.regexRuns,
+        };
+        break;
+    }
+  }
+  return next;
+}

@@ -1,0 +1,67 @@
+// Timestamps in node logs: some carry a zone, some a year, some neither. Everything becomes epoch ms (UTC).
+// Stamps without a zone (felix, journal short, klog) are read as UTC: the node's zone is not in the line.
+
+const MONTHS: Record<string, number> = {
+  Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11,
+};
+
+/** Reference moment for inferring the year of stamps that lack one (bundle date or file mtime). */
+export interface TimeContext {
+  refTime: number;
+}
+
+const TWO_DAYS = 2 * 86400_000;
+
+function withYear(ctx: TimeContext, month: number, day: number, h: number, m: number, s: number, ms: number): number {
+  const refYear = new Date(ctx.refTime).getUTCFullYear();
+  let t = Date.UTC(refYear, month, day, h, m, s, ms);
+  // A December line in a January bundle belongs to the previous year.
+  if (t > ctx.refTime + TWO_DAYS) t = Date.UTC(refYear - 1, month, day, h, m, s, ms);
+  return t;
+}
+
+function fracMs(frac: string | undefined): number {
+  if (!frac) return 0;
+  return Number((frac + '00').slice(0, 3));
+}
+
+/** `May 26 18:20:48` or `May 26 18:20:48.123456` (journal short, syslog). */
+export function parseClassic(mon: string, day: string, hms: string, frac: string | undefined, ctx: TimeContext): number | undefined {
+  const month = MONTHS[mon];
+  if (month === undefined) return undefined;
+  const [h, m, s] = hms.split(':').map(Number);
+  return withYear(ctx, month, Number(day), h, m, s, fracMs(frac));
+}
+
+/** klog `0526 18:20:48.123456`. */
+export function parseKlog(mmdd: string, hms: string, frac: string | undefined, ctx: TimeContext): number {
+  const [h, m, s] = hms.split(':').map(Number);
+  return withYear(ctx, Number(mmdd.slice(0, 2)) - 1, Number(mmdd.slice(2, 4)), h, m, s, fracMs(frac));
+}
+
+/** RFC 3339 / ISO 8601 with or without zone, any fraction length, `+0000` or `+00:00`, or a space for T. */
+const ISO = /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d+))?(Z|[+-]\d\d:?\d\d)?$/;
+export function parseIso(ts: string): number | undefined {
+  const m = ISO.exec(ts);
+  if (!m) return undefined;
+  let t = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], fracMs(m[7]));
+  const zone = m[8];
+  if (zone && zone !== 'Z') {
+    const sign = zone[0] === '-' ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4))) * 60_000;
+  }
+  return t;
+}
+
+export function isoString(t: number | undefined): string | undefined {
+  return t === undefined || !Number.isFinite(t) ? undefined : new Date(t).toISOString();
+}
+
+/** `10m` → 600000 ms. */
+export function parseDuration(d: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(d);
+  if (!m) throw new Error(`not a duration: ${d}`);
+  const n = Number(m[1]);
+  return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+}

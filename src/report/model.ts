@@ -1,0 +1,34 @@
+// The report: the JSON contract of DESIGN.md, built from engine state. Text and Markdown render it.
+import type { Catalog } from '../catalog/load.js';
+import { diagnose, facts, timeline, type Diagnosis } from '../engine/diagnose.js';
+import type { InputSummary } from '../engine/events.js';
+import type { State } from '../engine/state.js';
+
+export interface Report {
+  tool: { name: 'cni-doctor'; version: string };
+  inputs: InputSummary[];
+  facts: ReturnType<typeof facts>;
+  diagnoses: Diagnosis[];
+  timeline: ReturnType<typeof timeline>;
+  problems: { source: string; reason: string }[];
+  stats: State['stats'];
+}
+
+export function buildReport(state: State, catalog: Catalog, version: string): Report {
+  const diagnoses = diagnose(state, catalog);
+  return {
+    tool: { name: 'cni-doctor', version },
+    inputs: state.inputs,
+    facts: facts(state),
+    diagnoses,
+    timeline: timeline(state, diagnoses),
+    problems: state.problems.map((p) => ({ source: p.source, reason: p.reason })),
+    stats: state.stats,
+  };
+}
+
+/** 0 nothing found, 1 a warning or worse, 2 nothing readable (DESIGN.md). */
+export function exitCode(r: Report, unreadable: string[]): 0 | 1 | 2 {
+  if (r.diagnoses.some((d) => d.severity !== 'info')) return 1;
+  return unreadable.length ? 2 : 0;
+}

@@ -1,0 +1,160 @@
+// Support bundles read as a stream of tar entries, never unpacked: each entry's bytes go straight
+// to a scanner. Entries that would land outside the bundle (absolute, `..`, links) are never followed.
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createWriteStream } from 'node:fs';
+import tarStream from 'tar-stream';
+import type { Catalog } from '../../catalog/load.js';
+import { decompress, sniffCompression, type Compression } from '../decompress.js';
+import type { InputPlan } from '../inputs.js';
+import { isJournalFile, journalSource } from '../journal.js';
+import type { ByteSource } from '../stream.js';
+import { fallbackLayout, layouts, type CompiledLayout } from './layouts.js';
+
+export const LIMITS = {
+  /** decompressed bytes read from one entry; the rest is skipped and the report says so */
+  entryBytes: 2 * 1024 ** 3,
+  /** decompressed bytes read from one archive before giving up on it (compression bombs) */
+  totalBytes: 32 * 1024 ** 3,
+};
+
+export function isTarHeader(head: Buffer): boolean {
+  return head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar';
+}
+
+/** The moment a bundle was made, from its name (for the year of stamps that lack one). */
+export function bundleRefTime(file: string, mtime: number): number {
+  const b = path.basename(file);
+  let m = /inspection-report-(\d{4})(\d\d)(\d\d)_(\d\d)(\d\d)(\d\d)/.exec(b);
+  if (m) return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+  m = /sosreport-.*?(\d{4})-(\d\d)-(\d\d)-[a-z]{7}/.exec(b);
+  if (m) return Date.UTC(+m[1], +m[2] - 1, +m[3], 23, 59, 59);
+  m = /sosreport-.*?(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)/.exec(b);
+  if (m) return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+  return mtime;
+}
+
+/** Stops passing bytes after `max`; the rest is drained and counted. */
+class Cap extends Transform {
+  seen = 0;
+  constructor(private max: number, private onCut: (seen: number) => void) {
+    super();
+  }
+  override _transform(chunk: Buffer, _e: BufferEncoding, cb: () => void): void {
+    const before = this.seen;
+    this.seen += chunk.length;
+    if (before < this.max) this.push(this.seen > this.max ? chunk.subarray(0, this.max - before) : chunk);
+    if (before < this.max && this.seen > this.max) this.onCut(this.max);
+    cb();
+  }
+}
+
+function safeRelative(name: string): string | undefined {
+  if (name.startsWith('/') || /^[A-Za-z]:[\\/]/.test(name)) return undefined;
+  const norm = path.posix.normalize(name.replace(/\\/g, '/'));
+  if (norm === '..' || norm.startsWith('../') || norm.includes('/../')) return undefined;
+  return norm.replace(/^\.\//, '').replace(/\/$/, '');
+}
+
+async function firstChunk(r: Readable): Promise<{ head: Buffer; rest: Readable }> {
+  const it = r[Symbol.asyncIterator]();
+  const first = await it.next();
+  const head = first.done ? Buffer.alloc(0) : (first.value as Buffer);
+  const rest = Readable.from((async function* () {
+    if (head.length) yield head;
+    for (;;) {
+      const n = await it.next();
+      if (n.done) return;
+      yield n.value as Buffer;
+    }
+  })(), { objectMode: false });
+  return { head, rest };
+}
+
+export async function openBundle(file: string, comp: Compression, catalog: Catalog, refTime: number): Promise<InputPlan> {
+  const notes: string[] = [];
+  const candidates = layouts(catalog);
+  const plan: InputPlan = { path: file, kind: 'directory', notes, sources: entries() };
+  let total = 0;
+
+  async function* entries(): AsyncIterable<ByteSource> {
+    const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+    const dec = await decompress(raw, comp);
+    const counted = new Cap(LIMITS.totalBytes, (n) => notes.push(`stopped after ${(n / 1024 ** 3).toFixed(0)} GiB decompressed (limit; a compression bomb?): the rest of the archive was not read`));
+    const extract = tarStream.extract();
+    dec.on('error', (e) => extract.destroy(e));
+    counted.on('data', () => { total = counted.seen; });
+    dec.pipe(counted).pipe(extract);
+    let layout: CompiledLayout | undefined;
+    let root = '';
+    const unsafe: string[] = [];
+    let links = 0;
+    let entriesSeen = 0;
+    let lastEntry = '(none)';
+    try {
+      for await (const entry of extract) {
+        entriesSeen++;
+        const h = entry.header;
+        lastEntry = h.name;
+        const rel0 = safeRelative(h.name);
+        if (!layout) {
+          const top = (rel0 ?? '').split('/')[0];
+          layout = candidates.find((l) => l.isTopDir(top));
+          if (layout) root = top;
+          else layout = fallbackLayout(catalog);
+          plan.kind = layout.layout.inputKind;
+        }
+        if (rel0 === undefined) { unsafe.push(h.name); entry.resume(); continue; }
+        if (h.type === 'symlink' || h.type === 'link') { links++; entry.resume(); continue; }
+        if (h.type !== 'file' && h.type !== 'contiguous-file') { entry.resume(); continue; }
+        const rel = root && rel0.startsWith(`${root}/`) ? rel0.slice(root.length + 1) : rel0;
+        const role = layout.roleOf(rel);
+        if (!role) { entry.resume(); continue; }
+        const { head, rest } = await firstChunk(entry as unknown as Readable);
+        const time = { refTime };
+        if (isJournalFile(head)) {
+          // journalctl reads only real files: a private temp copy, removed right after.
+          const dir = await mkdtemp(path.join(tmpdir(), 'cni-doctor-'));
+          const tmp = path.join(dir, 'entry.journal');
+          try {
+            await pipeline(rest, new Cap(LIMITS.entryBytes, () => notes.push(`${rel}: cut at the entry limit`)), createWriteStream(tmp));
+            yield journalSource(tmp, time, rel);
+          } finally {
+            await rm(dir, { recursive: true, force: true });
+          }
+          continue;
+        }
+        const c = sniffCompression(head);
+        const inner = c === 'none' ? rel : rel.replace(/\.(gz|xz|zst|bz2)$/, '');
+        if (c === 'none' && head.subarray(0, 4096).includes(0)) { rest.resume(); continue; }
+        const cap = new Cap(LIMITS.entryBytes, (n) => notes.push(`${rel}: read the first ${(n / 1024 ** 2).toFixed(0)} MiB only (entry size limit)`));
+        const readable = async (): Promise<Readable> => {
+          const body = c === 'none' ? rest : await decompress(rest, c);
+          body.on('error', (e) => cap.destroy(e));
+          return body.pipe(cap);
+        };
+        yield { info: { source: rel, path: inner, role: role.role, format: role.format, time }, readable };
+        // The scanner may have stopped early (a corrupt inner file): drain the entry to reach the next.
+        if (!rest.readableEnded) {
+          rest.resume();
+          await new Promise<void>((res) => { rest.once('end', res); rest.once('close', res); rest.once('error', () => res()); });
+        }
+      }
+    } catch (e) {
+      const reason = (e as Error).message.replace(/\s+/g, ' ');
+      throw Object.assign(new Error(entriesSeen === 0
+        ? `not a readable tar archive (${reason})`
+        : `archive cut short or corrupt after entry ${lastEntry} (${reason}): the entries before it were read`), { partialArchive: entriesSeen > 0 });
+    } finally {
+      if (unsafe.length) notes.push(`ignored ${unsafe.length} entr${unsafe.length > 1 ? 'ies' : 'y'} with a path outside the bundle (${unsafe.slice(0, 3).join(', ')})`);
+      if (links) notes.push(`did not follow ${links} link entr${links > 1 ? 'ies' : 'y'}`);
+      raw.destroy();
+    }
+  }
+  return plan;
+}
+

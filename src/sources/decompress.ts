@@ -1,0 +1,92 @@
+// Decompression as streams. External `xz -dc` / `zstd -dc` are about twice as fast as in-process
+// decoders here (shared/reference/scan-performance.md), so they are preferred when installed.
+import { spawn, spawnSync } from 'node:child_process';
+import { createGunzip } from 'node:zlib';
+import { PassThrough, Readable, Transform } from 'node:stream';
+
+export type Compression = 'gzip' | 'xz' | 'zstd' | 'bzip2' | 'none';
+
+const hasTool = new Map<string, boolean>();
+export function toolAvailable(cmd: string): boolean {
+  if (!hasTool.has(cmd)) {
+    const r = spawnSync(cmd, ['--version'], { stdio: 'ignore' });
+    hasTool.set(cmd, r.status === 0);
+  }
+  return hasTool.get(cmd)!;
+}
+
+/** Sniff the compression from the first bytes (names lie; magic numbers do not). */
+export function sniffCompression(head: Buffer): Compression {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 6 && head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  if (head.length >= 3 && head.toString('latin1', 0, 3) === 'BZh') return 'bzip2';
+  return 'none';
+}
+
+function viaProcess(cmd: string, args: string[], input: Readable): Readable {
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const out = new PassThrough({ highWaterMark: 1 << 20 });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { if (stderr.length < 2000) stderr += d.toString(); });
+  input.on('error', (e) => out.destroy(e));
+  child.stdin.on('error', () => { /* the decoder stopped reading: its exit status says why */ });
+  input.pipe(child.stdin);
+  child.stdout.pipe(out, { end: false });
+  let exited: number | null | undefined;
+  let drained = false;
+  const finish = (): void => {
+    if (exited === undefined || !drained) return;
+    if (exited === 0) out.end();
+    else out.destroy(new Error(`${cmd}: ${stderr.trim().split('\n').pop() || `exit status ${exited}`}`));
+  };
+  child.stdout.on('end', () => { drained = true; finish(); });
+  child.on('close', (code) => { exited = code; finish(); });
+  child.on('error', (e) => out.destroy(e));
+  out.on('close', () => { if (exited === undefined) child.kill(); input.destroy(); });
+  return out;
+}
+
+async function lzmaNative(input: Readable): Promise<Readable> {
+  const lz = (await import('lzma-native')).default;
+  const d = lz.createDecompressor();
+  input.on('error', (e) => d.destroy(e));
+  return input.pipe(d);
+}
+
+async function fzstd(input: Readable): Promise<Readable> {
+  const { Decompress } = await import('fzstd');
+  const out = new PassThrough();
+  const d = new Decompress((chunk: Uint8Array, final?: boolean) => {
+    out.write(Buffer.from(chunk));
+    if (final) out.end();
+  });
+  input.on('data', (c: Buffer) => {
+    try { d.push(c); } catch (e) { out.destroy(e as Error); }
+  });
+  input.on('end', () => {
+    try { d.push(new Uint8Array(0), true); out.end(); } catch (e) { out.destroy(e as Error); }
+  });
+  input.on('error', (e) => out.destroy(e));
+  return out;
+}
+
+/** A readable of the decompressed bytes. `prefer: 'internal'` forces the in-process decoders (tests). */
+export async function decompress(input: Readable, kind: Compression, prefer: 'external' | 'internal' = 'external'): Promise<Readable> {
+  switch (kind) {
+    case 'none':
+      return input;
+    case 'gzip': {
+      const g = createGunzip({ chunkSize: 1 << 20 });
+      input.on('error', (e) => g.destroy(e));
+      return input.pipe(g);
+    }
+    case 'xz':
+      return prefer === 'external' && toolAvailable('xz') ? viaProcess('xz', ['-dc'], input) : lzmaNative(input);
+    case 'zstd':
+      return prefer === 'external' && toolAvailable('zstd') ? viaProcess('zstd', ['-dc'], input) : fzstd(input);
+    case 'bzip2':
+      if (toolAvailable('bzip2')) return viaProcess('bzip2', ['-dc'], input);
+      throw new Error('bzip2 compressed, and no bzip2 program is installed: install bzip2 or decompress it first');
+  }
+}

@@ -1,0 +1,137 @@
+// What an input path is (log file, compressed log, directory, bundle, journal, stdin) and the
+// byte sources inside it. Content decides, not the name: magic numbers first, extensions second.
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import fg from 'fast-glob';
+import type { InputSummary } from '../engine/events.js';
+import { decompress, sniffCompression, type Compression } from './decompress.js';
+import type { ByteSource } from './stream.js';
+import { openBundle, isTarHeader, bundleRefTime } from './bundle/tar.js';
+import { journalSource, isJournalFile } from './journal.js';
+import { planDirectory } from './bundle/layouts.js';
+import type { Catalog } from '../catalog/load.js';
+
+export class InputError extends Error {
+  constructor(readonly input: string, reason: string) {
+    super(`${input}: ${reason}`);
+  }
+}
+
+export interface InputPlan {
+  path: string;
+  kind: InputSummary['kind'];
+  /** yielded one at a time: each must be consumed before the next is asked for */
+  sources: AsyncIterable<ByteSource>;
+  /** problems found while listing (skipped files) */
+  notes: string[];
+}
+
+async function readHead(file: string, n = 512): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const b = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(b, 0, n, 0);
+    return b.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Peek at the first decompressed bytes (to tell a .tar.gz from a .log.gz). */
+async function decompressedHead(file: string, c: Compression): Promise<Buffer> {
+  const r = await decompress(createReadStream(file, { end: 1 << 20 }), c, 'internal');
+  const parts: Buffer[] = [];
+  let n = 0;
+  try {
+    for await (const chunk of r) {
+      parts.push(chunk as Buffer);
+      n += (chunk as Buffer).length;
+      if (n >= 1024) break;
+    }
+  } catch { /* a truncated head is still a head */ }
+  r.destroy();
+  return Buffer.concat(parts);
+}
+
+export function looksBinary(head: Buffer): boolean {
+  const n = Math.min(head.length, 4096);
+  for (let i = 0; i < n; i++) if (head[i] === 0) return true;
+  return false;
+}
+
+export async function planInput(p: string, catalog: Catalog): Promise<InputPlan> {
+  if (p === '-') return planStdin();
+  let st;
+  try {
+    st = await stat(p);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(p, code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied (run as a user who can read it)' : (e as Error).message);
+  }
+  if (st.isDirectory()) return planDirectory(p, catalog);
+  if (!st.isFile()) throw new InputError(p, 'not a regular file or directory');
+  let head: Buffer;
+  try {
+    head = await readHead(p);
+  } catch (e) {
+    throw new InputError(p, (e as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied (run as a user who can read it)' : (e as Error).message);
+  }
+  if (head.length === 0) return single(p, 'file', { info: fileInfo(p, p, st.mtimeMs), file: p });
+  if (isJournalFile(head)) return { path: p, kind: 'journal', notes: [], sources: once(journalSource(p, { refTime: st.mtimeMs })) };
+  const comp = sniffCompression(head);
+  if (comp === 'none') {
+    if (isTarHeader(head)) return openBundle(p, 'none', catalog, bundleRefTime(p, st.mtimeMs));
+    if (looksBinary(head)) throw new InputError(p, 'binary data: not a log file, a compressed log, a tar bundle or a systemd journal');
+    return single(p, 'file', { info: fileInfo(p, p, st.mtimeMs), file: p });
+  }
+  const inner = await decompressedHead(p, comp);
+  if (isTarHeader(inner)) return openBundle(p, comp, catalog, bundleRefTime(p, st.mtimeMs));
+  if (inner.length === 0) throw new InputError(p, `${comp} data that does not decompress (corrupt or truncated)`);
+  if (looksBinary(inner)) throw new InputError(p, `${comp}-compressed binary data: not a log file or a tar bundle`);
+  const info = fileInfo(p, p.replace(/\.(gz|xz|zst|bz2)$/, ''), st.mtimeMs);
+  return single(p, 'file', { info, readable: () => decompress(createReadStream(p), comp) });
+}
+
+export function fileInfo(source: string, inner: string, mtimeMs: number) {
+  return { source, path: inner, role: 'log' as const, time: { refTime: mtimeMs } };
+}
+
+function single(p: string, kind: InputSummary['kind'], s: ByteSource): InputPlan {
+  return { path: p, kind, notes: [], sources: once(s) };
+}
+
+async function* once(s: ByteSource): AsyncIterable<ByteSource> {
+  yield s;
+}
+
+function planStdin(): InputPlan {
+  const src: ByteSource = {
+    info: { source: 'stdin', path: 'stdin', role: 'log', time: { refTime: Date.now() } },
+    readable: async () => {
+      const stdin = process.stdin as Readable;
+      // Compressed stdin works too: sniff the first chunk, then hand the whole stream on.
+      const { PassThrough } = await import('node:stream');
+      const first: Buffer = await new Promise((resolve, reject) => {
+        const onData = (c: Buffer): void => { stdin.pause(); cleanup(); resolve(c); };
+        const onEnd = (): void => { cleanup(); resolve(Buffer.alloc(0)); };
+        const onErr = (e: Error): void => { cleanup(); reject(e); };
+        const cleanup = (): void => { stdin.off('data', onData); stdin.off('end', onEnd); stdin.off('error', onErr); };
+        stdin.on('data', onData); stdin.on('end', onEnd); stdin.on('error', onErr);
+      });
+      const pt = new PassThrough({ highWaterMark: 1 << 20 });
+      pt.write(first);
+      stdin.pipe(pt);
+      stdin.resume();
+      return decompress(pt, sniffCompression(first));
+    },
+  };
+  return single('-', 'stdin', src);
+}
+
+/** Files in a plain directory that are worth reading: everything textual, compressed logs, journals. */
+export async function listDirectory(dir: string): Promise<string[]> {
+  const files = await fg('**/*', { cwd: dir, onlyFiles: true, followSymbolicLinks: false, dot: true, suppressErrors: true });
+  return files.sort();
+}
+
