@@ -35,11 +35,11 @@ export function runExamples(cat: Catalog, matcher = compileMatcher(cat)): { pass
   for (const p of cat.patterns) {
     p.examples.positive.forEach((ex, i) => {
       const hits = scanText(matcher, ex.text).filter((e): e is HitEvent => e.type === 'hit' && e.patternId === p.id);
-      const wanted = ex.signal ? hits.filter((h) => h.signal === ex.signal) : hits;
+      const wanted = ex.signal ? hits.filter((h) => h.signals.includes(ex.signal!)) : hits;
       let why = '';
       if (!hits.length) why = 'no signal matched';
-      else if (!wanted.length) why = `matched ${hits.map((h) => h.signal).join(', ')} but not ${ex.signal}`;
-      else if (!raises(cat, matcher, p.id, ex.text, ex.facts)) why = `signal ${wanted[0].signal} matched but the diagnosis is not raised${ex.facts ? '' : ' (does it need facts: in the example?)'}`;
+      else if (!wanted.length) why = `matched ${hits.flatMap((h) => h.signals).join(', ')} but not ${ex.signal}`;
+      else if (!raises(cat, matcher, p.id, ex.text, ex.facts)) why = `signal ${wanted[0].signals[0]} matched but the diagnosis is not raised${ex.facts ? '' : ' (does it need facts: in the example?)'}`;
       else if (ex.captures) {
         const got = Object.assign({}, ...wanted.map((h) => h.captures)) as Record<string, string>;
         const bad = Object.entries(ex.captures).filter(([k, v]) => got[k] !== v);
@@ -49,7 +49,7 @@ export function runExamples(cat: Catalog, matcher = compileMatcher(cat)): { pass
     });
     p.examples.negative.forEach((ex, i) => {
       const hits = scanText(matcher, ex.text).filter((e): e is HitEvent => e.type === 'hit' && e.patternId === p.id);
-      check(!raises(cat, matcher, p.id, ex.text), { file: p.file, id: p.id, what: `negative example ${i + 1} (${ex.format}) raises the diagnosis (signals ${hits.map((h) => h.signal).join(', ')}): it must not (${ex.why})` });
+      check(!raises(cat, matcher, p.id, ex.text), { file: p.file, id: p.id, what: `negative example ${i + 1} (${ex.format}) raises the diagnosis (signals ${hits.flatMap((h) => h.signals).join(', ')}): it must not (${ex.why})` });
     });
   }
   for (const r of cat.facts) {

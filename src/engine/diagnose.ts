@@ -212,7 +212,9 @@ export function facts(state: State): Record<string, { value: string; source: str
   const out: Record<string, { value: string; source: string; conflicts?: { value: string; source: string }[] }> = {};
   for (const name of Object.keys(state.facts).sort()) {
     const [best, ...rest] = state.facts[name];
-    const conflicts = rest.filter((f) => f.value !== best.value && (best.combine !== 'max'))
+    // `6.8.0-57` (felix) and `6.8.0-57-generic` (uname) agree: one is the other without its flavour.
+    const agrees = (v: string): boolean => v === best.value || best.value.startsWith(`${v}-`) || v.startsWith(`${best.value}-`);
+    const conflicts = rest.filter((f) => !agrees(f.value) && best.combine !== 'max')
       .map((f) => ({ value: f.value, source: f.source }));
     out[name] = { value: best.value, source: best.source, ...(conflicts.length ? { conflicts } : {}) };
   }

@@ -9,10 +9,11 @@ export interface Evidence {
   match?: [number, number];
 }
 
+/** One record matched by one or more signals of one pattern: one occurrence. */
 export interface HitEvent {
   type: 'hit';
   patternId: string;
-  signal: string;
+  signals: string[];
   captures: Record<string, string>;
   time?: number;
   evidence: Evidence;

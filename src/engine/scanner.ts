@@ -5,7 +5,7 @@ import type { Format } from '../catalog/schema.js';
 import { detectFormat } from '../parse/formats.js';
 import { assemble, toRecord, MAX_RECORD_BYTES, type LogRecord } from '../parse/join.js';
 import { isoString, type TimeContext } from '../parse/time.js';
-import type { EngineEvent, Evidence } from './events.js';
+import type { EngineEvent, Evidence, HitEvent } from './events.js';
 import type { CompiledSignal, Matcher, MatchView } from './matcher.js';
 
 export const CHUNK = 8 << 20;
@@ -39,6 +39,8 @@ export class StreamScanner {
   private discarding = false;
   private view: MatchView;
   private context = '';
+  /** hits of the record being matched, one per pattern */
+  private pending = new Map<string, HitEvent>();
   readonly stats: ScanStats = { bytes: 0, lines: 0, records: 0, regexRuns: 0, cutLines: 0 };
 
   constructor(private m: Matcher, private info: StreamInfo, private emit: (e: EngineEvent) => void, capacity = CHUNK + MAX_RECORD_BYTES + CONTEXT) {
@@ -200,6 +202,7 @@ export class StreamScanner {
   private onRecord(r: LogRecord, line: number, start: number, end: number, limit: number, final: boolean): boolean {
     const { literals, groups } = this.view;
     const text = r.message;
+    this.pending.clear();
     for (let li = 0; li < literals.length; li++) {
       if (!text.includes(literals[li])) continue;
       for (const s of groups[li]) {
@@ -218,6 +221,7 @@ export class StreamScanner {
         this.onMatch(s, m, r, line, subject);
       }
     }
+    for (const h of this.pending.values()) this.emit(h);
     return true;
   }
 
@@ -234,7 +238,13 @@ export class StreamScanner {
           if (am) for (const [gk, gv] of Object.entries(am.groups ?? {})) if (gv !== undefined) groups[gk] = gv;
           else if (am) groups[k] = am[0];
         }
-        this.emit({ type: 'hit', patternId: o.patternId, signal: o.signal, captures: groups, time: r.time, evidence: excerpt(subject, m, source, line, r.time) });
+        const prev = this.pending.get(o.patternId);
+        if (prev) {
+          prev.signals.push(o.signal);
+          prev.captures = { ...groups, ...prev.captures };
+        } else {
+          this.pending.set(o.patternId, { type: 'hit', patternId: o.patternId, signals: [o.signal], captures: groups, time: r.time, evidence: excerpt(subject, m, source, line, r.time) });
+        }
         return;
       }
       case 'fact': {

@@ -91,21 +91,24 @@ export function reduce(state: State, events: EngineEvent | readonly EngineEvent[
           if (ph.lastSeen === undefined || ev.time > ph.lastSeen) ph.lastSeen = ev.time;
         }
         Object.assign(ph.captures, ev.captures);
-        const s = (ph.signals[ev.signal] ??= { count: 0, buckets: new Map(), untimed: 0, captures: new Map(), first: [], last: [] });
-        s.count++;
-        if (ev.time === undefined) s.untimed++;
-        else {
-          const minute = Math.floor(ev.time / 60_000);
-          if (s.buckets.has(minute) || s.buckets.size < MAX_BUCKETS) s.buckets.set(minute, (s.buckets.get(minute) ?? 0) + 1);
-        }
-        for (const [k, v] of Object.entries(ev.captures)) {
-          const key = `${k}=${v}`;
-          if (s.captures.has(key) || s.captures.size < MAX_CAPTURE_VALUES) s.captures.set(key, (s.captures.get(key) ?? 0) + 1);
-        }
-        if (s.first.length < EVIDENCE_FIRST) s.first.push(ev.evidence);
-        else {
-          s.last.push(ev.evidence);
-          if (s.last.length > EVIDENCE_LAST) s.last.shift();
+        for (const name of ev.signals) {
+          const s = (ph.signals[name] ??= { count: 0, buckets: new Map(), untimed: 0, captures: new Map(), first: [], last: [] });
+          s.count++;
+          if (ev.time === undefined) s.untimed++;
+          else {
+            const minute = Math.floor(ev.time / 60_000);
+            if (s.buckets.has(minute) || s.buckets.size < MAX_BUCKETS) s.buckets.set(minute, (s.buckets.get(minute) ?? 0) + 1);
+          }
+          for (const [k, v] of Object.entries(ev.captures)) {
+            const key = `${k}=${v}`;
+            if (s.captures.has(key) || s.captures.size < MAX_CAPTURE_VALUES) s.captures.set(key, (s.captures.get(key) ?? 0) + 1);
+          }
+          if (name !== ev.signals[0]) continue; // one record, one evidence entry
+          if (s.first.length < EVIDENCE_FIRST) s.first.push(ev.evidence);
+          else {
+            s.last.push(ev.evidence);
+            if (s.last.length > EVIDENCE_LAST) s.last.shift();
+          }
         }
         break;
       }

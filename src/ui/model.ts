@@ -1,0 +1,36 @@
+// What the live UI shows, and the store it reads it from. The UI only renders this; the watch
+// command computes it (engine state → diagnoses) and owns the store.
+import type { Diagnosis } from '../engine/diagnose.js';
+
+export interface LiveFact { value: string; source: string }
+
+export interface LiveModel {
+  /** what is being followed, e.g. "journal: snap.microk8s.*", "file: /var/log/syslog" */
+  sources: string[];
+  /** lines read so far, and the recent rate */
+  lines: number;
+  linesPerSec: number;
+  /** false when input arrives faster than it is scanned (lines are queued, none dropped) */
+  keepingUp: boolean;
+  /** lines waiting to be scanned */
+  backlog: number;
+  paused: boolean;
+  /** live: following; replay: replaying a recording at `speed` */
+  mode: 'live' | 'replay';
+  speed?: number;
+  facts: Record<string, LiveFact>;
+  /** ranked, most severe first; `quietFor` set when not seen recently */
+  diagnoses: Diagnosis[];
+  startedAt: number;
+  now: number;
+  /** one-line problems (a source lost, a permission error) */
+  problems: string[];
+  /** bumped on every change */
+  version: number;
+}
+
+export interface LiveStore {
+  getSnapshot(): LiveModel;
+  subscribe(listener: () => void): () => void;
+  setPaused(paused: boolean): void;
+}
