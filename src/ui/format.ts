@@ -1,0 +1,66 @@
+// Short human forms for numbers, durations, times and severities, as the live UI shows them.
+import type { Diagnosis } from '../engine/diagnose.js';
+
+export function groupNum(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** 950, 12.3k, 456k, 1.2M */
+export function compactNum(n: number): string {
+  const v = Math.round(n);
+  if (v < 1000) return String(v);
+  if (v < 10_000) return `${(v / 1000).toFixed(1)}k`;
+  if (v < 1_000_000) return `${Math.round(v / 1000)}k`;
+  if (v < 10_000_000) return `${(v / 1_000_000).toFixed(1)}M`;
+  return `${Math.round(v / 1_000_000)}M`;
+}
+
+/** 45s, 12m, 3h5m, 2d */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return m % 60 ? `${h}h${m % 60}m` : `${h}h`;
+  return `${Math.floor(h / 24)}d`;
+}
+
+/** "quiet 12m" when the store says it went quiet, else "2m ago" from lastSeen, else "". */
+export function age(d: Pick<Diagnosis, 'quietFor' | 'lastSeen'>, now: number): string {
+  if (d.quietFor !== undefined) return `quiet ${duration(d.quietFor)}`;
+  if (!d.lastSeen) return '';
+  const t = Date.parse(d.lastSeen);
+  if (Number.isNaN(t)) return '';
+  const diff = now - t;
+  return diff < 1000 ? 'now' : `${duration(diff)} ago`;
+}
+
+/** "2025-05-26 18:09:40" (long) or "18:09:40" (short) from an ISO time; the input when not ISO. */
+export function clock(iso: string | undefined, long = false): string {
+  if (!iso) return '';
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})/.exec(iso);
+  if (!m) return iso;
+  return long ? `${m[1]} ${m[2]}` : m[2];
+}
+
+export function confidence(c: number): string {
+  return c.toFixed(2);
+}
+
+export type Severity = Diagnosis['severity'];
+
+/** Badge text is always present, so meaning never rests on colour. */
+export const SEVERITY: Record<Severity, { label: string; bg: string; fg: string; rank: number }> = {
+  critical: { label: 'CRIT', bg: 'red', fg: 'whiteBright', rank: 0 },
+  error: { label: 'ERR', bg: 'magenta', fg: 'whiteBright', rank: 1 },
+  warning: { label: 'WARN', bg: 'yellow', fg: 'black', rank: 2 },
+  info: { label: 'INFO', bg: 'blue', fg: 'whiteBright', rank: 3 },
+};
+
+/** https://no-color.org: NO_COLOR present and not empty turns colour off (styles like inverse stay). */
+export function colorFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false') return false;
+  return true;
+}

@@ -1,0 +1,196 @@
+// Terminal-cell text helpers for the live UI: width, truncation with "…", word and hard wrapping,
+// and clipping a long log line around its matched text. Pure functions; no Ink, no React.
+
+/** Cells a code point takes in a terminal: 0 for controls and combining marks, 2 for East Asian wide. */
+export function charWidth(cp: number): number {
+  if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) return 0;
+  if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0xfe00 && cp <= 0xfe0f)) return 0;
+  if (
+    (cp >= 0x1100 && cp <= 0x115f) ||
+    (cp >= 0x2e80 && cp <= 0xa4cf && cp !== 0x303f) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff60) ||
+    (cp >= 0xffe0 && cp <= 0xffe6) ||
+    (cp >= 0x1f300 && cp <= 0x1f64f) ||
+    (cp >= 0x1f900 && cp <= 0x1f9ff) ||
+    (cp >= 0x20000 && cp <= 0x3fffd)
+  ) return 2;
+  return 1;
+}
+
+export function strWidth(s: string): number {
+  let w = 0;
+  for (const ch of s) w += charWidth(ch.codePointAt(0)!);
+  return w;
+}
+
+/** Log text may carry tabs, escape sequences or other controls; a terminal must not interpret them.
+ *  Each UTF-16 unit maps to exactly one unit, so match offsets stay valid. */
+export function sanitize(s: string, keepNewlines = false): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => (c === '\t' ? ' ' : keepNewlines && c === '\n' ? c : '?'));
+}
+
+/** The longest prefix of `s` that fits in `w` cells. */
+export function headByWidth(s: string, w: number): string {
+  if (w <= 0) return '';
+  let out = '';
+  let used = 0;
+  for (const ch of s) {
+    const cw = charWidth(ch.codePointAt(0)!);
+    if (used + cw > w) break;
+    out += ch;
+    used += cw;
+  }
+  return out;
+}
+
+/** The longest suffix of `s` that fits in `w` cells. */
+export function tailByWidth(s: string, w: number): string {
+  if (w <= 0) return '';
+  const chars = [...s];
+  let used = 0;
+  let i = chars.length;
+  while (i > 0) {
+    const cw = charWidth(chars[i - 1].codePointAt(0)!);
+    if (used + cw > w) break;
+    used += cw;
+    i--;
+  }
+  return chars.slice(i).join('');
+}
+
+/** `s` cut to `w` cells, ending in "…" when something was cut. */
+export function truncate(s: string, w: number): string {
+  if (w <= 0) return '';
+  if (strWidth(s) <= w) return s;
+  return headByWidth(s, w - 1) + '…';
+}
+
+/** Ends `s` with "…" (to say "there is more") while keeping it within `w` cells. */
+export function withEllipsis(s: string, w: number): string {
+  const t = s.replace(/[\s…]+$/, '');
+  return strWidth(t) + 1 <= w ? t + '…' : headByWidth(t, w - 1) + '…';
+}
+
+/** Chunks of at most `w` cells, cut anywhere (log lines, commands, URLs). */
+export function hardWrap(s: string, w: number): string[] {
+  if (w <= 0) return [];
+  const out: string[] = [];
+  let cur = '';
+  let used = 0;
+  for (const ch of s) {
+    const cw = charWidth(ch.codePointAt(0)!);
+    if (used + cw > w && cur) {
+      out.push(cur);
+      cur = '';
+      used = 0;
+    }
+    cur += ch;
+    used += cw;
+  }
+  if (cur || !out.length) out.push(cur);
+  return out;
+}
+
+/** Prose wrapped at word boundaries into lines of at most `w` cells; whitespace runs collapse. */
+export function wrapWords(text: string, w: number): string[] {
+  if (w <= 0) return [];
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  const out: string[] = [];
+  let cur = '';
+  for (const word of words) {
+    const ww = strWidth(word);
+    if (!cur) {
+      if (ww <= w) cur = word;
+      else {
+        const parts = hardWrap(word, w);
+        out.push(...parts.slice(0, -1));
+        cur = parts[parts.length - 1];
+      }
+    } else if (strWidth(cur) + 1 + ww <= w) {
+      cur += ' ' + word;
+    } else {
+      out.push(cur);
+      if (ww <= w) cur = word;
+      else {
+        const parts = hardWrap(word, w);
+        out.push(...parts.slice(0, -1));
+        cur = parts[parts.length - 1];
+      }
+    }
+  }
+  if (cur) out.push(cur);
+  return out;
+}
+
+/** At most `max` lines; when lines were dropped the last kept one ends in "…". */
+export function limitLines(lines: string[], max: number, w: number): string[] {
+  if (max <= 0) return [];
+  if (lines.length <= max) return lines;
+  const kept = lines.slice(0, max);
+  kept[max - 1] = withEllipsis(kept[max - 1], w);
+  return kept;
+}
+
+export interface Part { text: string; hit: boolean }
+
+/** One line of log text in `w` cells, the window placed so that the matched range stays visible;
+ *  "…" marks cut text on either side. `match` is [start, end) in UTF-16 units of `text`. */
+export function clipAround(text: string, match: [number, number] | undefined, w: number): Part[] {
+  if (w <= 0) return [];
+  if (!match || match[1] <= match[0] || match[0] < 0 || match[0] >= text.length) {
+    return [{ text: truncate(text, w), hit: false }];
+  }
+  const [s, e] = [match[0], Math.min(match[1], text.length)];
+  const prefix = text.slice(0, s);
+  const hit = text.slice(s, e);
+  const suffix = text.slice(e);
+  const parts = (pre: string, h: string, post: string): Part[] =>
+    [{ text: pre, hit: false }, { text: h, hit: true }, { text: post, hit: false }].filter((p) => p.text);
+  if (strWidth(text) <= w) return parts(prefix, hit, suffix);
+  const hw = strWidth(hit);
+  // The match alone does not fit: show as much of it as fits, marked as cut.
+  if (hw >= w - 1) {
+    const lead = prefix ? '…' : '';
+    return parts(lead, truncate(hit, w - lead.length), '');
+  }
+  const pw = strWidth(prefix);
+  let pre: string;
+  if (pw + hw <= w - 1 || pw + hw + strWidth(suffix) <= w) pre = prefix;
+  else {
+    // Keep up to a third of the spare room as left context, the rest for what follows the match.
+    const room = Math.max(1, Math.floor((w - hw) / 3));
+    pre = '…' + tailByWidth(prefix, room - 1);
+  }
+  const post = truncate(suffix, w - strWidth(pre) - hw);
+  return parts(pre, hit, post);
+}
+
+/** Log text hard-wrapped at `w` cells with the matched range marked on every line it spans. */
+export function wrapAround(text: string, match: [number, number] | undefined, w: number): Part[][] {
+  if (w <= 0) return [];
+  const [s, e] = match && match[1] > match[0] ? match : [-1, -1];
+  const lines: Part[][] = [];
+  let line: Part[] = [];
+  let used = 0;
+  let i = 0;
+  for (const ch of text) {
+    const cw = charWidth(ch.codePointAt(0)!);
+    if (used + cw > w && used > 0) {
+      lines.push(line);
+      line = [];
+      used = 0;
+    }
+    const hit = i >= s && i < e;
+    const last = line[line.length - 1];
+    if (last && last.hit === hit) last.text += ch;
+    else line.push({ text: ch, hit });
+    used += cw;
+    i += ch.length;
+  }
+  if (line.length || !lines.length) lines.push(line);
+  return lines;
+}

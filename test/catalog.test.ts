@@ -1,0 +1,134 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { CatalogError, loadCatalog } from '../src/catalog/load.js';
+import { lintCatalog, backtrackingProblem, re2Problem } from '../src/catalog/lint.js';
+import { ROOT, runCli, tempDir } from './helpers/util.js';
+
+const HEADLINE = readFileSync(path.join(ROOT, 'patterns/kernel/kernel-ipv6-mark-regression.yaml'), 'utf8');
+
+function userDir(t: Parameters<typeof tempDir>[0], files: Record<string, string>): string {
+  const d = tempDir(t);
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(d, rel)), { recursive: true });
+    writeFileSync(path.join(d, rel), text);
+  }
+  return d;
+}
+
+function loadError(dir: string): CatalogError {
+  try {
+    loadCatalog([dir]);
+  } catch (e) {
+    assert.ok(e instanceof CatalogError, `a CatalogError, got ${(e as Error).message}`);
+    return e;
+  }
+  assert.fail('loading should fail');
+}
+
+test('the built-in catalog loads, with the headline pattern and fact rules', () => {
+  const cat = loadCatalog();
+  assert.ok(cat.patterns.some((p) => p.id === 'kernel-ipv6-mark-regression'));
+  assert.ok(cat.facts.some((f) => f.fact === 'kernel.release'));
+  assert.ok(cat.layouts.some((l) => l.id === 'microk8s-inspect'));
+});
+
+test('YAML syntax errors name the file and line', (t) => {
+  const d = userDir(t, { 'kernel/kernel-bad.yaml': 'id: kernel-bad\ntitle: a: b\nseverity: critical\n' });
+  const e = loadError(d);
+  assert.match(e.file, /kernel-bad\.yaml$/);
+  assert.equal(e.line, 2);
+  assert.match(e.reason, /YAML syntax/);
+});
+
+test('a missing literal names the field and its line', (t) => {
+  const bad = HEADLINE.replace("    literal: '--xor-mark'\n", '');
+  const d = userDir(t, { 'kernel/kernel-ipv6-mark-regression.yaml': bad });
+  const e = loadError(d);
+  assert.match(e.reason, /signals\.1\.literal/);
+  const line = bad.split('\n').findIndex((l) => l.includes('name: xor-mark-rejected')) + 1;
+  assert.equal(e.line, line, 'points at the signal missing its literal');
+});
+
+test('a literal shorter than 5 bytes is refused', (t) => {
+  const d = userDir(t, { 'kernel/kernel-ipv6-mark-regression.yaml': HEADLINE.replace("literal: '--set-xmark'", "literal: 'xm'") });
+  assert.match(loadError(d).reason, /at least 5 bytes/);
+});
+
+test('a regex that does not compile names its line', (t) => {
+  const bad = HEADLINE.replace("regex: 'MARK target: kernel too old for --(?<option>[a-z-]+)'", "regex: 'MARK target: (unclosed'");
+  const d = userDir(t, { 'kernel/kernel-ipv6-mark-regression.yaml': bad });
+  const e = loadError(d);
+  assert.match(e.reason, /regex does not compile/);
+  assert.equal(e.line, bad.split('\n').findIndex((l) => l.includes('(unclosed')) + 1);
+});
+
+test('file name, directory and condition references are checked', (t) => {
+  assert.match(loadError(userDir(t, { 'kernel/other-name.yaml': HEADLINE })).reason, /file name must be the id/);
+  assert.match(loadError(userDir(t, { 'calico/kernel-ipv6-mark-regression.yaml': HEADLINE })).reason, /belongs in patterns\/kernel/);
+  const unknownSignal = HEADLINE.replace('- signal: mark-bad-value', '- signal: no-such-signal');
+  assert.match(loadError(userDir(t, { 'kernel/kernel-ipv6-mark-regression.yaml': unknownSignal })).reason, /unknown signal "no-such-signal"/);
+});
+
+test('duplicate ids in one directory are an error', (t) => {
+  const d = userDir(t, { 'kernel/kernel-ipv6-mark-regression.yaml': HEADLINE, 'kernel/sub/kernel-ipv6-mark-regression.yaml': HEADLINE });
+  assert.match(loadError(d).reason, /(duplicate id|belongs in)/);
+});
+
+test('a user directory replaces a built-in pattern with the same id and adds new ones', (t) => {
+  const replaced = HEADLINE.replace(/^title: .*$/m, 'title: Site-specific wording of the MARK bug');
+  const d = userDir(t, { 'kernel/kernel-ipv6-mark-regression.yaml': replaced });
+  const cat = loadCatalog([d]);
+  const p = cat.patterns.filter((x) => x.id === 'kernel-ipv6-mark-regression');
+  assert.equal(p.length, 1);
+  assert.equal(p[0].title, 'Site-specific wording of the MARK bug');
+});
+
+test('lint: RE2 syntax and backtracking shapes', () => {
+  assert.match(re2Problem('(?=x)y') ?? '', /not RE2 syntax/);
+  assert.match(re2Problem('(a)\\1') ?? '', /not RE2 syntax/);
+  assert.equal(re2Problem('ip6tables(?<v>-restore)? v[0-9.]+'), undefined);
+  assert.match(backtrackingProblem('(a+)+b') ?? '', /backtracking/);
+  assert.match(backtrackingProblem('x.*y.*z') ?? '', /backtracking/);
+  assert.equal(backtrackingProblem('unknown option \\\\?"--set-mark'), undefined);
+});
+
+test('lint flags a pattern with a lookahead, a non-URL reference and too few examples', (t) => {
+  const bad = HEADLINE
+    .replace("regex: 'MARK target: kernel too old for --(?<option>[a-z-]+)'", "regex: 'MARK target: kernel too old for --(?=or)(?<option>[a-z-]+)'")
+    .replace('  - https://github.com/canonical/microk8s/issues/4961', '  - see the microk8s issue tracker');
+  const d = userDir(t, { 'kernel/kernel-ipv6-mark-regression.yaml': bad });
+  const { issues } = lintCatalog(loadCatalog([d]));
+  const mine = issues.filter((i) => i.file.startsWith(d));
+  assert.ok(mine.some((i) => /not RE2 syntax/.test(i.problem)), 'lookahead is not RE2');
+  assert.ok(mine.some((i) => /not a URL/.test(i.problem)), 'reference must be a URL');
+});
+
+test('patterns test fails on an example that no longer matches', async (t) => {
+  const bad = HEADLINE.replace("literal: '--set-xmark'", "literal: '--set-xmarkZ'");
+  const d = userDir(t, { 'kernel/kernel-ipv6-mark-regression.yaml': bad });
+  const r = await runCli(['patterns', 'test', '--patterns', d]);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /FAIL kernel-ipv6-mark-regression .*positive example/);
+});
+
+test('CLI: a bad pattern file is one line on stderr and exit 2', async (t) => {
+  const d = userDir(t, { 'kernel/kernel-bad.yaml': 'id: kernel-bad\n' });
+  const r = await runCli(['patterns', 'list', '--patterns', d]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^cni-doctor: bad pattern file .*kernel-bad\.yaml:1: /);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+});
+
+test('CLI: patterns list --json and show', async () => {
+  const r = await runCli(['patterns', 'list', '--json']);
+  assert.equal(r.code, 0);
+  const list = JSON.parse(r.stdout) as { id: string }[];
+  assert.ok(list.some((p) => p.id === 'kernel-ipv6-mark-regression'));
+  const s = await runCli(['patterns', 'show', 'kernel-ipv6-mark-regression']);
+  assert.equal(s.code, 0);
+  assert.match(s.stdout, /Not the cause/);
+  const missing = await runCli(['patterns', 'show', 'no-such-id']);
+  assert.equal(missing.code, 2);
+});

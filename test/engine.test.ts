@@ -1,0 +1,145 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadCatalog } from '../src/catalog/load.js';
+import { diagnose, facts, timeline, QUIET_AFTER } from '../src/engine/diagnose.js';
+import type { EngineEvent, HitEvent } from '../src/engine/events.js';
+import { initialState, reduce, type State } from '../src/engine/state.js';
+import { versionInRange } from '../src/engine/version.js';
+
+const cat = loadCatalog();
+const T0 = Date.UTC(2025, 4, 26, 18, 7, 0);
+
+function hit(patternId: string, signal: string, t: number | undefined, line = 1, captures: Record<string, string> = {}): HitEvent {
+  return { type: 'hit', patternId, signals: [signal], captures, time: t, evidence: { source: 'x.log', line, time: t === undefined ? undefined : new Date(t).toISOString(), text: `${signal} at ${line}` } };
+}
+const fact = (name: string, value: string, source = 'k8s/cluster-info-dump', priority = 90): EngineEvent => ({ type: 'fact', name, value, source, priority });
+
+function snapshot(s: State): string {
+  return JSON.stringify(s, (_k, v: unknown) => (v instanceof Map ? [...v.entries()] : v));
+}
+
+test('the reducer never changes the state it is given', () => {
+  const s0 = reduce(initialState(), [hit('kernel-ipv6-mark-regression', 'set-mark-rejected', T0), fact('kernel.release', '6.8.0-57-generic')]);
+  const before = snapshot(s0);
+  const s1 = reduce(s0, [hit('kernel-ipv6-mark-regression', 'set-mark-rejected', T0 + 1000, 2), fact('ipv6.enabled', 'true'), { type: 'timeline', kind: 'boot', text: 'b', source: 's' }]);
+  assert.equal(snapshot(s0), before);
+  assert.notEqual(s1, s0);
+  assert.equal(s1.hits['kernel-ipv6-mark-regression'].occurrences, 2);
+  assert.equal(s0.hits['kernel-ipv6-mark-regression'].occurrences, 1);
+  assert.ok(s1.version > s0.version);
+});
+
+test('event by event and all at once give the same diagnoses (watch and analyze share the reducer)', () => {
+  const events: EngineEvent[] = [
+    fact('kernel.release', '6.8.0-57-generic'),
+    ...[0, 1, 2, 3].map((i) => hit('calico-node-crashloop', 'back-off', T0 + i * 60_000, 10 + i)),
+    hit('kernel-ipv6-mark-regression', 'set-mark-rejected', T0 - 60_000, 3, { ipVersion: '0x6' }),
+  ];
+  const batch = diagnose(reduce(initialState(), events), cat);
+  const stepwise = diagnose(events.reduce((s, e) => reduce(s, e), initialState()), cat);
+  assert.deepEqual(stepwise, batch);
+});
+
+test('one line gives the headline diagnosis; the facts make it certain', () => {
+  const one = diagnose(reduce(initialState(), hit('kernel-ipv6-mark-regression', 'set-mark-rejected', T0)), cat);
+  assert.equal(one[0].id, 'kernel-ipv6-mark-regression');
+  assert.equal(one[0].confidence, 0.6);
+  const withFacts = diagnose(reduce(initialState(), [
+    hit('kernel-ipv6-mark-regression', 'set-mark-rejected', T0, 1, { ipVersion: '0x6' }),
+    fact('kernel.release', '6.8.0-57-generic'), fact('ipv6.enabled', 'true', 'args/cni-network/cni.yaml', 80),
+  ]), cat)[0];
+  assert.ok(withFacts.confidence >= 0.9, `confidence ${withFacts.confidence}`);
+  const because = withFacts.factors.map((f) => f.because).join(' | ');
+  assert.match(because, /known to carry the broken IPv6 MARK/);
+  assert.deepEqual(withFacts.factors[0].facts, [{ name: 'kernel.release', value: '6.8.0-57-generic', source: 'k8s/cluster-info-dump' }]);
+});
+
+test('a kernel not on the affected list lowers confidence and says why', () => {
+  const d = diagnose(reduce(initialState(), [hit('kernel-ipv6-mark-regression', 'set-mark-rejected', T0), fact('kernel.release', '6.8.0-60-generic')]), cat)[0];
+  assert.equal(d.confidence, 0.45);
+  assert.match(d.factors[0].because, /not on the list/);
+});
+
+test('weak signals count only with an affected kernel', () => {
+  const weak = hit('kernel-ipv6-mark-regression', 'ip6-rule-append-failed', T0);
+  assert.equal(diagnose(reduce(initialState(), weak), cat).length, 0);
+  assert.equal(diagnose(reduce(initialState(), [weak, fact('kernel.release', '5.15.0-127-generic')]), cat)[0]?.id, 'kernel-ipv6-mark-regression');
+});
+
+test('a cause outranks its symptom, and the symptom names it', () => {
+  const s = reduce(initialState(), [
+    ...[0, 1, 2].map((i) => hit('calico-node-crashloop', 'back-off', T0 + i * 60_000)),
+    hit('kernel-ipv6-mark-regression', 'set-mark-rejected', T0),
+  ]);
+  const ds = diagnose(s, cat);
+  assert.deepEqual(ds.map((d) => d.id), ['kernel-ipv6-mark-regression', 'calico-node-crashloop']);
+  assert.equal(ds[1].likelyCause, 'kernel-ipv6-mark-regression');
+  assert.match(ds[1].summary, /Likely caused by kernel-ipv6-mark-regression/);
+  assert.ok(ds[0].factors.some((f) => /crash-looping/.test(f.because)), 'crash loop raises the cause');
+});
+
+test('a symptom alone says where to look next', () => {
+  const ds = diagnose(reduce(initialState(), hit('calico-node-crashloop', 'back-off', T0)), cat);
+  assert.equal(ds.length, 1);
+  assert.equal(ds[0].likelyCause, undefined);
+  assert.match(ds[0].summary, /No cause found in these logs\. .*--previous/);
+});
+
+test('counts within a window: a transient readiness failure stays quiet, a persistent one does not', () => {
+  const once = reduce(initialState(), hit('calico-node-not-ready', 'not-ready', T0));
+  assert.equal(diagnose(once, cat).length, 0);
+  const spread = reduce(initialState(), [0, 1, 2].map((i) => hit('calico-node-not-ready', 'not-ready', T0 + i * 3_600_000)));
+  assert.equal(diagnose(spread, cat).length, 0, 'three failures hours apart are not a pattern');
+  const burst = reduce(initialState(), [0, 1, 2].map((i) => hit('calico-node-not-ready', 'not-ready', T0 + i * 60_000)));
+  assert.equal(diagnose(burst, cat)[0]?.id, 'calico-node-not-ready');
+});
+
+test('a diagnosis can rest on facts alone, and shows them as evidence', () => {
+  const s = reduce(initialState(), [{ type: 'fact', name: 'calico-node.restarts', value: '14', source: 'k8s/cluster-info-dump', line: 812, priority: 50, combine: 'max' }]);
+  const d = diagnose(s, cat);
+  assert.equal(d[0]?.id, 'calico-node-crashloop');
+  assert.equal(d[0].occurrences, 0);
+  assert.deepEqual(d[0].evidence.map((e) => [e.source, e.line, e.text]), [['k8s/cluster-info-dump', 812, 'calico-node.restarts = 14']]);
+});
+
+test('facts: best priority wins, flavour-less kernel agrees, real conflicts are shown, max combines', () => {
+  const s = reduce(initialState(), [
+    fact('kernel.release', '6.8.0-57', 'felix', 40), fact('kernel.release', '6.8.0-57-generic', 'uname', 95),
+    fact('iptables.mode', 'legacy', 'a.log', 50), fact('iptables.mode', 'nf_tables', 'b.log', 60),
+    { type: 'fact', name: 'calico-node.restarts', value: '3', source: 'x', priority: 50, combine: 'max' },
+    { type: 'fact', name: 'calico-node.restarts', value: '14', source: 'y', priority: 50, combine: 'max' },
+  ]);
+  const f = facts(s);
+  assert.deepEqual(f['kernel.release'], { value: '6.8.0-57-generic', source: 'uname' });
+  assert.deepEqual(f['iptables.mode'], { value: 'nf_tables', source: 'b.log', conflicts: [{ value: 'legacy', source: 'a.log' }] });
+  assert.equal(f['calico-node.restarts'].value, '14');
+});
+
+test('live: a diagnosis goes quiet when not seen for a while', () => {
+  let s = reduce(initialState(), hit('kernel-ipv6-mark-regression', 'set-mark-rejected', T0));
+  s = reduce(s, { type: 'tick', now: T0 + 60_000 });
+  assert.equal(diagnose(s, cat)[0].quietFor, undefined);
+  s = reduce(s, { type: 'tick', now: T0 + QUIET_AFTER + 120_000 });
+  assert.equal(diagnose(s, cat)[0].quietFor, QUIET_AFTER + 120_000);
+});
+
+test('timeline orders upgrades before the first failure', () => {
+  const s = reduce(initialState(), [
+    hit('kernel-ipv6-mark-regression', 'set-mark-rejected', T0 + 120_000, 5),
+    hit('kernel-ipv6-mark-regression', 'set-mark-rejected', T0, 4),
+    { type: 'timeline', kind: 'kernel-install', text: 'kernel 6.8.0-57-generic installed', time: T0 - 26 * 60_000, source: 'var/log/dpkg.log' },
+  ]);
+  const tl = timeline(s, diagnose(s, cat));
+  assert.deepEqual(tl.map((e) => e.kind), ['kernel-install', 'first-seen', 'last-seen']);
+  assert.equal(tl[1].time, new Date(T0).toISOString());
+});
+
+test('version ranges compare numeric parts, prefix-wise', () => {
+  assert.ok(versionInRange('6.8.0-57-generic', '6.8.0-56 - 6.8.0-57'));
+  assert.ok(!versionInRange('6.8.0-58-generic', '6.8.0-56 - 6.8.0-57'));
+  assert.ok(versionInRange('6.8.0-1025-aws', '6.8.0-1025'));
+  assert.ok(!versionInRange('6.8.0-1026-aws', '6.8.0-1025'));
+  assert.ok(versionInRange('6.11.5-200.fc40.x86_64', '6.11.4 - 6.11.5'));
+  assert.ok(!versionInRange('6.1.0-27-amd64', '6.1.113 - 6.1.114'));
+  assert.ok(!versionInRange('', '6.1.113'));
+});

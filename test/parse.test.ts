@@ -1,0 +1,173 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseLine, detectFormat } from '../src/parse/formats.js';
+import { parseIso, parseDuration } from '../src/parse/time.js';
+import { renderJournalEntry } from '../src/parse/journal-json.js';
+import { loadCatalog } from '../src/catalog/load.js';
+import { compileMatcher } from '../src/engine/matcher.js';
+import { StreamScanner } from '../src/engine/scanner.js';
+import type { EngineEvent, HitEvent } from '../src/engine/events.js';
+
+const ctx = { refTime: Date.UTC(2025, 4, 27, 12) };
+const iso = (t: number | undefined): string | undefined => (t === undefined ? undefined : new Date(t).toISOString());
+
+test('journal short: host, identifier, classic stamp with inferred year', () => {
+  const p = parseLine('May 26 18:20:48 node1 microk8s.daemon-kubelite[1234]: I0526 18:20:48.123456    1234 kubelet.go:2418] "SyncLoop"', undefined, ctx);
+  assert.equal(p.format, 'journal');
+  assert.equal(p.host, 'node1');
+  assert.equal(p.unit, 'microk8s.daemon-kubelite');
+  assert.equal(iso(p.time), '2025-05-26T18:20:48.000Z');
+  assert.equal(p.level, 'info', 'level of the wrapped klog line');
+  assert.match(p.msg, /^I0526/);
+});
+
+test('a December line in a January bundle belongs to the previous year', () => {
+  const p = parseLine('Dec 31 23:59:59 node1 kernel: x', undefined, { refTime: Date.UTC(2025, 0, 2) });
+  assert.equal(iso(p.time), '2024-12-31T23:59:59.000Z');
+});
+
+test('journal short-precise and short-iso (old +0000 and new +00:00 zones)', () => {
+  assert.equal(iso(parseLine('May 26 18:20:48.123456 node1 unit[1]: m', undefined, ctx).time), '2025-05-26T18:20:48.123Z');
+  const a = parseLine('2025-05-26T18:20:48+0200 node1 containerd[99]: m', undefined, ctx);
+  assert.equal(a.format, 'journal-iso');
+  assert.equal(iso(a.time), '2025-05-26T16:20:48.000Z');
+  assert.equal(iso(parseLine('2026-01-05T13:54:43.262668+01:00 host tag[5]: m', undefined, ctx).time), '2026-01-05T12:54:43.262Z');
+});
+
+test('klog text: level letter and MMDD', () => {
+  const p = parseLine('E0526 18:20:48.123456    1234 proxier.go:1564] "Failed to execute iptables-restore" err=<', undefined, ctx);
+  assert.equal(p.format, 'klog');
+  assert.equal(p.level, 'error');
+  assert.equal(iso(p.time), '2025-05-26T18:20:48.123Z');
+});
+
+test('CRI: zone, stream, partial flag', () => {
+  const p = parseLine('2025-05-26T18:20:48.123456789+02:00 stderr P part one', undefined, ctx);
+  assert.equal(p.format, 'cri');
+  assert.equal(p.partial, true);
+  assert.equal(p.msg, 'part one');
+  assert.equal(iso(p.time), '2025-05-26T16:20:48.123Z');
+  assert.equal(parseLine('2025-05-26T18:20:48Z stdout F done', undefined, ctx).partial, false);
+});
+
+test('logrus, felix, describe and get-events rows', () => {
+  const l = parseLine('time="2025-05-26T18:20:48.400762292+08:00" level=error msg="failed to pull"', undefined, ctx);
+  assert.equal(l.format, 'logrus');
+  assert.equal(l.level, 'error');
+  assert.equal(iso(l.time), '2025-05-26T10:20:48.400Z');
+  const f = parseLine('2025-05-26 18:20:48.123 [WARNING][72] felix/table.go 1454: Failed', undefined, ctx);
+  assert.equal(f.format, 'felix');
+  assert.equal(f.level, 'warning');
+  const d = parseLine('  Warning  BackOff  3m (x25 over 8m)  kubelet  Back-off restarting failed container calico-node in pod calico-node-x_kube-system(uid)', undefined, ctx);
+  assert.equal(d.format, 'describe-events');
+  assert.equal(d.level, 'warning');
+  const g = parseLine('kube-system  118s  Warning  BackOff  pod/calico-node-abc12  Back-off restarting failed container', undefined, ctx);
+  assert.equal(g.format, 'get-events');
+});
+
+test('unknown lines are plain text, and keep a leading date (dpkg.log)', () => {
+  const p = parseLine('2025-05-26 17:41:03 status installed linux-image-6.8.0-57-generic:amd64 6.8.0-57.59', undefined, ctx);
+  assert.equal(p.format, 'plain');
+  assert.equal(iso(p.time), '2025-05-26T17:41:03.000Z');
+  assert.equal(parseLine('just words', undefined, ctx).format, 'plain');
+});
+
+test('format detection picks the majority, and plain when nothing reaches a third', () => {
+  assert.equal(detectFormat(['2025-05-26 18:20:48.123 [INFO][1] felix/x.go 1: a', '2025-05-26 18:20:48.124 [INFO][1] felix/x.go 1: b', 'garbage'], ctx), 'felix');
+  assert.equal(detectFormat(['a', 'b', 'c', 'May 26 18:20:48 h u: x'], ctx), 'plain');
+});
+
+test('journal JSON entries render as prefixed lines; byte arrays decode; null is a blob', () => {
+  const lines = renderJournalEntry({ __REALTIME_TIMESTAMP: '1748283648123456', _HOSTNAME: 'node1', SYSLOG_IDENTIFIER: 'microk8s.daemon-kubelite', _PID: '2187', MESSAGE: [104, 105, 10, 9, 120] });
+  assert.deepEqual(lines, ['2025-05-26T18:20:48.123456Z node1 microk8s.daemon-kubelite[2187]: hi', '2025-05-26T18:20:48.123456Z node1 microk8s.daemon-kubelite[2187]: \tx']);
+  assert.match(renderJournalEntry({ __REALTIME_TIMESTAMP: '1', MESSAGE: null })[0], /\[blob data\]$/);
+});
+
+test('durations', () => {
+  assert.equal(parseDuration('10m'), 600_000);
+  assert.equal(parseIso('nonsense'), undefined);
+});
+
+// Record assembly through the real scanner, fed in every possible split, so joins hold across chunk edges.
+const matcher = compileMatcher(loadCatalog());
+function scan(text: string, pieces = 1, capacity = 1 << 16): EngineEvent[] {
+  const events: EngineEvent[] = [];
+  const sc = new StreamScanner(matcher, { source: 't', path: 't.log', role: 'log', time: ctx }, (e) => events.push(e), capacity);
+  const b = Buffer.from(text);
+  const step = Math.ceil(b.length / pieces);
+  for (let i = 0; i < b.length; i += step) sc.push(b.subarray(i, i + step));
+  sc.end();
+  return events;
+}
+const hits = (ev: EngineEvent[]): HitEvent[] => ev.filter((e): e is HitEvent => e.type === 'hit');
+
+const KLOG_BLOCK = [
+  'May 26 18:07:14 node1 microk8s.daemon-kubelite[2187]: I0526 18:07:14.000001    2187 proxier.go:800] "Syncing iptables rules"',
+  'May 26 18:07:15 node1 microk8s.daemon-kubelite[2187]: E0526 18:07:15.123456    2187 proxier.go:1564] "Failed to execute iptables-restore" err=<',
+  'May 26 18:07:15 node1 microk8s.daemon-kubelite[2187]: \texit status 2: Warning: Extension MARK revision 0 not supported, missing kernel module?',
+  'May 26 18:07:15 node1 microk8s.daemon-kubelite[2187]: \tip6tables-restore v1.8.9 (nf_tables): unknown option "--xor-mark"',
+  'May 26 18:07:15 node1 microk8s.daemon-kubelite[2187]: \tError occurred at line: 16',
+  'May 26 18:07:15 node1 microk8s.daemon-kubelite[2187]:  > ipFamily="IPv6"',
+  'May 26 18:07:16 node1 microk8s.daemon-kubelite[2187]: I0526 18:07:16.000001    2187 proxier.go:800] "Syncing iptables rules"',
+].join('\n') + '\n';
+
+test('klog err=< block across journal prefixes is one record, whatever the chunking', () => {
+  for (const pieces of [1, 2, 3, 7, 50, KLOG_BLOCK.length]) {
+    const h = hits(scan(KLOG_BLOCK, pieces));
+    assert.equal(h.length, 1, `one record (pieces=${pieces})`);
+    assert.deepEqual(h[0].signals.sort(), ['mark-extension-missing', 'xor-mark-rejected']);
+    assert.equal(h[0].evidence.line, 2, 'evidence points at the block header');
+    assert.equal(h[0].evidence.text.split('\n').length, 5, 'header, three value lines and the close');
+    assert.equal(h[0].captures.family, 'ip6tables', 'the IPv6 context that lets the MARK warning count');
+  }
+});
+
+test('journal without -a expands the tab to spaces: still one block', () => {
+  const text = KLOG_BLOCK.replace(/: \t/g, ':         ');
+  const h = hits(scan(text));
+  assert.equal(h.length, 1);
+  assert.match(h[0].evidence.text, /--xor-mark/);
+});
+
+test('CRI P chunks join with their F line, and the literal may sit in either', () => {
+  const msg = '2025-05-26 18:07:12.345 [WARNING][83] felix/table.go 1454: Failed to execute ip(6)tables-restore command error=exit status 2 errorOutput="ip6tables-restore v1.8.4 (legacy): unknown option \\"--set-mark\\"\\n" input="*mangle\\nCOMMIT\\n" ipVersion=0x6 output="" table="mangle"';
+  for (const cut of [60, 150, 200, 240]) {
+    const text = `2025-05-26T18:07:12.1Z stdout F before\n2025-05-26T18:07:12.2Z stdout P ${msg.slice(0, cut)}\n2025-05-26T18:07:12.2Z stdout P ${msg.slice(cut, cut + 20)}\n2025-05-26T18:07:12.2Z stdout F ${msg.slice(cut + 20)}\n2025-05-26T18:07:12.3Z stdout F after\n`;
+    for (const pieces of [1, 5, 40]) {
+      const h = hits(scan(text, pieces));
+      assert.equal(h.length, 1, `cut=${cut} pieces=${pieces}`);
+      assert.equal(h[0].evidence.line, 2);
+      assert.equal(h[0].captures.ipVersion, '0x6');
+      assert.equal(h[0].captures.iptablesVersion, '1.8.4');
+    }
+  }
+});
+
+test('felix continuation lines (raw newlines in error=) join the stamped line above', () => {
+  const text = [
+    '2025-05-26 18:07:12.000 [INFO][83] felix/int_dataplane.go 1: before',
+    '2025-05-26 18:07:12.345 [WARNING][83] felix/table.go 1454: Failed to execute ip(6)tables-restore command error=exit status 2: Warning: Extension MARK revision 0 not supported, missing kernel module?',
+    'ip6tables-restore v1.8.9 (nf_tables): unknown option "--set-mark"',
+    'Error occurred at line: 3',
+    '2025-05-26 18:07:12.400 [INFO][83] felix/int_dataplane.go 1: after',
+  ].join('\n');
+  const h = hits(scan(text));
+  assert.equal(h.length, 1);
+  assert.equal(h[0].evidence.line, 2);
+  assert.equal(h[0].evidence.time, '2025-05-26T18:07:12.345Z', 'time from the stamped head');
+});
+
+test('line numbers count every line, across chunks and records', () => {
+  const filler = 'May 26 18:00:00 node1 systemd[1]: Started something.\n'.repeat(5000);
+  const text = filler + KLOG_BLOCK + filler + KLOG_BLOCK;
+  const h = hits(scan(text, 13, 1 << 16));
+  assert.deepEqual(h.map((x) => x.evidence.line), [5002, 10009]);
+});
+
+test('a line longer than the buffer is cut, scanned at its start, and the rest skipped', () => {
+  const events = scan('x'.repeat(300_000) + '\n' + KLOG_BLOCK, 30, 1 << 16);
+  assert.ok(events.some((e) => e.type === 'problem' && /longer than/.test(e.reason)));
+  const h = hits(events);
+  assert.equal(h.length, 1);
+  assert.equal(h[0].evidence.line, 3, 'the cut line still counts as one line');
+});
