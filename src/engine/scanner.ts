@@ -90,6 +90,21 @@ export class StreamScanner {
     this.process(false);
   }
 
+  /** The stream has been quiet: records still waiting for a continuation are complete as they are,
+   *  and with `partial`, an unterminated last line counts as a line. */
+  settle(partial = false): void {
+    const limit = partial ? this.len : this.buf.lastIndexOf(10, this.len - 1) + 1;
+    if (limit <= this.scanPos) return;
+    if (!this.detected) this.detect(limit);
+    this.scanRange(limit, true);
+    this.compact();
+  }
+
+  /** Bytes received but not yet scanned. */
+  get unscanned(): number {
+    return this.len - this.scanPos;
+  }
+
   end(): ScanStats {
     this.process(true);
     this.stats.lines = this.newlines + (this.len > 0 && this.buf[this.len - 1] !== 10 ? 1 : 0);

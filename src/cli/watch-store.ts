@@ -1,0 +1,94 @@
+// Engine state → the LiveModel the UI renders, recomputed at most every 100 ms and published only
+// when something visible changed, so an idle pane does not redraw.
+import type { Catalog } from '../catalog/load.js';
+import { diagnose, facts } from '../engine/diagnose.js';
+import type { LiveEngine } from '../engine/live.js';
+import type { LiveModel, LiveStore } from '../ui/model.js';
+
+export interface WatchMeta {
+  sources: string[];
+  mode: 'live' | 'replay';
+  speed?: number;
+  backlog: () => number;
+  setPaused: (p: boolean) => void;
+}
+
+export class WatchStore implements LiveStore {
+  private model: LiveModel;
+  private listeners = new Set<() => void>();
+  private signature = '';
+  private timer: NodeJS.Timeout | undefined;
+  private paused = false;
+  private problems: string[] = [];
+  private rate = { lines: 0, at: Date.now(), perSec: 0 };
+  private startedAt = Date.now();
+
+  constructor(private engine: LiveEngine, private catalog: Catalog, private meta: WatchMeta) {
+    this.model = this.build(Date.now());
+    engine.onChange(() => this.schedule());
+  }
+
+  getSnapshot = (): LiveModel => this.model;
+
+  subscribe = (l: () => void): (() => void) => {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  };
+
+  setPaused = (p: boolean): void => {
+    this.paused = p;
+    this.meta.setPaused(p);
+    this.publish();
+  };
+
+  problem(msg: string): void {
+    this.problems = [...this.problems.slice(-4), msg];
+    this.publish();
+  }
+
+  /** Once a second: lines/s, ages, and quiet diagnoses. */
+  tick(now = Date.now()): void {
+    const lines = this.engine.state.stats.lines;
+    const dt = (now - this.rate.at) / 1000;
+    if (dt >= 1) {
+      this.rate = { lines, at: now, perSec: Math.round((lines - this.rate.lines) / dt) };
+    }
+    this.engine.event({ type: 'tick', now });
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => { this.timer = undefined; this.publish(); }, 100);
+  }
+
+  publish(): void {
+    const next = this.build(Date.now());
+    const sig = JSON.stringify({ ...next, now: Math.floor(next.now / 30_000), version: 0, startedAt: 0 });
+    if (sig === this.signature) return;
+    this.signature = sig;
+    this.model = next;
+    for (const l of this.listeners) l();
+  }
+
+  private build(now: number): LiveModel {
+    const s = this.engine.state;
+    const backlog = this.meta.backlog() + this.engine.pendingBytes();
+    return {
+      sources: this.meta.sources,
+      lines: s.stats.lines,
+      linesPerSec: this.rate.perSec,
+      keepingUp: backlog < 4 << 20,
+      backlog,
+      paused: this.paused,
+      mode: this.meta.mode,
+      speed: this.meta.speed,
+      facts: Object.fromEntries(Object.entries(facts(s)).map(([k, v]) => [k, { value: v.value, source: v.source }])),
+      // Quiet time in whole minutes: a quiet diagnosis must not redraw the pane every second.
+      diagnoses: diagnose(s, this.catalog).map((d) => (d.quietFor === undefined ? d : { ...d, quietFor: Math.floor(d.quietFor / 60_000) * 60_000 })),
+      startedAt: this.startedAt,
+      now,
+      problems: this.problems,
+      version: (this.model?.version ?? 0) + 1,
+    };
+  }
+}

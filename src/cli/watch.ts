@@ -1,0 +1,197 @@
+// `cni-doctor watch`: wiring of live sources → live engine → a view (Ink UI, plain lines, JSON Lines).
+import { createElement } from 'react';
+import fg from 'fast-glob';
+import picomatch from 'picomatch';
+import path from 'node:path';
+import split2 from 'split2';
+import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
+import type { Catalog } from '../catalog/load.js';
+import { LiveEngine } from '../engine/live.js';
+import type { StreamInfo } from '../engine/scanner.js';
+import { FileFollower } from '../sources/follow.js';
+import { JournalFollower } from '../sources/journal-live.js';
+import { replay } from '../sources/replay.js';
+import { toolAvailable } from '../sources/decompress.js';
+import { LinePrinter } from '../report/live-lines.js';
+import { buildReport, exitCode } from '../report/model.js';
+import { renderText } from '../report/text.js';
+import { WatchStore } from './watch-store.js';
+import { toolVersion } from './version.js';
+
+export interface WatchOptions {
+  stdin: boolean;
+  journal?: boolean;
+  units: string[];
+  kernel: boolean;
+  journalDir?: string;
+  journalFiles: string[];
+  since?: string;
+  files: string[];
+  fromStart: boolean;
+  replay?: string;
+  speed: number;
+  json: boolean;
+  tui: boolean;
+  headless: boolean;
+  metrics?: string;
+  bell: boolean;
+}
+
+const QUIET_MS = 500;
+
+function info(source: string, p: string): StreamInfo {
+  return { source, path: p, role: 'log', time: { refTime: Date.now() } };
+}
+
+export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<number> {
+  const engine = new LiveEngine(catalog);
+  const stops: (() => Promise<void> | void)[] = [];
+  const followers: FileFollower[] = [];
+  const journals: JournalFollower[] = [];
+  let paused = false;
+  let resume: (() => void) | undefined;
+  const sources: string[] = [];
+  let finished = false;
+  let fatal: string | undefined;
+
+  const useJournal = o.journal ?? (!o.stdin && !o.files.length && !o.replay && !o.journalDir && !o.journalFiles.length ? toolAvailable('journalctl') : false);
+  const wantsJournal = useJournal || !!o.journalDir || o.journalFiles.length > 0;
+  if (!wantsJournal && !o.stdin && !o.files.length && !o.replay) {
+    process.stderr.write('cni-doctor: nothing to watch: journalctl is not installed here; pass --file PATH, --journal-dir DIR, --replay FILE or - for stdin\n');
+    return 2;
+  }
+  if (wantsJournal) sources.push(o.journalDir ? `journal dir ${o.journalDir}` : o.journalFiles.length ? `journal ${o.journalFiles.join(', ')}` : `journal: ${o.units.join(', ')}${o.kernel ? ' + kernel' : ''}`);
+  if (o.stdin) sources.push('stdin');
+  if (o.replay) sources.push(`replay ${path.basename(o.replay)}`);
+
+  const store = new WatchStore(engine, catalog, {
+    sources,
+    mode: o.replay ? 'replay' : 'live',
+    speed: o.replay ? o.speed : undefined,
+    backlog: () => followers.reduce((a, f) => a + f.backlog, 0),
+    setPaused: (p) => {
+      paused = p;
+      for (const f of followers) f.setPaused(p);
+      for (const j of journals) j.setPaused(p);
+      if (!p) { resume?.(); resume = undefined; }
+    },
+  });
+  const note = (m: string): void => store.problem(m);
+
+  // Views: the Ink UI on a terminal, lines otherwise.
+  const tty = process.stdout.isTTY && process.stdin.isTTY && o.tui && !o.json && !o.headless;
+  let printer: LinePrinter | undefined;
+  let ink: { unmount(): void; waitUntilExit(): Promise<unknown> } | undefined;
+  let quit!: () => void;
+  const quitP = new Promise<void>((r) => { quit = r; });
+  if (tty) {
+    const { render } = await import('ink');
+    const { App } = await import('../ui/App.js');
+    ink = render(createElement(App, { store, onQuit: () => quit(), bell: o.bell }), { exitOnCtrlC: false });
+  } else {
+    printer = new LinePrinter(store, (s) => process.stdout.write(s + '\n'), o.json || o.headless);
+  }
+  let metrics: { close(): Promise<void> } | undefined;
+  if (o.metrics) {
+    const { startMetrics } = await import('./watch-metrics.js');
+    metrics = await startMetrics(o.metrics, engine, catalog, toolVersion());
+    stops.push(() => metrics?.close());
+  }
+
+  const tick = setInterval(() => { engine.settle(QUIET_MS); store.tick(); }, 1000);
+  const settle = setInterval(() => engine.settle(QUIET_MS), QUIET_MS);
+  stops.push(() => { clearInterval(tick); clearInterval(settle); });
+
+  // Sources.
+  const ending: Promise<void>[] = [];
+  if (wantsJournal) {
+    const j = new JournalFollower({ units: o.units, kernel: o.kernel, dir: o.journalDir, files: o.journalFiles, since: o.since, fromStart: o.fromStart || !!o.journalDir || o.journalFiles.length > 0 }, {
+      lines: (text) => engine.feed('journal', { source: 'journal', path: 'journal', role: 'log', format: 'journal-iso', time: { refTime: Date.now() } }, text),
+      note,
+      fatal: (m) => { fatal = m; quit(); },
+    });
+    journals.push(j);
+    await j.start();
+    stops.push(() => j.close());
+  }
+  if (o.files.length) {
+    const patterns = o.files.map((f) => path.resolve(f));
+    const seen = new Set<string>();
+    const follow = async (file: string, fromStart: boolean): Promise<void> => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const f = new FileFollower(file, { data: (b) => engine.feed(file, info(file, file), b), note }, { fromStart });
+      followers.push(f);
+      await f.start().catch((e: Error) => note(`${file}: ${e.message}`));
+      if (paused) f.setPaused(true);
+    };
+    for (const p of patterns) {
+      if (fg.isDynamicPattern(p)) {
+        for (const m of await fg(p, { onlyFiles: true, absolute: true })) await follow(m, o.fromStart);
+      } else await follow(p, o.fromStart);
+    }
+    // New files matching a glob are picked up, from their start.
+    const globs = patterns.filter((p) => fg.isDynamicPattern(p));
+    if (globs.length) {
+      const isMatch = picomatch(globs);
+      const bases = [...new Set(globs.map((g) => picomatch.scan(g).base || '/'))];
+      const w: FSWatcher = chokidarWatch(bases, { ignoreInitial: true, persistent: true, depth: 8 });
+      w.on('add', (p) => { if (isMatch(path.resolve(p))) void follow(path.resolve(p), true); });
+      stops.push(() => w.close());
+    }
+    sources.push(...[...seen].map((f) => `file ${f}`));
+    if (!seen.size) sources.push(...patterns.map((p) => `file ${p} (waiting)`));
+    stops.push(async () => { for (const f of followers) await f.close(); });
+  }
+  if (o.stdin) {
+    ending.push(new Promise<void>((resolve) => {
+      const lines = process.stdin.pipe(split2());
+      lines.on('data', (l: string) => engine.feed('stdin', info('stdin', 'stdin'), l + '\n'));
+      lines.on('end', () => resolve());
+      lines.on('error', (e: Error) => { note(`stdin: ${e.message}`); resolve(); });
+    }));
+  }
+  if (o.replay) {
+    ending.push(replay(o.replay, catalog, o.speed, {
+      feed: (id, inf, text) => engine.feed(id, inf, text),
+      waitWhilePaused: () => (paused ? new Promise<void>((r) => { resume = r; }) : Promise.resolve()),
+      stopped: () => finished,
+      note,
+    }).catch((e: Error) => { note(`replay: ${e.message}`); }));
+  }
+  store.publish();
+
+  const onSignal = (): void => quit();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  // Finite inputs (stdin, replay) end the watch when they end, unless a UI is open or others run.
+  const endless = wantsJournal || o.files.length > 0 || !!ink || o.headless;
+  if (ending.length) {
+    void Promise.all(ending).then(() => {
+      engine.finish();
+      store.tick();
+      store.publish();
+      if (!endless) quit();
+    });
+  }
+  await quitP;
+  finished = true;
+  for (const s of stops.reverse()) await s();
+  engine.finish();
+  store.publish();
+  if (ink) {
+    ink.unmount();
+    await ink.waitUntilExit().catch(() => undefined);
+  }
+  printer?.flush();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  if (fatal) {
+    process.stderr.write(`cni-doctor: ${fatal}\n`);
+    return 2;
+  }
+  const report = buildReport(engine.state, catalog, toolVersion());
+  if (!tty && !o.json && !o.headless) process.stdout.write('\n' + renderText(report, { color: false }));
+  return ink ? 0 : exitCode(report, []);
+}

@@ -1,0 +1,72 @@
+// Live mode without a terminal UI: one line per event, plain or JSON Lines (DESIGN.md contract:
+// {"type":"diagnosis",…}, {"type":"fact",…}, {"type":"stats",…}). A diagnosis is printed when it
+// appears and, at most once a second, when it changes; the last state is always printed.
+import type { Diagnosis } from '../engine/diagnose.js';
+import type { LiveModel, LiveStore } from '../ui/model.js';
+
+const THROTTLE_MS = 1000;
+const STATS_EVERY_MS = 10_000;
+
+export class LinePrinter {
+  private shown = new Map<string, { sig: string; at: number; timer?: NodeJS.Timeout }>();
+  private facts = new Map<string, string>();
+  private problems = 0;
+  private lastStats = 0;
+  private statsSig = '';
+
+  constructor(private store: LiveStore, private out: (s: string) => void, private json: boolean) {
+    store.subscribe(() => this.update());
+  }
+
+  private sig(d: Diagnosis): string {
+    return `${d.severity}|${d.confidence}|${d.occurrences}|${d.quietFor ? Math.floor(d.quietFor / 60_000) : 0}|${d.likelyCause ?? ''}`;
+  }
+
+  private line(d: Diagnosis, first: boolean): string {
+    if (this.json) return JSON.stringify({ type: 'diagnosis', diagnosis: d });
+    const t = new Date().toISOString().slice(11, 19);
+    const quiet = d.quietFor ? `, not seen for ${Math.round(d.quietFor / 60_000)} min` : '';
+    const cause = d.likelyCause ? `, likely caused by ${d.likelyCause}` : '';
+    return `${t} ${first ? 'NEW' : 'UPD'} ${d.severity.toUpperCase()} ${d.id} confidence=${d.confidence.toFixed(2)} seen=${d.occurrences}${quiet}${cause} — ${d.title}`;
+  }
+
+  private update(final = false): void {
+    const m = this.store.getSnapshot();
+    const now = Date.now();
+    for (const d of m.diagnoses) {
+      const prev = this.shown.get(d.id);
+      const sig = this.sig(d);
+      if (prev && prev.sig === sig) continue;
+      if (!prev || final || now - prev.at >= THROTTLE_MS) {
+        if (prev?.timer) clearTimeout(prev.timer);
+        this.out(this.line(d, !prev));
+        this.shown.set(d.id, { sig, at: now });
+      } else if (!prev.timer) {
+        prev.timer = setTimeout(() => { prev.timer = undefined; prev.at = 0; this.update(); }, THROTTLE_MS - (now - prev.at));
+      }
+    }
+    for (const [name, f] of Object.entries(m.facts)) {
+      if (this.facts.get(name) === f.value) continue;
+      this.facts.set(name, f.value);
+      this.out(this.json ? JSON.stringify({ type: 'fact', name, value: f.value, source: f.source }) : `${new Date().toISOString().slice(11, 19)} FACT ${name}=${f.value} (${f.source})`);
+    }
+    for (const p of m.problems.slice(this.problems)) this.out(this.json ? JSON.stringify({ type: 'problem', message: p }) : `${new Date().toISOString().slice(11, 19)} NOTE ${p}`);
+    this.problems = m.problems.length;
+    this.stats(m, final);
+  }
+
+  private stats(m: LiveModel, force: boolean): void {
+    const now = Date.now();
+    const sig = `${m.lines}|${m.linesPerSec}|${m.keepingUp}`;
+    if (!force && (now - this.lastStats < STATS_EVERY_MS || sig === this.statsSig)) return;
+    this.lastStats = now;
+    this.statsSig = sig;
+    if (this.json) this.out(JSON.stringify({ type: 'stats', lines: m.lines, linesPerSec: m.linesPerSec, backlog: m.backlog, keepingUp: m.keepingUp, paused: m.paused }));
+  }
+
+  /** Print every diagnosis's last state now (at exit). */
+  flush(): void {
+    for (const v of this.shown.values()) if (v.timer) clearTimeout(v.timer);
+    this.update(true);
+  }
+}

@@ -1,0 +1,154 @@
+// Following a log file by name, the way `tail -F` does, without losing or repeating a line:
+// rename-and-create rotation (drain the old descriptor, including a writer's late appends, then read
+// the new file from its start), copytruncate (a fingerprint of the bytes before our offset, so a
+// truncation followed at once by a burst is still seen), deletion (wait for the name to come back).
+// chokidar says when to look; the offset, inode and fingerprint are our own bookkeeping.
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { watch, type FSWatcher } from 'chokidar';
+
+const FINGERPRINT = 64;
+const READ = 1 << 20;
+/** how long a rotated-away file is still drained for a writer's late appends */
+export const DRAIN_GRACE_MS = 5000;
+
+interface Open { fh: FileHandle; ino: number; dev: number; offset: number; fp: Buffer }
+
+export interface FollowEvents {
+  data(chunk: Buffer): void;
+  /** rotation, truncation, deletion: one line for the operator */
+  note(msg: string): void;
+}
+
+export class FileFollower {
+  private cur: Open | undefined;
+  private draining: { f: Open; until: number }[] = [];
+  private watcher: FSWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private busy: Promise<void> = Promise.resolve();
+  private again = false;
+  private closed = false;
+  private paused = false;
+  /** bytes known to be waiting in the file beyond our offset */
+  backlog = 0;
+
+  constructor(readonly path: string, private ev: FollowEvents, private opts: { fromStart: boolean; pollMs?: number }) {}
+
+  async start(): Promise<void> {
+    await this.openCurrent(this.opts.fromStart ? 'start' : 'end');
+    this.watcher = watch(this.path, { persistent: true, ignoreInitial: true, atomic: false, awaitWriteFinish: false });
+    this.watcher.on('all', () => this.kick());
+    this.watcher.on('error', () => this.kick());
+    // inotify can miss a rename-and-create of the same name: look anyway, often enough to keep up.
+    this.timer = setInterval(() => this.kick(), this.opts.pollMs ?? 250);
+    this.timer.unref?.();
+    this.kick();
+  }
+
+  setPaused(p: boolean): void {
+    this.paused = p;
+    if (!p) this.kick();
+  }
+
+  /** Run a poll now (serialised: one at a time, and one more if asked while busy). */
+  kick(): Promise<void> {
+    if (this.closed) return this.busy;
+    if (this.again) return this.busy;
+    this.again = true;
+    this.busy = this.busy.then(async () => {
+      this.again = false;
+      if (!this.closed && !this.paused) await this.poll();
+    }).catch((e: Error) => this.ev.note(`${this.path}: ${e.message}`));
+    return this.busy;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.watcher?.close();
+    await this.busy;
+    for (const d of this.draining) await d.f.fh.close().catch(() => undefined);
+    await this.cur?.fh.close().catch(() => undefined);
+  }
+
+  private async openCurrent(where: 'start' | 'end'): Promise<boolean> {
+    let fh: FileHandle;
+    try {
+      fh = await open(this.path, 'r');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return false;
+      if (code === 'EACCES') throw new Error('permission denied (run as a user who can read it, e.g. in group adm)');
+      throw e;
+    }
+    const st = await fh.stat();
+    const offset = where === 'end' ? st.size : 0;
+    this.cur = { fh, ino: st.ino, dev: st.dev, offset, fp: await this.readFp(fh, offset) };
+    return true;
+  }
+
+  private async readFp(fh: FileHandle, offset: number): Promise<Buffer> {
+    const n = Math.min(FINGERPRINT, offset);
+    const b = Buffer.alloc(n);
+    if (n) await fh.read(b, 0, n, offset - n);
+    return b;
+  }
+
+  /** Read f from its offset to its current end. */
+  private async drain(f: Open): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const b = Buffer.allocUnsafe(READ);
+      const { bytesRead } = await f.fh.read(b, 0, READ, f.offset);
+      if (!bytesRead) break;
+      f.offset += bytesRead;
+      total += bytesRead;
+      f.fp = Buffer.concat([f.fp, b.subarray(0, bytesRead)]).subarray(-FINGERPRINT);
+      this.ev.data(b.subarray(0, bytesRead));
+      if (this.closed) break;
+      // Let the UI and other sources breathe during a long catch-up.
+      await new Promise((r) => setImmediate(r));
+    }
+    return total;
+  }
+
+  private async poll(): Promise<void> {
+    // Rotated-away files first: what the writer appended there came before the new file's lines.
+    const now = Date.now();
+    for (const d of [...this.draining]) {
+      if (await this.drain(d.f)) d.until = now + DRAIN_GRACE_MS;
+      if (now > d.until) {
+        await d.f.fh.close().catch(() => undefined);
+        this.draining.splice(this.draining.indexOf(d), 1);
+      }
+    }
+    if (!this.cur) {
+      if (await this.openCurrent('start')) this.ev.note(`${this.path}: appeared, reading from its start`);
+      else return;
+    }
+    const cur = this.cur!;
+    let st;
+    try {
+      st = await stat(this.path);
+    } catch {
+      st = undefined;
+    }
+    if (!st || st.ino !== cur.ino || st.dev !== cur.dev) {
+      // Renamed away or deleted: keep the old descriptor for late appends, then take the new file.
+      await this.drain(cur);
+      this.draining.push({ f: cur, until: now + DRAIN_GRACE_MS });
+      this.cur = undefined;
+      if (st && (await this.openCurrent('start'))) this.ev.note(`${this.path}: rotated, following the new file from its start`);
+      else this.ev.note(`${this.path}: gone, waiting for it to come back`);
+      if (this.cur) await this.drain(this.cur);
+      return;
+    }
+    if (st.size < cur.offset || !(await this.readFp(cur.fh, cur.offset)).equals(cur.fp)) {
+      // Truncated in place (copytruncate), perhaps already refilled past our old offset.
+      this.ev.note(`${this.path}: truncated, reading again from its start`);
+      cur.offset = 0;
+      cur.fp = Buffer.alloc(0);
+    }
+    await this.drain(cur);
+    this.backlog = Math.max(0, (await cur.fh.stat()).size - cur.offset);
+  }
+}
