@@ -6,6 +6,7 @@ import { runAnalyze } from './analyze.js';
 import { patternsLint, patternsList, patternsSchema, patternsShow, patternsTest } from './patterns.js';
 import { toolVersion } from './version.js';
 import { fail } from './fail.js';
+import { registerExport } from './export.js';
 
 function catalogFrom(dirs: string[] | undefined): Catalog {
   try {
@@ -46,6 +47,36 @@ export function program(): Command {
       process.exitCode = await runAnalyze(paths, cat, { json: o.json, format: o.format, color: o.color === false ? false : undefined, maxEntryBytes: o.maxEntryBytes, maxTotalBytes: o.maxTotalBytes });
     });
 
+  prog.command('watch')
+    .description('follow a live node (journal, files, stdin) or replay a recording, and show the diagnosis as it changes')
+    .argument('[stdin]', '- to read stdin (e.g. journalctl -f | cni-doctor watch -)')
+    .option('--journal', 'follow the systemd journal (the default when journalctl exists and no other source is given)')
+    .option('--unit <glob>', 'journal units to follow (repeatable; default snap.microk8s.*)', collect)
+    .option('--no-kernel', 'leave kernel messages out of the journal follow')
+    .option('--journal-dir <dir>', 'follow journal files copied from elsewhere (journalctl -D)')
+    .option('--journal-file <file>', 'follow one journal file (repeatable)', collect)
+    .option('--since <time>', 'read journal history from this time first (journalctl --since)')
+    .option('--file <path>', 'follow a log file; globs pick up new files (repeatable)', collect)
+    .option('--from-start', 'read followed files (and journals) from their start, not from now')
+    .option('--replay <path>', 'replay a recorded log, directory or bundle at its original pace')
+    .option('--speed <n>', 'replay speed factor (0: as fast as possible)', (v) => Number(v), 1)
+    .option('--json', 'JSON Lines events instead of the UI')
+    .option('--no-tui', 'plain lines even on a terminal')
+    .option('--headless', 'no UI: JSON Lines on stdout (for DaemonSets)')
+    .option('--metrics <addr>', 'serve Prometheus metrics, e.g. :9464')
+    .option('--bell', 'ring the terminal bell once when a new critical diagnosis appears')
+    .option('--patterns <dir>', 'add a directory of pattern files', collect)
+    .action(async (stdin: string | undefined, o) => {
+      if (stdin !== undefined && stdin !== '-') throw new CommanderError(2, 'cni-doctor.args', `watch takes - (stdin) or options, not ${stdin}: did you mean --file ${stdin} or --replay ${stdin}?`);
+      if (!Number.isFinite(o.speed) || o.speed < 0) throw new CommanderError(2, 'cni-doctor.args', '--speed must be a number ≥ 0');
+      const { runWatch } = await import('./watch.js');
+      process.exitCode = await runWatch(catalogFrom(o.patterns), {
+        stdin: stdin === '-', journal: o.journal, units: o.unit ?? ['snap.microk8s.*'], kernel: o.kernel !== false,
+        journalDir: o.journalDir, journalFiles: o.journalFile ?? [], since: o.since, files: o.file ?? [], fromStart: !!o.fromStart,
+        replay: o.replay, speed: o.speed, json: !!o.json, tui: o.tui !== false, headless: !!o.headless, metrics: o.metrics, bell: !!o.bell,
+      });
+    });
+
   const pat = prog.command('patterns').description('list, show, test and lint the knowledge base');
   const patOpts = (c: Command): Command => c.option('--json', 'JSON output').option('--patterns <dir>', 'add a directory of pattern files', collect);
   patOpts(pat.command('list').description('every known failure class')).action((o) => { process.exitCode = patternsList(catalogFrom(o.patterns), !!o.json); });
@@ -53,6 +84,7 @@ export function program(): Command {
   patOpts(pat.command('test').description('run every positive and negative example through the scanner')).action((o) => { process.exitCode = patternsTest(catalogFrom(o.patterns), !!o.json); });
   patOpts(pat.command('lint').description('RE2 syntax, backtracking shapes, literals, references, examples')).action((o) => { process.exitCode = patternsLint(catalogFrom(o.patterns), !!o.json); });
   pat.command('schema').description('print the JSON Schema of pattern files').option('--write', 'write patterns/schema.json').action((o) => { process.exitCode = patternsSchema(!!o.write); });
+  registerExport(prog, catalogFrom);
   return prog;
 }
 
@@ -62,6 +94,7 @@ export async function main(argv: string[]): Promise<void> {
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0) process.exit(0);
+      if (e.code.startsWith('cni-doctor.')) process.stderr.write(`cni-doctor: ${e.message}\n`);
       process.exit(2);
     }
     fail((e as Error).message);

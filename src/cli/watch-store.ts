@@ -46,13 +46,17 @@ export class WatchStore implements LiveStore {
     this.publish();
   }
 
-  /** Once a second: lines/s, ages, and quiet diagnoses. */
+  /** Once a second: lines/s, ages, and quiet diagnoses. A replay's clock is the newest line replayed. */
   tick(now = Date.now()): void {
-    const lines = this.engine.state.stats.lines;
-    const dt = (now - this.rate.at) / 1000;
-    if (dt >= 1) {
-      this.rate = { lines, at: now, perSec: Math.round((lines - this.rate.lines) / dt) };
+    if (this.meta.mode === 'replay') {
+      const seen = Object.values(this.engine.state.hits).map((h) => h.lastSeen ?? 0);
+      now = Math.max(0, ...seen);
+      if (!now) return;
     }
+    const lines = this.engine.state.stats.lines;
+    const wall = Date.now();
+    const dt = (wall - this.rate.at) / 1000;
+    if (dt >= 1) this.rate = { lines, at: wall, perSec: Math.round((lines - this.rate.lines) / dt) };
     this.engine.event({ type: 'tick', now });
   }
 

@@ -1,0 +1,53 @@
+// Run `cni-doctor watch` as a real process and wait for conditions on its JSON Lines (never sleeps).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { CLI, ROOT } from './util.js';
+
+export interface WatchEvent { type: string; diagnosis?: { id: string; occurrences: number; confidence: number }; name?: string; value?: string; message?: string; lines?: number }
+
+export class WatchProcess {
+  readonly child: ChildProcess;
+  events: WatchEvent[] = [];
+  stderr = '';
+  private waiters: (() => void)[] = [];
+  exited: Promise<number | null>;
+
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
+    this.child = spawn(process.execPath, [CLI, 'watch', '--json', '--no-tui', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let buf = '';
+    this.child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        if (line.trim()) this.events.push(JSON.parse(line) as WatchEvent);
+      }
+      this.waiters.forEach((w) => w());
+    });
+    this.child.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString(); this.waiters.forEach((w) => w()); });
+    this.exited = new Promise((r) => this.child.on('close', (c) => { this.waiters.forEach((w) => w()); r(c); }));
+  }
+
+  /** latest occurrences of a diagnosis, 0 if not seen */
+  count(id: string): number {
+    const ds = this.events.filter((e) => e.type === 'diagnosis' && e.diagnosis?.id === id);
+    return ds.length ? ds[ds.length - 1].diagnosis!.occurrences : 0;
+  }
+
+  waitFor(what: string, pred: () => boolean, timeoutMs = 15_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (pred()) { cleanup(); resolve(); }
+      };
+      const t = setTimeout(() => { cleanup(); reject(new Error(`timed out waiting for ${what}; events: ${JSON.stringify(this.events.map((e) => e.diagnosis ? `${e.diagnosis.id}=${e.diagnosis.occurrences}` : e.type))}; stderr: ${this.stderr}`)); }, timeoutMs);
+      const cleanup = (): void => { clearTimeout(t); this.waiters = this.waiters.filter((w) => w !== check); };
+      this.waiters.push(check);
+      check();
+    });
+  }
+
+  async stop(): Promise<number | null> {
+    this.child.kill('SIGTERM');
+    return this.exited;
+  }
+}

@@ -1,0 +1,82 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, copyFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { tempDir } from './helpers/util.js';
+import { WatchProcess } from './helpers/watch.js';
+
+const ID = 'kernel-ipv6-mark-regression';
+let n = 0;
+/** a distinct felix failure record each call (real logs differ by their stamps) */
+function record(): string {
+  n++;
+  const ms = String(n).padStart(3, '0');
+  return `2025-05-26 18:07:12.${ms} [WARNING][83] felix/table.go 1454: Failed to execute ip(6)tables-restore command error=exit status 2 errorOutput="ip6tables-restore v1.8.4 (legacy): unknown option \\"--set-mark\\"\\n" input="seq ${n}" ipVersion=0x6 output="" table="mangle"\n`;
+}
+const filler = (k: number): string => Array.from({ length: k }, (_, i) => `2025-05-26 18:07:13.${String(i).padStart(3, '0')} [INFO][83] felix/int_dataplane.go 2080: Applying dataplane updates seq=${n}-${i}\n`).join('');
+const SENTINEL = 'May 26 18:09:40 node1 microk8s.daemon-kubelite[2187]: E0526 18:09:40.512345    2187 pod_workers.go:1301] "Error syncing pod, skipping" err="failed to \\"StartContainer\\" for \\"calico-node\\" with CrashLoopBackOff: \\"back-off 5m0s restarting failed container=calico-node pod=calico-node-x7k2p_kube-system(3f1d)\\""\n';
+
+test('9 failure records written across a rotation and a truncation count as exactly 9', async (t) => {
+  const d = tempDir(t);
+  const log = path.join(d, 'calico-node.log');
+  writeFileSync(log, filler(5) + record()); // before the watch starts: not counted (followed from the end)
+  const w = new WatchProcess(['--file', log]);
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('stats line at start', () => w.events.some((e) => e.type === 'stats'));
+
+  appendFileSync(log, filler(3) + record() + record() + filler(2) + record());
+  await w.waitFor('3 records', () => w.count(ID) === 3);
+
+  // logrotate create: rename, the writer appends one more line to the old inode, then the new file.
+  renameSync(log, `${log}.1`);
+  appendFileSync(`${log}.1`, record());
+  writeFileSync(log, record() + filler(4) + record());
+  await w.waitFor('6 records after the rotation', () => w.count(ID) === 6);
+
+  // copytruncate: copy aside, truncate in place, and a burst lands at once — longer than before.
+  copyFileSync(log, `${log}.2`);
+  truncateSync(log, 0);
+  appendFileSync(log, filler(40) + record() + record() + record() + filler(40));
+  await w.waitFor('9 records after the truncation', () => w.count(ID) === 9);
+
+  // Everything written before the sentinel has been read once it shows: still 9, not more.
+  appendFileSync(log, SENTINEL);
+  await w.waitFor('sentinel', () => w.count('calico-node-crashloop') === 1);
+  assert.equal(w.count(ID), 9);
+  await w.stop();
+  assert.equal(w.count(ID), 9);
+});
+
+test('a deleted file is waited for, and read from its start when it comes back', async (t) => {
+  const d = tempDir(t);
+  const log = path.join(d, 'felix.log');
+  writeFileSync(log, '');
+  const w = new WatchProcess(['--file', log]);
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('start', () => w.events.some((e) => e.type === 'stats'));
+  rmSync(log);
+  await w.waitFor('gone note', () => w.events.some((e) => e.type === 'problem' && /gone, waiting/.test(e.message ?? '')));
+  writeFileSync(log, record() + record());
+  await w.waitFor('2 records', () => w.count(ID) === 2);
+  await w.stop();
+});
+
+test('a glob picks up files created later, from their start; --from-start reads history', async (t) => {
+  const d = tempDir(t);
+  writeFileSync(path.join(d, 'a.log'), record());
+  const w = new WatchProcess(['--file', path.join(d, '*.log'), '--from-start']);
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('history of a.log', () => w.count(ID) === 1);
+  writeFileSync(path.join(d, 'b.log'), record() + record());
+  await w.waitFor('new b.log', () => w.count(ID) === 3);
+  await w.stop();
+});
+
+test('stdin: JSON Lines with a diagnosis, then exit 1 at end of input', async () => {
+  const w = new WatchProcess(['-']);
+  w.child.stdin!.end(record() + filler(3) + record());
+  const code = await w.exited;
+  assert.equal(code, 1);
+  assert.equal(w.count(ID), 2);
+  assert.ok(w.events.some((e) => e.type === 'fact' && e.name === 'iptables.mode' && e.value === 'legacy'));
+});
