@@ -77,6 +77,8 @@ export async function decompress(input: Readable, kind: Compression, prefer: 'ex
     case 'none':
       return input;
     case 'gzip': {
+      // A separate process decompresses on the other core while this one scans.
+      if (prefer === 'external' && toolAvailable('gzip')) return viaProcess('gzip', ['-dc'], input);
       const g = createGunzip({ chunkSize: 1 << 20 });
       input.on('error', (e) => g.destroy(e));
       return input.pipe(g);

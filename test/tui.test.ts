@@ -1,0 +1,48 @@
+// The real program in a real terminal: tmux panes at 100×30 and 50×15.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { CLI, tempDir } from './helpers/util.js';
+
+const SOCKET = `cnid-test-${process.pid}`;
+const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+const pane = (s: string): string => tmux('capture-pane', '-p', '-t', s);
+
+async function waitFor(what: string, s: string, pred: (screen: string) => boolean, timeoutMs: number): Promise<{ screen: string; ms: number }> {
+  const t0 = Date.now();
+  let screen = '';
+  while (Date.now() - t0 < timeoutMs) {
+    screen = pane(s);
+    if (pred(screen)) return { screen, ms: Date.now() - t0 };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; screen:\n${screen}`);
+}
+
+const FAILURE = '2025-05-26 18:07:12.345 [WARNING][83] felix/table.go 1454: Failed to execute ip(6)tables-restore command error=exit status 2 errorOutput="ip6tables-restore v1.8.4 (legacy): unknown option \\"--set-mark\\"\\n" input="" ipVersion=0x6 output="" table="mangle"\n';
+
+for (const [cols, rows] of [[100, 30], [50, 15]] as const) {
+  test(`in a ${cols}×${rows} tmux pane: lines appended show the headline within 2 s; q exits and restores the terminal`, async (t) => {
+    const d = tempDir(t);
+    const log = path.join(d, 'calico-node.log');
+    writeFileSync(log, '');
+    const session = `w${cols}`;
+    const marker = path.join(d, 'exit');
+    tmux('new-session', '-d', '-s', session, '-x', String(cols), '-y', String(rows), '-e', 'TERM=xterm-256color',
+      `${process.execPath} ${CLI} watch --file ${log}; echo "EXIT=$?" > ${marker}; echo DONE; sleep 60`);
+    t.after(() => { try { tmux('kill-server'); } catch { /* already gone */ } });
+    await waitFor('the UI to start', session, (s) => /No known failure|watching/i.test(s), 15_000);
+
+    appendFileSync(log, FAILURE.repeat(3));
+    const { screen, ms } = await waitFor('the headline diagnosis', session, (s) => /kernel-ipv6-mark/.test(s), 2000);
+    assert.ok(ms < 2000, `shown after ${ms} ms`);
+    for (const line of screen.split('\n')) assert.ok([...line].length <= cols, `line fits ${cols} columns: ${JSON.stringify(line)}`);
+
+    tmux('send-keys', '-t', session, 'q');
+    await waitFor('exit', session, (s) => /DONE/.test(s), 10_000);
+    assert.equal(execFileSync('cat', [marker], { encoding: 'utf8' }).trim(), 'EXIT=0');
+    assert.equal(tmux('display-message', '-p', '-t', session, '#{cursor_flag}').trim(), '1', 'cursor visible again');
+  });
+}
