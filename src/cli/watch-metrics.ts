@@ -1,7 +1,13 @@
-// Placeholder replaced when the metrics exporter lands: headless watch serves Prometheus metrics.
+// `watch --metrics`: Prometheus metrics of the live engine, refreshed at each scrape.
 import type { Catalog } from '../catalog/load.js';
+import { diagnose } from '../engine/diagnose.js';
 import type { LiveEngine } from '../engine/live.js';
+import { createMetrics, serveMetrics } from '../export/metrics.js';
 
-export async function startMetrics(_listen: string, _engine: LiveEngine, _catalog: Catalog, _version: string): Promise<{ close(): Promise<void> }> {
-  throw new Error('--metrics is not available in this build');
+export async function startMetrics(listen: string, engine: LiveEngine, catalog: Catalog, version: string): Promise<{ close(): Promise<void> }> {
+  const m = createMetrics({ version, catalog });
+  const srv = await serveMetrics(listen, m.registry, {
+    beforeScrape: () => m.update(diagnose(engine.state, catalog), { lines: engine.state.stats.lines }),
+  });
+  return { close: () => srv.close() };
 }

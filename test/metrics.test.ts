@@ -1,0 +1,130 @@
+// Prometheus metrics: real engine → diagnoses → update() → GET /metrics over loopback.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadCatalog } from '../src/catalog/load.js';
+import { analyzePaths } from '../src/engine/run.js';
+import { buildReport } from '../src/report/model.js';
+import { createMetrics, parseListen, serveMetrics } from '../src/export/metrics.js';
+
+const cat = loadCatalog();
+
+// Calico v3.29 felix, legacy backend, Go-quoted errorOutput (patterns/kernel/kernel-ipv6-mark-regression.yaml)
+const FELIX = '2025-05-26 18:07:12.345 [WARNING][83] felix/table.go 1454: Failed to execute ip(6)tables-restore command error=exit status 2 errorOutput="ip6tables-restore v1.8.4 (legacy): unknown option \\"--set-mark\\"\\nError occurred at line: 7\\nTry `ip6tables-restore -h\' or \'ip6tables-restore --help\' for more information.\\n" input="*mangle\\n:cali-PREROUTING - -\\nCOMMIT\\n" ipVersion=0x6 output="" table="mangle"';
+
+function sample(body: string, name: string): string | undefined {
+  const re = new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`, 'gm');
+  const out: string[] = [];
+  for (const m of body.matchAll(re)) out.push(`${m[1] ?? ''} ${m[2]}`);
+  return out.length ? out.join('\n') : undefined;
+}
+
+test('a real felix --set-mark failure shows as cnidoctor_diagnosis_active 1 on /metrics', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cnidoctor-metrics-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'calico-node.log');
+  writeFileSync(file, [
+    '2025-05-26 18:07:11.001 [INFO][83] felix/int_dataplane.go 1951: Applying dataplane updates',
+    FELIX,
+    '2025-05-26 18:07:13.002 [INFO][83] felix/int_dataplane.go 1951: Applying dataplane updates',
+  ].join('\n') + '\n');
+
+  const { state, unreadable } = await analyzePaths([file], cat);
+  assert.deepEqual(unreadable, []);
+  const report = buildReport(state, cat, '0.1.0-test');
+  const d = report.diagnoses.find((x) => x.id === 'kernel-ipv6-mark-regression');
+  assert.ok(d, `diagnosed: ${report.diagnoses.map((x) => x.id).join(', ')}`);
+
+  const m = createMetrics({ version: '0.1.0-test', catalog: cat });
+  m.update(report.diagnoses, { lines: state.stats.lines, lagSeconds: 1.5 });
+  const srv = await serveMetrics('127.0.0.1:0', m.registry);
+  t.after(() => srv.close());
+  assert.ok(srv.port > 0);
+  const url = `http://127.0.0.1:${srv.port}`;
+
+  const res = await fetch(`${url}/metrics`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+  const body = await res.text();
+  assert.match(body, /^cnidoctor_diagnosis_active\{diagnosis="kernel-ipv6-mark-regression",severity="critical"\} 1$/m);
+  assert.match(body, new RegExp(`^cnidoctor_diagnosis_confidence\\{diagnosis="kernel-ipv6-mark-regression"\\} ${d.confidence}$`, 'm'));
+  assert.match(body, new RegExp(`^cnidoctor_signal_matches_total\\{diagnosis="kernel-ipv6-mark-regression"\\} ${d.occurrences}$`, 'm'));
+  assert.match(body, new RegExp(`^cnidoctor_lines_read_total ${state.stats.lines}$`, 'm'));
+  assert.ok(state.stats.lines >= 3);
+  assert.match(body, /^cnidoctor_source_lag_seconds 1\.5$/m);
+  assert.match(body, /^cnidoctor_build_info\{version="0\.1\.0-test"\} 1$/m);
+  assert.match(body, /^# TYPE cnidoctor_signal_matches_total counter$/m);
+  assert.match(body, /^# TYPE cnidoctor_diagnosis_active gauge$/m);
+  // every other catalog class is an explicit 0, and nothing carries a node label
+  for (const p of cat.patterns.filter((x) => !report.diagnoses.some((y) => y.id === x.id))) {
+    assert.match(body, new RegExp(`^cnidoctor_diagnosis_active\\{diagnosis="${p.id}",severity="${p.severity}"\\} 0$`, 'm'));
+  }
+  assert.ok(!/\bnode(_name)?="/.test(body), 'no node label from the exporter');
+  for (const line of body.split('\n').filter((l) => l && !l.startsWith('#'))) assert.match(line, /^cnidoctor_[a-z_]+(\{[^}]*\})? \S+$/);
+
+  // counters only go up: the class clearing leaves the counter, the gauge drops to 0
+  m.update([], { lines: state.stats.lines + 10 });
+  const after = await (await fetch(`${url}/metrics`)).text();
+  assert.match(after, /^cnidoctor_diagnosis_active\{diagnosis="kernel-ipv6-mark-regression",severity="critical"\} 0$/m);
+  assert.equal(sample(after, 'cnidoctor_signal_matches_total')?.includes(`{diagnosis="kernel-ipv6-mark-regression"} ${d.occurrences}`), true);
+  assert.match(after, new RegExp(`^cnidoctor_lines_read_total ${state.stats.lines + 10}$`, 'm'));
+  // it comes back with 2 more occurrences: the counter adds the delta
+  m.update([{ ...d, occurrences: d.occurrences + 2 }], { lines: state.stats.lines + 10 });
+  const again = await (await fetch(`${url}/metrics`)).text();
+  assert.match(again, new RegExp(`^cnidoctor_signal_matches_total\\{diagnosis="kernel-ipv6-mark-regression"\\} ${d.occurrences + 2}$`, 'm'));
+  // a restarted engine (count went down) adds its new count whole: never a decrease
+  m.update([{ ...d, occurrences: 1 }], { lines: 4 });
+  const restarted = await (await fetch(`${url}/metrics`)).text();
+  assert.match(restarted, new RegExp(`^cnidoctor_signal_matches_total\\{diagnosis="kernel-ipv6-mark-regression"\\} ${d.occurrences + 3}$`, 'm'));
+  assert.match(restarted, new RegExp(`^cnidoctor_lines_read_total ${state.stats.lines + 14}$`, 'm'));
+
+  assert.equal((await fetch(`${url}/`)).status, 404);
+  assert.equal((await fetch(`${url}/metrics/x`)).status, 404);
+  assert.equal((await fetch(`${url}/metrics`, { method: 'POST' })).status, 405);
+  assert.equal((await fetch(`${url}/metrics?x=1`)).status, 200);
+});
+
+test('listen addresses', async () => {
+  assert.deepEqual(parseListen(':9464'), { host: undefined, port: 9464 });
+  assert.deepEqual(parseListen('9464'), { host: undefined, port: 9464 });
+  assert.deepEqual(parseListen('127.0.0.1:9464'), { host: '127.0.0.1', port: 9464 });
+  assert.deepEqual(parseListen('[::1]:0'), { host: '::1', port: 0 });
+  for (const bad of ['', 'x', ':99999', '::1:9464', 'host:', 'a b:1']) assert.throws(() => parseListen(bad), /not a listen address/, bad);
+  // a taken port rejects instead of crashing
+  const m = createMetrics();
+  const a = await serveMetrics('127.0.0.1:0', m.registry);
+  try {
+    await assert.rejects(serveMetrics(`127.0.0.1:${a.port}`, m.registry), /cannot serve metrics/);
+  } finally {
+    await a.close();
+  }
+});
+
+test('beforeScrape runs on each scrape; its failure is a 500, not a crash', async () => {
+  const m = createMetrics({ version: 'x' });
+  let n = 0;
+  let broken = false;
+  const srv = await serveMetrics('127.0.0.1:0', m.registry, {
+    beforeScrape: () => {
+      if (broken) throw new Error('boom');
+      n++;
+      m.update([], { lines: n * 5 });
+    },
+  });
+  try {
+    const url = `http://127.0.0.1:${srv.port}/metrics`;
+    await fetch(url);
+    const body = await (await fetch(url)).text();
+    assert.equal(n, 2);
+    assert.match(body, /^cnidoctor_lines_read_total 10$/m);
+    assert.ok(!body.includes('cnidoctor_source_lag_seconds'), 'lag absent until a source reports it');
+    broken = true;
+    const res = await fetch(url);
+    assert.equal(res.status, 500);
+    assert.match(await res.text(), /boom/);
+  } finally {
+    await srv.close();
+  }
+});
