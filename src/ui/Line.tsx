@@ -2,6 +2,7 @@
 // fit the width (see text.ts); `truncate-end` is only a backstop for characters whose width we misjudge.
 import { Text } from 'ink';
 import type { ReactNode } from 'react';
+import { headByWidth, strWidth } from './text.js';
 
 export interface Seg {
   text: string;
@@ -48,4 +49,61 @@ export function Line({ row, color }: { row: Row; color: boolean }): ReactNode {
 
 export function Lines({ rows, color }: { rows: Row[]; color: boolean }): ReactNode {
   return rows.map((r, i) => <Line key={i} row={r} color={color} />);
+}
+
+export function rowWidth(row: Row): number {
+  return row.reduce((a, s) => a + strWidth(s.text), 0);
+}
+
+/** The row cut to `w` cells, ending in "…" when something was cut. */
+export function truncateRow(row: Row, w: number): Row {
+  if (rowWidth(row) <= w) return row;
+  const out: Row = [];
+  let left = w - 1;
+  for (const s of row) {
+    if (left <= 0) break;
+    const t = headByWidth(s.text, left);
+    if (t) out.push({ ...s, text: t });
+    left -= strWidth(t);
+    if (t.length < s.text.length) break;
+  }
+  out.push({ text: '…', dim: true });
+  return out;
+}
+
+/** A piece of a status row: its full and short forms, and how much it matters (higher stays longer).
+ *  An `optional` piece is left out before anything more important is shortened. */
+export interface Piece { full: Row; short?: Row; prio: number; optional?: boolean }
+
+/** Pieces joined by a separator in `w` cells. Going up from the least important piece, optional ones
+ *  are left out and the others take their short form until the row fits; failing that the least
+ *  important are left out, and only then is the row truncated. Never wider than `w`. */
+export function fitPieces(pieces: Piece[], w: number, sep: Seg = { text: ' · ', dim: true }): Row {
+  const state = pieces.map((p) => ({ p, form: p.full, dropped: false }));
+  const build = (): Row => {
+    const out: Row = [];
+    for (const s of state) {
+      if (s.dropped) continue;
+      if (out.length) out.push(sep);
+      out.push(...s.form);
+    }
+    return out;
+  };
+  const byPrio = [...state].sort((a, b) => a.p.prio - b.p.prio);
+  let row = build();
+  for (const s of byPrio) {
+    if (rowWidth(row) <= w) return row;
+    if (s.p.optional) s.dropped = true;
+    else if (s.p.short) s.form = s.p.short;
+    else continue;
+    row = build();
+  }
+  for (const s of byPrio) {
+    if (rowWidth(row) <= w) return row;
+    if (s.dropped) continue;
+    if (state.filter((x) => !x.dropped).length <= 1) break;
+    s.dropped = true;
+    row = build();
+  }
+  return truncateRow(row, w);
 }

@@ -152,10 +152,14 @@ export function clipAround(text: string, match: [number, number] | undefined, w:
     [{ text: pre, hit: false }, { text: h, hit: true }, { text: post, hit: false }].filter((p) => p.text);
   if (strWidth(text) <= w) return parts(prefix, hit, suffix);
   const hw = strWidth(hit);
-  // The match alone does not fit: show as much of it as fits, marked as cut.
+  // The match alone does not fit: keep both of its ends (a regex's distinctive literal is often at
+  // the end, its context at the start), joined by a highlighted "…".
   if (hw >= w - 1) {
     const lead = prefix ? '…' : '';
-    return parts(lead, truncate(hit, w - lead.length), '');
+    const room = w - lead.length;
+    if (room < 5) return parts(lead, truncate(hit, room), '');
+    const head = headByWidth(hit, Math.floor((room - 1) / 3));
+    return parts(lead, head + '…' + tailByWidth(hit, room - 1 - strWidth(head)), '');
   }
   const pw = strWidth(prefix);
   let pre: string;

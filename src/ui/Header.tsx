@@ -1,0 +1,103 @@
+// Status at the top: what is followed, how much was read and how fast, whether the scanner keeps up,
+// pause and replay state, the node's key facts, and one line for problems with the sources.
+import { Box } from 'ink';
+import type { ReactNode } from 'react';
+import type { LiveFact, LiveModel } from './model.js';
+import { compactNum, duration, groupNum } from './format.js';
+import { sanitize, truncate } from './text.js';
+import { Lines, fitPieces, seg, truncateRow, type Piece, type Row } from './Line.js';
+
+export type HeaderProps = Pick<
+  LiveModel,
+  'sources' | 'lines' | 'linesPerSec' | 'keepingUp' | 'backlog' | 'paused' | 'mode' | 'speed' | 'facts' | 'problems' | 'startedAt' | 'now'
+> & { width: number; color: boolean; /** one row only: a very short pane */ compact?: boolean };
+
+/** Rows the header takes for this model. */
+export function headerHeight(p: Pick<LiveModel, 'problems'>, compact = false): number {
+  return compact ? 1 : 2 + (p.problems.length ? 1 : 0);
+}
+
+function sourcesPiece(sources: string[]): Piece {
+  if (!sources.length) return { full: [seg('no sources', { fg: 'yellow' })], prio: 50 };
+  const more = sources.length > 1 ? ` +${sources.length - 1}` : '';
+  const first = sanitize(sources[0]);
+  return {
+    full: [seg(first), seg(more, { dim: true })],
+    short: [seg(sources.length === 1 ? truncate(first, 18) : `${sources.length} sources`)],
+    prio: 50,
+  };
+}
+
+function speedText(speed: number | undefined): string {
+  if (speed === undefined) return '';
+  return `×${Number.isInteger(speed) ? speed : speed.toFixed(1)}`;
+}
+
+export function statusRow(p: HeaderProps): Row {
+  const pieces: Piece[] = [];
+  if (p.paused) pieces.push({ full: [seg('[PAUSED]', { inverse: true, bold: true, fg: 'yellow' })], prio: 100 });
+  pieces.push({ full: [seg('cni-doctor', { bold: true, fg: 'cyan' })], prio: 1, optional: true });
+  if (p.mode === 'replay') {
+    const sp = speedText(p.speed);
+    pieces.push({ full: [seg(`replay${sp ? ' ' + sp : ''}`, { fg: 'magenta' })], short: sp ? [seg(`rp ${sp}`, { fg: 'magenta' })] : undefined, prio: 80 });
+  }
+  pieces.push(sourcesPiece(p.sources));
+  pieces.push({ full: [seg(`${groupNum(p.lines)} lines`)], short: [seg(`${compactNum(p.lines)} ln`)], prio: 70 });
+  pieces.push({ full: [seg(`${compactNum(p.linesPerSec)} lines/s`)], short: [seg(`${compactNum(p.linesPerSec)}/s`)], prio: 60 });
+  if (p.keepingUp) pieces.push({ full: [seg('keeping up', { fg: 'green' })], short: [seg('ok', { fg: 'green' })], prio: 85 });
+  else {
+    pieces.push({
+      full: [seg(`behind (${groupNum(p.backlog)} queued)`, { bold: true, fg: 'yellow' })],
+      short: [seg(`behind ${compactNum(p.backlog)}`, { bold: true, fg: 'yellow' })],
+      prio: 90,
+    });
+  }
+  pieces.push({ full: [seg(`up ${duration(p.now - p.startedAt)}`, { dim: true })], prio: 5, optional: true });
+  return fitPieces(pieces, p.width);
+}
+
+function onOff(v: string): string {
+  const t = v.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on', 'enabled'].includes(t)) return 'on';
+  if (['false', '0', 'no', 'off', 'disabled'].includes(t)) return 'off';
+  return v;
+}
+
+export function factsRow(facts: Record<string, LiveFact>, width: number): Row {
+  const pieces: Piece[] = [];
+  const f = (name: string): string | undefined => {
+    const v = facts[name]?.value;
+    return v === undefined || v === '' ? undefined : sanitize(v);
+  };
+  const kernel = f('kernel.release');
+  const ipv6 = f('ipv6.enabled');
+  const mk8s = f('microk8s.version');
+  const calico = f('calico.version');
+  if (kernel) pieces.push({ full: [seg('kernel ', { dim: true }), seg(kernel, { bold: true })], short: [seg(kernel, { bold: true })], prio: 40 });
+  if (ipv6) pieces.push({ full: [seg('ipv6 ', { dim: true }), seg(onOff(ipv6))], short: [seg('v6 ', { dim: true }), seg(onOff(ipv6))], prio: 30 });
+  if (mk8s) pieces.push({ full: [seg('microk8s ', { dim: true }), seg(mk8s)], short: [seg('mk8s ', { dim: true }), seg(mk8s)], prio: 20 });
+  if (calico) pieces.push({ full: [seg('calico ', { dim: true }), seg(calico)], short: [seg('cal ', { dim: true }), seg(calico)], prio: 10 });
+  if (!pieces.length) return truncateRow([seg('no node facts seen yet', { dim: true })], width);
+  return fitPieces(pieces, width, seg('  '));
+}
+
+export function problemRow(problems: string[], width: number): Row | undefined {
+  if (!problems.length) return undefined;
+  const more = problems.length > 1 ? ` (+${problems.length - 1} more)` : '';
+  const text = truncate(sanitize(problems[0]).replace(/\s+/g, ' '), Math.max(1, width - 2 - more.length));
+  return truncateRow([seg('! ', { bold: true, fg: 'yellow' }), seg(text, { fg: 'yellow' }), seg(more, { dim: true })], width);
+}
+
+export function Header(p: HeaderProps): ReactNode {
+  const rows: Row[] = [statusRow(p)];
+  if (!p.compact) {
+    rows.push(factsRow(p.facts, p.width));
+    const prob = problemRow(p.problems, p.width);
+    if (prob) rows.push(prob);
+  }
+  return (
+    <Box flexDirection="column">
+      <Lines rows={rows} color={p.color} />
+    </Box>
+  );
+}
