@@ -79,13 +79,17 @@ export function evaluate(c: Condition, ctx: EvalCtx): boolean {
     if (!s) return false;
     let n: number;
     if (c.where) {
-      n = 0;
-      const wants = Object.entries(c.where).map(([k, v]) => [k, new RegExp(v)] as const);
-      for (const [key, cnt] of s.captures) {
-        const eq = key.indexOf('=');
-        const k = key.slice(0, eq);
-        const v = key.slice(eq + 1);
-        if (wants.some(([wk, re]) => wk === k && re.test(v))) n += cnt;
+      // Every key must match: the count is the smallest of the per-key counts (captures are
+      // tallied per key, so this is an upper bound of the hits where all keys matched at once).
+      n = Infinity;
+      for (const [wk, wv] of Object.entries(c.where)) {
+        const re = new RegExp(wv);
+        let k = 0;
+        for (const [key, cnt] of s.captures) {
+          const eq = key.indexOf('=');
+          if (key.slice(0, eq) === wk && re.test(key.slice(eq + 1))) k += cnt;
+        }
+        n = Math.min(n, k);
       }
     } else n = c.within ? windowMax(s, parseDuration(c.within)) : s.count;
     return n >= (c.min ?? 1);

@@ -10,7 +10,7 @@ const BATCH = 4096;
 
 export interface AnalyzeResult {
   state: State;
-  /** inputs that could not be read at all */
+  /** inputs that could not be read, or were cut short (exit 2 when nothing was found) */
   unreadable: string[];
 }
 
@@ -52,13 +52,14 @@ export async function analyzePaths(paths: string[], catalog: Catalog, matcher: M
           if (partial) { summary.files++; summary.lines += partial.lines; summary.bytes += partial.bytes; }
           const where = src.info.source === p ? p : `${p}: ${src.info.source}`;
           emit({ type: 'problem', source: where, reason: `${partial ? 'cut short' : 'unreadable'}: ${(e as Error).message}` });
+          if (!unreadable.includes(p)) unreadable.push(p);
         }
         flush();
       }
     } catch (e) {
       const partialArchive = (e as { partialArchive?: boolean }).partialArchive;
       emit({ type: 'problem', source: p, reason: (e as Error).message, fatal: !partialArchive && summary.files === 0 });
-      if (!partialArchive && summary.files === 0) unreadable.push(p);
+      if (!unreadable.includes(p)) unreadable.push(p);
     }
     summary.kind = plan.kind;
     for (const n of plan.notes) emit({ type: 'problem', source: p, reason: n });

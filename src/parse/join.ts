@@ -170,7 +170,8 @@ export function assemble(w: Window, hitStart: number): Assembled {
       const ne = L.endOf(ns);
       if (ne === -1) return out(s, end, parsed, false);
       const t = L.text(ns, ne);
-      if (!t.trim() || isStamped(t, w.ctx)) break;
+      // Only raw text continues a record: a line any format recognises starts its own.
+      if (!t.trim() || isStamped(t, w.ctx) || parseLine(t, undefined, w.ctx).format !== 'plain') break;
       parsed.push({ format: 'plain', msg: t });
       end = ne;
     }

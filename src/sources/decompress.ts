@@ -38,7 +38,10 @@ function viaProcess(cmd: string, args: string[], input: Readable): Readable {
   const finish = (): void => {
     if (exited === undefined || !drained) return;
     if (exited === 0) out.end();
-    else out.destroy(new Error(`${cmd}: ${stderr.trim().split('\n').pop() || `exit status ${exited}`}`));
+    else {
+      const last = stderr.trim().split('\n').pop() ?? '';
+      out.destroy(new Error(last.startsWith(`${cmd}:`) ? last : `${cmd}: ${last || `exit status ${exited}`}`));
+    }
   };
   child.stdout.on('end', () => { drained = true; finish(); });
   child.on('close', (code) => { exited = code; finish(); });

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import tarStream from 'tar-stream';
 import type { Catalog } from '../../catalog/load.js';
@@ -21,6 +21,10 @@ export const LIMITS = {
   /** decompressed bytes read from one archive before giving up on it (compression bombs) */
   totalBytes: 32 * 1024 ** 3,
 };
+
+function human(n: number): string {
+  return n >= 1024 ** 3 ? `${+(n / 1024 ** 3).toFixed(1)} GiB` : `${+(n / 1024 ** 2).toFixed(1)} MiB`;
+}
 
 export function isTarHeader(head: Buffer): boolean {
   return head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar';
@@ -41,14 +45,19 @@ export function bundleRefTime(file: string, mtime: number): number {
 /** Stops passing bytes after `max`; the rest is drained and counted. */
 class Cap extends Transform {
   seen = 0;
-  constructor(private max: number, private onCut: (seen: number) => void) {
+  private cut = false;
+  constructor(private max: number, private onCut: (max: number) => void) {
     super();
   }
   override _transform(chunk: Buffer, _e: BufferEncoding, cb: () => void): void {
     const before = this.seen;
     this.seen += chunk.length;
     if (before < this.max) this.push(this.seen > this.max ? chunk.subarray(0, this.max - before) : chunk);
-    if (before < this.max && this.seen > this.max) this.onCut(this.max);
+    // The first byte beyond the limit (a chunk may end exactly on it).
+    if (!this.cut && this.seen > this.max) {
+      this.cut = true;
+      this.onCut(this.max);
+    }
     cb();
   }
 }
@@ -58,6 +67,13 @@ function safeRelative(name: string): string | undefined {
   const norm = path.posix.normalize(name.replace(/\\/g, '/'));
   if (norm === '..' || norm.startsWith('../') || norm.includes('/../')) return undefined;
   return norm.replace(/^\.\//, '').replace(/\/$/, '');
+}
+
+/** Read a stream to its end (or its error), so the tar parser can reach the next entry. */
+async function drain(r: Readable): Promise<void> {
+  if (r.readableEnded || r.destroyed) return;
+  r.resume();
+  await finished(r).catch(() => undefined);
 }
 
 async function firstChunk(r: Readable): Promise<{ head: Buffer; rest: Readable }> {
@@ -79,15 +95,14 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
   const notes: string[] = [];
   const candidates = layouts(catalog);
   const plan: InputPlan = { path: file, kind: 'directory', notes, sources: entries() };
-  let total = 0;
+  let capped = false;
 
   async function* entries(): AsyncIterable<ByteSource> {
     const raw = createReadStream(file, { highWaterMark: 1 << 20 });
     const dec = await decompress(raw, comp);
-    const counted = new Cap(LIMITS.totalBytes, (n) => notes.push(`stopped after ${(n / 1024 ** 3).toFixed(0)} GiB decompressed (limit; a compression bomb?): the rest of the archive was not read`));
+    const counted = new Cap(LIMITS.totalBytes, (n) => { capped = true; notes.push(`stopped after ${human(n)} decompressed (limit; a compression bomb?): the rest of the archive was not read`); });
     const extract = tarStream.extract();
     dec.on('error', (e) => extract.destroy(e));
-    counted.on('data', () => { total = counted.seen; });
     dec.pipe(counted).pipe(extract);
     let layout: CompiledLayout | undefined;
     let root = '';
@@ -130,8 +145,8 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
         }
         const c = sniffCompression(head);
         const inner = c === 'none' ? rel : rel.replace(/\.(gz|xz|zst|bz2)$/, '');
-        if (c === 'none' && head.subarray(0, 4096).includes(0)) { rest.resume(); continue; }
-        const cap = new Cap(LIMITS.entryBytes, (n) => notes.push(`${rel}: read the first ${(n / 1024 ** 2).toFixed(0)} MiB only (entry size limit)`));
+        if (c === 'none' && head.subarray(0, 4096).includes(0)) { await drain(rest); continue; }
+        const cap = new Cap(LIMITS.entryBytes, (n) => notes.push(`${rel}: read the first ${human(n)} only (entry size limit)`));
         const readable = async (): Promise<Readable> => {
           const body = c === 'none' ? rest : await decompress(rest, c);
           body.on('error', (e) => cap.destroy(e));
@@ -139,12 +154,11 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
         };
         yield { info: { source: rel, path: inner, role: role.role, format: role.format, time }, readable };
         // The scanner may have stopped early (a corrupt inner file): drain the entry to reach the next.
-        if (!rest.readableEnded) {
-          rest.resume();
-          await new Promise<void>((res) => { rest.once('end', res); rest.once('close', res); rest.once('error', () => res()); });
-        }
+        await drain(rest);
       }
     } catch (e) {
+      // Reaching the total limit ends the archive early on purpose: already said in the notes.
+      if (capped) return;
       const reason = (e as Error).message.replace(/\s+/g, ' ');
       throw Object.assign(new Error(entriesSeen === 0
         ? `not a readable tar archive (${reason})`
