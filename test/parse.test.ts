@@ -99,7 +99,7 @@ function scan(text: string, pieces = 1, capacity = 1 << 16): EngineEvent[] {
   sc.end();
   return events;
 }
-const hits = (ev: EngineEvent[]): HitEvent[] => ev.filter((e): e is HitEvent => e.type === 'hit');
+const hits = (ev: EngineEvent[]): HitEvent[] => ev.filter((e): e is HitEvent => e.type === 'hit' && e.patternId === 'kernel-ipv6-mark-regression');
 
 const KLOG_BLOCK = [
   'May 26 18:07:14 node1 microk8s.daemon-kubelite[2187]: I0526 18:07:14.000001    2187 proxier.go:800] "Syncing iptables rules"',

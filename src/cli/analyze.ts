@@ -1,7 +1,7 @@
 import type { Catalog } from '../catalog/load.js';
 import { analyzePaths } from '../engine/run.js';
 import { LIMITS } from '../sources/bundle/tar.js';
-import { buildReport, exitCode } from '../report/model.js';
+import { buildReport, exitCode, reportJson } from '../report/model.js';
 import { renderText } from '../report/text.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { toolVersion } from './version.js';
@@ -15,7 +15,7 @@ export async function runAnalyze(paths: string[], catalog: Catalog, opts: Analyz
   const report = buildReport(state, catalog, toolVersion());
   const format = opts.json ? 'json' : (opts.format ?? 'text');
   for (const p of report.problems) process.stderr.write(`cni-doctor: ${p.source}: ${p.reason}\n`);
-  if (format === 'json') process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  if (format === 'json') process.stdout.write(reportJson(report) + '\n');
   else if (format === 'markdown') process.stdout.write(renderMarkdown(report));
   else process.stdout.write(renderText(report, { color: opts.color }));
   return exitCode(report, unreadable);

@@ -152,7 +152,7 @@ export function diagnose(state: State, catalog: Catalog): Diagnosis[] {
   const out: Diagnosis[] = [];
   for (const p of catalog.patterns) {
     if (!active.has(p.id)) continue;
-    const h = state.hits[p.id] ?? { occurrences: 0, signals: {}, captures: {} };
+    const h = state.hits[p.id] ?? { occurrences: 0, signals: {}, captures: {}, seen: new Map() };
     const whenFacts: FactRef[] = [];
     raised(p, state, active, whenFacts);
     const factors: ConfidenceFactor[] = [];

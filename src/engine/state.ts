@@ -10,6 +10,7 @@ const MAX_CAPTURE_VALUES = 64;
 const MAX_FACT_SOURCES = 16;
 const MAX_TIMELINE = 2000;
 const MAX_PROBLEMS = 200;
+const MAX_SEEN = 4096;
 
 export interface SignalStats {
   count: number;
@@ -24,6 +25,9 @@ export interface SignalStats {
 
 export interface PatternHits {
   occurrences: number;
+  /** time|text of recent hits → the source that counted it: the same entry copied into several
+   *  files of a bundle (journal, syslog, the microk8s journal of a sosreport) counts once */
+  seen: Map<string, string>;
   firstSeen?: number;
   lastSeen?: number;
   signals: Record<string, SignalStats>;
@@ -80,10 +84,19 @@ export function reduce(state: State, events: EngineEvent | readonly EngineEvent[
         let ph = next.hits[ev.patternId];
         if (!touchedHits.has(ev.patternId)) {
           ph = ph
-            ? { ...ph, captures: { ...ph.captures }, signals: Object.fromEntries(Object.entries(ph.signals).map(([k, v]) => [k, cloneSignal(v)])) }
-            : { occurrences: 0, signals: {}, captures: {} };
+            ? { ...ph, seen: new Map(ph.seen), captures: { ...ph.captures }, signals: Object.fromEntries(Object.entries(ph.signals).map(([k, v]) => [k, cloneSignal(v)])) }
+            : { occurrences: 0, signals: {}, captures: {}, seen: new Map() };
           next.hits[ev.patternId] = ph;
           touchedHits.add(ev.patternId);
+        }
+        if (ev.time !== undefined) {
+          const key = `${Math.floor(ev.time / 1000)}|${ev.evidence.text}`;
+          const first = ph.seen.get(key);
+          if (first !== undefined && first !== ev.evidence.source) break; // a copy of an entry already counted
+          if (first === undefined) {
+            ph.seen.set(key, ev.evidence.source);
+            if (ph.seen.size > MAX_SEEN) ph.seen.delete(ph.seen.keys().next().value!);
+          }
         }
         ph.occurrences++;
         if (ev.time !== undefined) {
@@ -130,6 +143,8 @@ export function reduce(state: State, events: EngineEvent | readonly EngineEvent[
       }
       case 'timeline':
         if (next.timeline.length >= MAX_TIMELINE) { next.timelineDropped++; break; }
+        // dpkg logs `status installed` more than once per package; the same event from several copies of a log
+        if (next.timeline.some((t) => t.kind === ev.kind && t.text === ev.text && Math.abs((t.time ?? 0) - (ev.time ?? 0)) <= 10 * 60_000)) break;
         if (next.timeline === state.timeline) next.timeline = [...state.timeline];
         next.timeline.push({ time: ev.time, kind: ev.kind, text: ev.text, source: ev.source, line: ev.line });
         break;

@@ -32,3 +32,10 @@ export function exitCode(r: Report, unreadable: string[]): 0 | 1 | 2 {
   if (r.diagnoses.some((d) => d.severity !== 'info')) return 1;
   return unreadable.length ? 2 : 0;
 }
+
+const NULLABLE = new Set(['time', 'firstSeen', 'lastSeen']);
+
+/** The JSON contract: unknown times are null, not missing. */
+export function reportJson(r: Report): string {
+  return JSON.stringify(r, (k, v: unknown) => (v === undefined && NULLABLE.has(k) ? null : v), 2);
+}

@@ -27,7 +27,7 @@ export interface InputPlan {
   notes: string[];
 }
 
-async function readHead(file: string, n = 512): Promise<Buffer> {
+async function readHead(file: string, n = 4096): Promise<Buffer> {
   const fh = await open(file, 'r');
   try {
     const b = Buffer.alloc(n);
@@ -54,9 +54,27 @@ async function decompressedHead(file: string, c: Compression): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
+/** Text or not, from the first 4 KiB: a NUL, many control bytes, or bytes that are not UTF-8 and
+ *  mostly high. A log with a stray escape sequence or a Latin-1 name is still text. */
 export function looksBinary(head: Buffer): boolean {
   const n = Math.min(head.length, 4096);
-  for (let i = 0; i < n; i++) if (head[i] === 0) return true;
+  if (!n) return false;
+  let control = 0;
+  let high = 0;
+  for (let i = 0; i < n; i++) {
+    const b = head[i];
+    if (b === 0) return true;
+    if ((b < 0x20 && b !== 9 && b !== 10 && b !== 13 && b !== 12 && b !== 27) || b === 0x7f) control++;
+    else if (b >= 0x80) high++;
+  }
+  if (control / n > 0.05) return true;
+  if (high / n > 0.3) {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, n - 4));
+    } catch {
+      return true;
+    }
+  }
   return false;
 }
 

@@ -8,7 +8,7 @@ import picomatch from 'picomatch';
 import type { Catalog } from '../../catalog/load.js';
 import type { Format, Layout } from '../../catalog/schema.js';
 import { decompress, sniffCompression } from '../decompress.js';
-import type { InputPlan } from '../inputs.js';
+import { looksBinary, type InputPlan } from '../inputs.js';
 import { isJournalFile, journalSource } from '../journal.js';
 import type { ByteSource } from '../stream.js';
 
@@ -67,14 +67,12 @@ export async function planDirectory(dir: string, catalog: Catalog): Promise<Inpu
   const candidates = layouts(catalog);
   let root = '';
   let chosen: CompiledLayout | undefined;
-  // A directory holding the unpacked archive's single top directory, or that directory itself.
-  const tops = new Set(all.map((f) => f.split('/')[0]));
+  // The unpacked bundle itself, or a directory holding its top directory (perhaps next to the tarball).
+  const tops = [...new Set(all.filter((f) => f.includes('/')).map((f) => f.split('/')[0]))];
   for (const l of candidates) {
     if (l.layout.id === 'directory') continue;
-    if (tops.size === 1) {
-      const [t] = tops;
-      if (l.isTopDir(t)) { chosen = l; root = t; break; }
-    }
+    const t = tops.find((x) => l.isTopDir(x) && all.some((f) => f.startsWith(`${x}/`) && l.detects(f.slice(x.length + 1))));
+    if (t) { chosen = l; root = t; break; }
     if (all.some((f) => l.detects(f))) { chosen = l; break; }
   }
   chosen ??= fallbackLayout(catalog);
@@ -101,7 +99,7 @@ export async function planDirectory(dir: string, catalog: Catalog): Promise<Inpu
       if (isJournalFile(h)) { yield journalSource(full, time, rel); continue; }
       const comp = sniffCompression(h);
       if (comp === 'none') {
-        if (h.includes(0)) { binary.push(rel); continue; }
+        if (looksBinary(h)) { binary.push(rel); continue; }
         yield { info: { source: rel, path: rel, role: role.role, format: role.format, time }, file: full };
       } else {
         const inner = rel.replace(/\.(gz|xz|zst|bz2)$/, '');

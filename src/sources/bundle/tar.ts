@@ -10,7 +10,7 @@ import { createWriteStream } from 'node:fs';
 import tarStream from 'tar-stream';
 import type { Catalog } from '../../catalog/load.js';
 import { decompress, sniffCompression, type Compression } from '../decompress.js';
-import type { InputPlan } from '../inputs.js';
+import { looksBinary, type InputPlan } from '../inputs.js';
 import { isJournalFile, journalSource } from '../journal.js';
 import type { ByteSource } from '../stream.js';
 import { fallbackLayout, layouts, type CompiledLayout } from './layouts.js';
@@ -124,7 +124,13 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
           plan.kind = layout.layout.inputKind;
         }
         if (rel0 === undefined) { unsafe.push(h.name); entry.resume(); continue; }
-        if (h.type === 'symlink' || h.type === 'link') { links++; entry.resume(); continue; }
+        if (h.type === 'symlink' || h.type === 'link') {
+          // Links are never followed; their targets inside the bundle are read as entries anyway.
+          const target = h.type === 'symlink' ? path.posix.join(path.posix.dirname(rel0), h.linkname ?? '') : (h.linkname ?? '');
+          if (!h.linkname || h.linkname.startsWith('/') || safeRelative(target) === undefined) links++;
+          entry.resume();
+          continue;
+        }
         if (h.type !== 'file' && h.type !== 'contiguous-file') { entry.resume(); continue; }
         const rel = root && rel0.startsWith(`${root}/`) ? rel0.slice(root.length + 1) : rel0;
         const role = layout.roleOf(rel);
@@ -145,7 +151,7 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
         }
         const c = sniffCompression(head);
         const inner = c === 'none' ? rel : rel.replace(/\.(gz|xz|zst|bz2)$/, '');
-        if (c === 'none' && head.subarray(0, 4096).includes(0)) { await drain(rest); continue; }
+        if (c === 'none' && looksBinary(head)) { await drain(rest); continue; }
         const cap = new Cap(LIMITS.entryBytes, (n) => notes.push(`${rel}: read the first ${human(n)} only (entry size limit)`));
         const readable = async (): Promise<Readable> => {
           const body = c === 'none' ? rest : await decompress(rest, c);
@@ -165,7 +171,7 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
         : `archive cut short or corrupt after entry ${lastEntry} (${reason}): the entries before it were read`), { partialArchive: entriesSeen > 0 });
     } finally {
       if (unsafe.length) notes.push(`ignored ${unsafe.length} entr${unsafe.length > 1 ? 'ies' : 'y'} with a path outside the bundle (${unsafe.slice(0, 3).join(', ')})`);
-      if (links) notes.push(`did not follow ${links} link entr${links > 1 ? 'ies' : 'y'}`);
+      if (links) notes.push(`did not follow ${links} link entr${links > 1 ? 'ies' : 'y'} pointing outside the bundle`);
       raw.destroy();
     }
   }

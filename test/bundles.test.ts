@@ -1,0 +1,154 @@
+// The sample bundles (built with real tar by samples/build-bundles.sh): the done-means of the bundle issue.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createReadStream, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { decompress } from '../src/sources/decompress.js';
+import { ROOT, runCli, tempDir } from './helpers/util.js';
+import { writeJournal } from './helpers/journal.js';
+
+const B = (f: string): string => path.join(ROOT, 'samples', 'bundles', f);
+const INSPECT = B('inspection-report-20250526_182512.tar.gz');
+const INSPECT_OK = B('inspection-report-20250601_101500.tar.gz');
+const SOS = B('sosreport-node1-2025-05-26-abcdefg.tar.xz');
+const SOS_OK = B('sosreport-node2-2025-06-01-hijklmn.tar.gz');
+
+interface Ev { source: string; line: number; time: string | null; text: string }
+interface Rep {
+  inputs: { kind: string; files: number; lines: number; bytes: number }[];
+  facts: Record<string, { value: string; source: string }>;
+  diagnoses: { id: string; confidence: number; occurrences: number; likelyCause?: string; evidence: Ev[]; factors: { because: string }[] }[];
+  timeline: { time: string | null; kind: string; text: string; source: string }[];
+  problems: { source: string; reason: string }[];
+}
+async function analyze(args: string[], env?: NodeJS.ProcessEnv): Promise<{ code: number | null; rep: Rep; stderr: string }> {
+  const r = await runCli(['analyze', ...args, '--json'], { env });
+  return { code: r.code, rep: JSON.parse(r.stdout) as Rep, stderr: r.stderr };
+}
+
+test('microk8s inspect tarball: the 6.8.0-57 dual-stack incident, certain, with its facts and evidence', async () => {
+  const { code, rep } = await analyze([INSPECT]);
+  assert.equal(code, 1);
+  assert.equal(rep.inputs[0].kind, 'microk8s-inspect');
+  const top = rep.diagnoses[0];
+  assert.equal(top.id, 'kernel-ipv6-mark-regression');
+  assert.ok(top.confidence >= 0.9, `confidence ${top.confidence}`);
+  assert.deepEqual(rep.facts['kernel.release'], { value: '6.8.0-57-generic', source: 'k8s/cluster-info-dump' });
+  assert.deepEqual(rep.facts['ipv6.enabled'], { value: 'true', source: 'args/cni-network/cni.yaml' });
+  assert.equal(rep.facts['microk8s.version'].value, 'v1.32.3 (rev 7964)');
+  assert.equal(rep.facts['calico.version'].value, 'v3.29.3');
+  assert.equal(rep.facts['calico-node.restarts'].value, '14');
+  assert.ok(top.evidence.some((e) => /^k8s\/cluster-info-dump \(kube-system\/calico-node-x7k2p:calico-node\)$/.test(e.source) && /--set-mark/.test(e.text)),
+    'felix evidence attributed to its pod and container');
+  const loop = rep.diagnoses.find((d) => d.id === 'calico-node-crashloop');
+  assert.ok(loop, 'crash loop joined in');
+  assert.equal(loop.likelyCause, 'kernel-ipv6-mark-regression');
+  assert.ok(loop.evidence.some((e) => e.source === 'snap.microk8s.daemon-kubelite/journal.log'));
+  assert.ok(top.factors.some((f) => /crash-looping/.test(f.because)));
+});
+
+test('sosreport .tar.xz: felix only from podlogs, --xor-mark from the microk8s journal, kernel install before the first failure', async () => {
+  const { code, rep } = await analyze([SOS]);
+  assert.equal(code, 1);
+  assert.equal(rep.inputs[0].kind, 'sosreport');
+  const top = rep.diagnoses[0];
+  assert.equal(top.id, 'kernel-ipv6-mark-regression');
+  assert.ok(top.confidence >= 0.9);
+  assert.equal(rep.facts['kernel.release'].source, 'sos_commands/kernel/uname_-a');
+  const sources = new Set(top.evidence.map((e) => e.source));
+  assert.ok([...sources].some((s) => s.includes('/podlogs/calico-node-x7k2p/')), [...sources].join(', '));
+  assert.ok(top.evidence.some((e) => /unknown option "--xor-mark"/.test(e.text)), 'kube-proxy evidence from the journal');
+  const install = rep.timeline.find((t) => t.kind === 'kernel-install' && /6\.8\.0-57/.test(t.text));
+  const first = rep.timeline.find((t) => t.kind === 'first-seen' && t.text.includes('kernel-ipv6-mark-regression'));
+  assert.ok(install?.time && first?.time, JSON.stringify(rep.timeline));
+  assert.ok(install.time < first.time, `${install.time} before ${first.time}`);
+  assert.equal(rep.timeline.filter((t) => t.kind === 'kernel-install' && /6\.8\.0-57/.test(t.text)).length, 1, 'one install, not one per dpkg status line');
+  assert.deepEqual(rep.problems, [], 'sos root symlinks point inside the bundle: nothing to say');
+});
+
+test('sosreport: the microk8s journal alone carries the kube-proxy failure', async (t) => {
+  const d = tempDir(t);
+  execFileSync('tar', ['-xJf', SOS, '-C', d]);
+  const j = path.join(d, readdirSync(d)[0], 'sos_commands/microk8s/journalctl_--no-pager_--unit_snap.microk8s');
+  const { code, rep } = await analyze([j]);
+  assert.equal(code, 1);
+  assert.equal(rep.diagnoses[0].id, 'kernel-ipv6-mark-regression');
+  assert.ok(rep.diagnoses[0].evidence.some((e) => /--xor-mark/.test(e.text) && /err=</.test(e.text)), 'the klog block, joined');
+});
+
+test('healthy bundles of both layouts: exit 0, no diagnosis', async () => {
+  for (const b of [INSPECT_OK, SOS_OK]) {
+    const { code, rep } = await analyze([b]);
+    assert.equal(code, 0, `${b}: ${rep.diagnoses.map((d) => d.id).join(', ')}`);
+    assert.deepEqual(rep.diagnoses, []);
+    assert.equal(rep.facts['kernel.release'].value, '6.8.0-55-generic');
+  }
+});
+
+test('healthy node logs directory: exit 0', async () => {
+  const r = await runCli(['analyze', path.join(ROOT, 'samples/logs/healthy')]);
+  assert.equal(r.code, 0, r.stdout);
+});
+
+test('the same bundle as .tar.zst, as an unpacked directory, and through in-process decoders', async (t) => {
+  const d = tempDir(t);
+  execFileSync('tar', ['-xzf', INSPECT, '-C', d]);
+  const zst = path.join(d, 'inspection-report-20250526_182512.tar.zst');
+  execFileSync('tar', ['--zstd', '-cf', zst, '-C', d, 'inspection-report']);
+  for (const input of [zst, d, path.join(d, 'inspection-report')]) {
+    const { code, rep } = await analyze([input]);
+    assert.equal(code, 1, input);
+    assert.equal(rep.inputs[0].kind, 'microk8s-inspect', input);
+    assert.equal(rep.diagnoses[0].id, 'kernel-ipv6-mark-regression', input);
+    assert.equal(rep.facts['kernel.release'].value, '6.8.0-57-generic', input);
+  }
+  // Without xz, gzip, zstd and journalctl on PATH, the in-process decoders take over.
+  const bin = path.join(d, 'bin');
+  mkdirSync(bin);
+  for (const tool of ['sh']) symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), path.join(bin, tool));
+  for (const input of [SOS, INSPECT, zst]) {
+    const { code, rep } = await analyze([input], { PATH: bin });
+    assert.equal(code, 1, input);
+    assert.equal(rep.diagnoses[0].id, 'kernel-ipv6-mark-regression', input);
+  }
+});
+
+test('in-process xz and zstd decoders give the same bytes as the tools', async (t) => {
+  const d = tempDir(t);
+  const zst = path.join(d, 'x.zst');
+  execFileSync('sh', ['-c', `xz -dc "${SOS}" | zstd -q -c > "${zst}"`]);
+  const want = execFileSync('xz', ['-dc', SOS], { maxBuffer: 1 << 28 });
+  for (const [file, kind] of [[SOS, 'xz'], [zst, 'zstd']] as const) {
+    const r = await decompress(createReadStream(file), kind, 'internal');
+    const parts: Buffer[] = [];
+    for await (const c of r) parts.push(c as Buffer);
+    assert.ok(Buffer.concat(parts).equals(want), kind);
+  }
+});
+
+test('binary journals inside a bundle are read through journalctl; without journalctl the report says why', async (t) => {
+  const d = tempDir(t);
+  execFileSync('tar', ['-xzf', SOS_OK, '-C', d]);
+  const top = readdirSync(d)[0];
+  const jdir = path.join(d, top, 'var/log/journal/0123456789abcdef0123456789abcdef');
+  mkdirSync(jdir, { recursive: true });
+  const T = Date.UTC(2025, 5, 1, 10, 30) * 1000;
+  writeJournal(path.join(jdir, 'system.journal'), [0, 1, 2].map((i) => ({
+    unit: 'snap.microk8s.daemon-kubelite.service', ident: 'microk8s.daemon-kubelite', usec: T + i * 60_000_000,
+    message: `E0601 10:3${i}:00.000000    1911 pod_workers.go:1301] "Error syncing pod, skipping" err="failed to \\"StartContainer\\" for \\"calico-node\\" with CrashLoopBackOff: \\"back-off 40s restarting failed container=calico-node pod=calico-node-r4m8t_kube-system(9a1b)\\""`,
+  })));
+  const tarball = path.join(d, `${top}.tar.gz`);
+  execFileSync('tar', ['-czf', tarball, '-C', d, top]);
+  const { code, rep } = await analyze([tarball]);
+  assert.equal(code, 1);
+  const loop = rep.diagnoses.find((x) => x.id === 'calico-node-crashloop');
+  assert.ok(loop, JSON.stringify(rep.diagnoses.map((x) => x.id)));
+  assert.ok(loop.evidence.some((e) => e.source.endsWith('system.journal')));
+
+  const bin = path.join(d, 'bin');
+  mkdirSync(bin);
+  const res = await analyze([tarball], { PATH: bin });
+  assert.ok(res.rep.problems.some((p) => /system\.journal: unreadable: journalctl is not installed/.test(`${p.source}: ${p.reason}`)), JSON.stringify(res.rep.problems));
+  assert.equal(res.code, 2, 'nothing else found and part of the input unreadable');
+});
