@@ -191,6 +191,8 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     process.stderr.write(`cni-doctor: ${fatal}\n`);
     return 2;
   }
+  const st = engine.state.stats;
+  engine.event({ type: 'input', input: { path: sources.join(', '), kind: o.stdin ? 'stdin' : o.replay ? 'file' : wantsJournal ? 'journal' : 'file', files: Math.max(1, followers.length), lines: st.lines, bytes: st.bytes } });
   const report = buildReport(engine.state, catalog, toolVersion());
   if (!tty && !o.json && !o.headless) process.stdout.write('\n' + renderText(report, { color: false }));
   return ink ? 0 : exitCode(report, []);

@@ -1,5 +1,6 @@
 // Replay a recorded log, directory or bundle at its original pace (or N times faster), through the
-// live path: for demos, postmortems and training. Lines keep their own timestamps.
+// live path: for demos, postmortems and training. The lines of all files are merged by their own
+// timestamps, so a felix log and a kubelite journal interleave as they happened.
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import split2 from 'split2';
@@ -7,9 +8,13 @@ import type { Catalog } from '../catalog/load.js';
 import type { StreamInfo } from '../engine/scanner.js';
 import { parseLine } from '../parse/formats.js';
 import { planInput } from './inputs.js';
+import type { ByteSource } from './stream.js';
 
 /** the longest pause a replay makes, whatever the gap in the recording (ms, before speed-up) */
 const MAX_GAP_MS = 60_000;
+/** tar entries can only be read one after another: this much of them is held to be merged;
+ *  entries beyond it are replayed after the merged part, each at its own pace */
+const HOLD_BYTES = 64 << 20;
 
 export interface ReplayHooks {
   feed(id: string, info: StreamInfo, text: string): void;
@@ -19,34 +24,90 @@ export interface ReplayHooks {
   note(msg: string): void;
 }
 
+interface Line { text: string; time?: number }
+interface Cursor { info: StreamInfo; next(): Promise<Line | undefined>; head?: Line; lastTime?: number }
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function timed(info: StreamInfo, text: string): Line {
+  return { text, time: parseLine(text.slice(0, 400), info.format, info.time).time };
+}
+
+function streamCursor(info: StreamInfo, r: Readable): Cursor {
+  const it = (r.pipe(split2()) as AsyncIterable<string>)[Symbol.asyncIterator]();
+  return { info, next: async () => { const n = await it.next(); return n.done ? undefined : timed(info, n.value); } };
+}
+
+function arrayCursor(info: StreamInfo, lines: string[]): Cursor {
+  let i = 0;
+  return { info, next: async () => (i < lines.length ? timed(info, lines[i++]) : undefined) };
+}
+
+async function readLines(src: ByteSource): Promise<string[]> {
+  const r = 'file' in src ? createReadStream(src.file) : await src.readable();
+  const out: string[] = [];
+  for await (const l of r.pipe(split2()) as AsyncIterable<string>) out.push(l);
+  return out;
+}
 
 export async function replay(path: string, catalog: Catalog, speed: number, hooks: ReplayHooks): Promise<void> {
   const plan = await planInput(path, catalog);
-  let prevTime: number | undefined;
+  const merged: Cursor[] = [];
+  const later: ByteSource[] = [];
+  let held = 0;
+  const concurrent = plan.kind === 'directory' || plan.kind === 'file' || plan.kind === 'stdin';
   for await (const src of plan.sources) {
-    const r: Readable = 'file' in src ? createReadStream(src.file) : await src.readable();
-    let batch = '';
-    for await (const line of r.pipe(split2()) as AsyncIterable<string>) {
-      if (hooks.stopped()) { r.destroy(); return; }
-      if (speed > 0) {
-        const t = parseLine(line.slice(0, 400), src.info.format, src.info.time).time;
-        if (t !== undefined) {
-          if (prevTime !== undefined && t > prevTime) {
-            const wait = Math.min(t - prevTime, MAX_GAP_MS) / speed;
-            if (wait >= 5) {
-              if (batch) { hooks.feed(src.info.source, src.info, batch); batch = ''; }
-              await sleep(wait);
-              await hooks.waitWhilePaused();
-            }
-          }
-          if (prevTime === undefined || t > prevTime) prevTime = t;
-        }
-      }
-      batch += line + '\n';
-      if (batch.length > 1 << 16) { hooks.feed(src.info.source, src.info, batch); batch = ''; await hooks.waitWhilePaused(); }
-    }
-    if (batch) hooks.feed(src.info.source, src.info, batch);
+    if (concurrent && 'file' in src) { merged.push(streamCursor(src.info, createReadStream(src.file))); continue; }
+    if (held > HOLD_BYTES) { later.push(src); continue; } // not reached for small bundles
+    const lines = await readLines(src);
+    held += lines.reduce((a, l) => a + l.length + 1, 0);
+    merged.push(arrayCursor(src.info, lines));
+  }
+  if (later.length) hooks.note(`replay: bundle larger than ${HOLD_BYTES >> 20} MiB; ${later.length} files replayed after the others`);
+  await play(merged, speed, hooks);
+  for (const src of later) {
+    const r = 'file' in src ? createReadStream(src.file) : await src.readable();
+    await play([streamCursor(src.info, r)], speed, hooks);
   }
   for (const n of plan.notes) hooks.note(n);
+}
+
+/** Emit the lines of all cursors in time order; a line without a stamp goes with its predecessor. */
+async function play(cursors: Cursor[], speed: number, hooks: ReplayHooks): Promise<void> {
+  for (const c of cursors) c.head = await c.next();
+  let clock: number | undefined;
+  const pending = new Map<Cursor, string>();
+  const flush = (): void => {
+    for (const [c, text] of pending) hooks.feed(c.info.source, c.info, text);
+    pending.clear();
+  };
+  for (;;) {
+    if (hooks.stopped()) return;
+    // The cursor whose next line is earliest; untimed lines go at once.
+    let best: Cursor | undefined;
+    for (const c of cursors) {
+      if (!c.head) continue;
+      const t = c.head.time ?? c.lastTime ?? -Infinity;
+      const bt = best ? best.head!.time ?? best.lastTime ?? -Infinity : Infinity;
+      if (!best || t < bt) best = c;
+    }
+    if (!best) break;
+    const line = best.head!;
+    if (speed > 0 && line.time !== undefined && clock !== undefined && line.time > clock) {
+      const wait = Math.min(line.time - clock, MAX_GAP_MS) / speed;
+      if (wait >= 5) {
+        flush();
+        await sleep(wait);
+        await hooks.waitWhilePaused();
+      }
+    }
+    if (line.time !== undefined) {
+      best.lastTime = line.time;
+      if (clock === undefined || line.time > clock) clock = line.time;
+    }
+    pending.set(best, (pending.get(best) ?? '') + line.text + '\n');
+    if ((pending.get(best)?.length ?? 0) > 1 << 16) flush();
+    best.head = await best.next();
+  }
+  flush();
 }
