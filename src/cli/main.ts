@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // Argument parsing and wiring only: each verb lives in its own module.
+// Verbs are imported when they run, so `--help` starts fast.
 import { Command, CommanderError, Option } from 'commander';
-import { CatalogError, loadCatalog, type Catalog } from '../catalog/load.js';
-import { runAnalyze } from './analyze.js';
-import { patternsLint, patternsList, patternsSchema, patternsShow, patternsTest } from './patterns.js';
+import type { Catalog } from '../catalog/load.js';
 import { toolVersion } from './version.js';
 import { fail } from './fail.js';
 import { registerExport } from './export.js';
 
-function catalogFrom(dirs: string[] | undefined): Catalog {
+async function catalogFrom(dirs: string[] | undefined): Promise<Catalog> {
+  const { CatalogError, loadCatalog } = await import('../catalog/load.js');
   try {
     return loadCatalog(dirs ?? []);
   } catch (e) {
@@ -16,6 +16,8 @@ function catalogFrom(dirs: string[] | undefined): Catalog {
     throw e;
   }
 }
+
+const patterns = (): Promise<typeof import('./patterns.js')> => import('./patterns.js');
 
 function bytes(v: string): number {
   const m = /^(\d+(?:\.\d+)?)([KMGT]i?B?)?$/i.exec(v.trim());
@@ -43,7 +45,8 @@ export function program(): Command {
     .option('--max-entry-bytes <size>', 'read at most this much of one bundle entry', bytes)
     .option('--max-total-bytes <size>', 'read at most this much decompressed data from one archive', bytes)
     .action(async (paths: string[], o) => {
-      const cat = catalogFrom(o.patterns);
+      const cat = await catalogFrom(o.patterns);
+      const { runAnalyze } = await import('./analyze.js');
       process.exitCode = await runAnalyze(paths, cat, { json: o.json, format: o.format, color: o.color === false ? false : undefined, maxEntryBytes: o.maxEntryBytes, maxTotalBytes: o.maxTotalBytes });
     });
 
@@ -70,7 +73,7 @@ export function program(): Command {
       if (stdin !== undefined && stdin !== '-') throw new CommanderError(2, 'cni-doctor.args', `watch takes - (stdin) or options, not ${stdin}: did you mean --file ${stdin} or --replay ${stdin}?`);
       if (!Number.isFinite(o.speed) || o.speed < 0) throw new CommanderError(2, 'cni-doctor.args', '--speed must be a number ≥ 0');
       const { runWatch } = await import('./watch.js');
-      process.exitCode = await runWatch(catalogFrom(o.patterns), {
+      process.exitCode = await runWatch(await catalogFrom(o.patterns), {
         stdin: stdin === '-', journal: o.journal, units: o.unit ?? ['snap.microk8s.*'], kernel: o.kernel !== false,
         journalDir: o.journalDir, journalFiles: o.journalFile ?? [], since: o.since, files: o.file ?? [], fromStart: !!o.fromStart,
         replay: o.replay, speed: o.speed, json: !!o.json, tui: o.tui !== false, headless: !!o.headless, metrics: o.metrics, bell: !!o.bell,
@@ -79,16 +82,18 @@ export function program(): Command {
 
   const pat = prog.command('patterns').description('list, show, test and lint the knowledge base');
   const patOpts = (c: Command): Command => c.option('--json', 'JSON output').option('--patterns <dir>', 'add a directory of pattern files', collect);
-  patOpts(pat.command('list').description('every known failure class')).action((o) => { process.exitCode = patternsList(catalogFrom(o.patterns), !!o.json); });
-  patOpts(pat.command('show').argument('<id>').description('one failure class in full')).action((id: string, o) => { process.exitCode = patternsShow(catalogFrom(o.patterns), id, !!o.json); });
-  patOpts(pat.command('test').description('run every positive and negative example through the scanner')).action((o) => { process.exitCode = patternsTest(catalogFrom(o.patterns), !!o.json); });
-  patOpts(pat.command('lint').description('RE2 syntax, backtracking shapes, literals, references, examples')).action((o) => { process.exitCode = patternsLint(catalogFrom(o.patterns), !!o.json); });
-  pat.command('schema').description('print the JSON Schema of pattern files').option('--write', 'write patterns/schema.json').action((o) => { process.exitCode = patternsSchema(!!o.write); });
+  patOpts(pat.command('list').description('every known failure class')).action(async (o) => { process.exitCode = (await patterns()).patternsList(await catalogFrom(o.patterns), !!o.json); });
+  patOpts(pat.command('show').argument('<id>').description('one failure class in full')).action(async (id: string, o) => { process.exitCode = (await patterns()).patternsShow(await catalogFrom(o.patterns), id, !!o.json); });
+  patOpts(pat.command('test').description('run every positive and negative example through the scanner')).action(async (o) => { process.exitCode = (await patterns()).patternsTest(await catalogFrom(o.patterns), !!o.json); });
+  patOpts(pat.command('lint').description('RE2 syntax, backtracking shapes, literals, references, examples')).action(async (o) => { process.exitCode = await (await patterns()).patternsLint(await catalogFrom(o.patterns), !!o.json); });
+  pat.command('schema').description('print the JSON Schema of pattern files').option('--write', 'write patterns/schema.json').action(async (o) => { process.exitCode = (await patterns()).patternsSchema(!!o.write); });
   registerExport(prog, catalogFrom);
   return prog;
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `cni-doctor … | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
   try {
     await program().parseAsync(argv);
   } catch (e) {

@@ -3,7 +3,6 @@ import path from 'node:path';
 import pc from 'picocolors';
 import { builtinPatternDir, type Catalog } from '../catalog/load.js';
 import { runExamples } from '../catalog/examples.js';
-import { lintCatalog } from '../catalog/lint.js';
 import { jsonSchemas } from '../catalog/schema.js';
 
 export function patternsList(cat: Catalog, json: boolean): number {
@@ -56,7 +55,8 @@ export function patternsTest(cat: Catalog, json: boolean): number {
   return failures.length ? 1 : 0;
 }
 
-export function patternsLint(cat: Catalog, json: boolean): number {
+export async function patternsLint(cat: Catalog, json: boolean): Promise<number> {
+  const { lintCatalog } = await import('../catalog/lint.js');
   const { issues, examples } = lintCatalog(cat);
   if (json) process.stdout.write(JSON.stringify({ issues, examplesPassed: examples.passed }, null, 2) + '\n');
   else {

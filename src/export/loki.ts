@@ -32,9 +32,8 @@ export interface LokiOptions {
   version?: string;
 }
 
-export const DEFAULT_SELECTOR = '{namespace="kube-system", container="calico-node"}';
-export const DEFAULT_JOURNAL_SELECTOR = '{unit="snap.microk8s.daemon-kubelite.service"}';
-export const DEFAULT_JOURNAL_SOURCE = 'microk8s.daemon-kubelite';
+import { DEFAULT_JOURNAL_SELECTOR, DEFAULT_JOURNAL_SOURCE, DEFAULT_SELECTOR } from './defaults.js';
+export { DEFAULT_JOURNAL_SELECTOR, DEFAULT_JOURNAL_SOURCE, DEFAULT_SELECTOR };
 
 export interface LokiRule {
   alert: string;

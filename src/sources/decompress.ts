@@ -2,6 +2,7 @@
 // decoders here (shared/reference/scan-performance.md), so they are preferred when installed.
 import { spawn, spawnSync } from 'node:child_process';
 import { createGunzip } from 'node:zlib';
+import { createReadStream } from 'node:fs';
 import { PassThrough, Readable, Transform } from 'node:stream';
 
 export type Compression = 'gzip' | 'xz' | 'zstd' | 'bzip2' | 'none';
@@ -24,15 +25,19 @@ export function sniffCompression(head: Buffer): Compression {
   return 'none';
 }
 
-function viaProcess(cmd: string, args: string[], input: Readable): Readable {
-  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+function viaProcess(cmd: string, args: string[], input: Readable | { file: string }): Readable {
+  // A file is handed to the tool by name: one pipe less to feed.
+  const fromFile = !(input instanceof Readable);
+  const child = spawn(cmd, fromFile ? [...args, input.file] : args, { stdio: [fromFile ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { if (stderr.length < 2000) stderr += d.toString(); });
-  input.on('error', (e) => out.destroy(e));
-  child.stdin.on('error', () => { /* the decoder stopped reading: its exit status says why */ });
-  input.pipe(child.stdin);
-  child.stdout.pipe(out, { end: false });
+  child.stderr!.on('data', (d: Buffer) => { if (stderr.length < 2000) stderr += d.toString(); });
+  if (!fromFile) {
+    input.on('error', (e) => out.destroy(e));
+    child.stdin!.on('error', () => { /* the decoder stopped reading: its exit status says why */ });
+    input.pipe(child.stdin!);
+  }
+  child.stdout!.pipe(out, { end: false });
   let exited: number | null | undefined;
   let drained = false;
   const finish = (): void => {
@@ -43,10 +48,10 @@ function viaProcess(cmd: string, args: string[], input: Readable): Readable {
       out.destroy(new Error(last.startsWith(`${cmd}:`) ? last : `${cmd}: ${last || `exit status ${exited}`}`));
     }
   };
-  child.stdout.on('end', () => { drained = true; finish(); });
+  child.stdout!.on('end', () => { drained = true; finish(); });
   child.on('close', (code) => { exited = code; finish(); });
   child.on('error', (e) => out.destroy(e));
-  out.on('close', () => { if (exited === undefined) child.kill(); input.destroy(); });
+  out.on('close', () => { if (exited === undefined) child.kill(); if (!fromFile) input.destroy(); });
   return out;
 }
 
@@ -74,24 +79,25 @@ async function fzstd(input: Readable): Promise<Readable> {
   return out;
 }
 
-/** A readable of the decompressed bytes. `prefer: 'internal'` forces the in-process decoders (tests). */
-export async function decompress(input: Readable, kind: Compression, prefer: 'external' | 'internal' = 'external'): Promise<Readable> {
+/** A readable of the decompressed bytes of a stream or a file. `prefer: 'internal'` forces the
+ *  in-process decoders (tests). */
+export async function decompress(src: Readable | { file: string }, kind: Compression, prefer: 'external' | 'internal' = 'external'): Promise<Readable> {
+  const external = prefer === 'external' && kind !== 'none' && toolAvailable({ gzip: 'gzip', xz: 'xz', zstd: 'zstd', bzip2: 'bzip2' }[kind]);
+  if (external) return viaProcess({ gzip: 'gzip', xz: 'xz', zstd: 'zstd', bzip2: 'bzip2' }[kind], ['-dc'], src);
+  const input = src instanceof Readable ? src : createReadStream(src.file, { highWaterMark: 1 << 20 });
   switch (kind) {
     case 'none':
       return input;
     case 'gzip': {
-      // A separate process decompresses on the other core while this one scans.
-      if (prefer === 'external' && toolAvailable('gzip')) return viaProcess('gzip', ['-dc'], input);
       const g = createGunzip({ chunkSize: 1 << 20 });
-      input.on('error', (e) => g.destroy(e));
+      input.on('error', (e: Error) => g.destroy(e));
       return input.pipe(g);
     }
     case 'xz':
-      return prefer === 'external' && toolAvailable('xz') ? viaProcess('xz', ['-dc'], input) : lzmaNative(input);
+      return lzmaNative(input);
     case 'zstd':
-      return prefer === 'external' && toolAvailable('zstd') ? viaProcess('zstd', ['-dc'], input) : fzstd(input);
+      return fzstd(input);
     case 'bzip2':
-      if (toolAvailable('bzip2')) return viaProcess('bzip2', ['-dc'], input);
       throw new Error('bzip2 compressed, and no bzip2 program is installed: install bzip2 or decompress it first');
   }
 }

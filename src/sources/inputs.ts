@@ -108,7 +108,7 @@ export async function planInput(p: string, catalog: Catalog): Promise<InputPlan>
   if (inner.length === 0) throw new InputError(p, `${comp} data that does not decompress (corrupt or truncated)`);
   if (looksBinary(inner)) throw new InputError(p, `${comp}-compressed binary data: not a log file or a tar bundle`);
   const info = fileInfo(p, p.replace(/\.(gz|xz|zst|bz2)$/, ''), st.mtimeMs);
-  return single(p, 'file', { info, readable: () => decompress(createReadStream(p), comp) });
+  return single(p, 'file', { info, readable: () => decompress({ file: p }, comp) });
 }
 
 export function fileInfo(source: string, inner: string, mtimeMs: number) {

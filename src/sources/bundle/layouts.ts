@@ -1,6 +1,5 @@
 // Which files of a bundle are logs, which are fact sources, and in what format: declared per layout
 // in patterns/layouts/*.yaml, matched with globs because names drift between versions.
-import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import fg from 'fast-glob';
@@ -103,7 +102,7 @@ export async function planDirectory(dir: string, catalog: Catalog): Promise<Inpu
         yield { info: { source: rel, path: rel, role: role.role, format: role.format, time }, file: full };
       } else {
         const inner = rel.replace(/\.(gz|xz|zst|bz2)$/, '');
-        yield { info: { source: rel, path: inner, role: role.role, format: role.format, time }, readable: () => decompress(createReadStream(full), comp) };
+        yield { info: { source: rel, path: inner, role: role.role, format: role.format, time }, readable: () => decompress({ file: full }, comp) };
       }
     }
     if (binary.length) notes.push(`skipped ${binary.length} binary file${binary.length > 1 ? 's' : ''} (${binary.slice(0, 3).join(', ')}${binary.length > 3 ? ', …' : ''})`);

@@ -98,11 +98,10 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
   let capped = false;
 
   async function* entries(): AsyncIterable<ByteSource> {
-    const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-    const dec = await decompress(raw, comp);
+    const dec = comp === 'none' ? createReadStream(file, { highWaterMark: 1 << 20 }) : await decompress({ file }, comp);
     const counted = new Cap(LIMITS.totalBytes, (n) => { capped = true; notes.push(`stopped after ${human(n)} decompressed (limit; a compression bomb?): the rest of the archive was not read`); });
     const extract = tarStream.extract();
-    dec.on('error', (e) => extract.destroy(e));
+    dec.on('error', (e: Error) => extract.destroy(e));
     dec.pipe(counted).pipe(extract);
     let layout: CompiledLayout | undefined;
     let root = '';
@@ -172,7 +171,7 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
     } finally {
       if (unsafe.length) notes.push(`ignored ${unsafe.length} entr${unsafe.length > 1 ? 'ies' : 'y'} with a path outside the bundle (${unsafe.slice(0, 3).join(', ')})`);
       if (links) notes.push(`did not follow ${links} link entr${links > 1 ? 'ies' : 'y'} pointing outside the bundle`);
-      raw.destroy();
+      dec.destroy();
     }
   }
   return plan;

@@ -1,0 +1,109 @@
+// `export npd` and `export loki`: argument parsing and file writing only; the configs are built in
+// src/export/. Exit codes as everywhere: 0 done, 2 usage error or a catalog that cannot be exported.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Catalog } from '../catalog/load.js';
+import { buildLoki, DEFAULT_JOURNAL_SELECTOR, DEFAULT_JOURNAL_SOURCE, DEFAULT_SELECTOR, lokiYaml, type LokiOptions } from '../export/loki.js';
+import { buildNpd, monitorFileName, npdConfigMap, npdFlag, npdJson, NPD_FELIX_NOTE, type NpdExport } from '../export/npd.js';
+import { ExportError } from '../export/re2.js';
+import { toolVersion } from './version.js';
+
+export interface NpdCliOptions {
+  output?: string;
+  source?: string[];
+  logPath?: string;
+  lookback?: string;
+  configDir?: string;
+  json?: boolean;
+}
+
+function failExport(verb: string, e: unknown): number {
+  if (e instanceof ExportError) {
+    process.stderr.write(`cni-doctor: export ${verb}: ${e.message}\n`);
+    return 2;
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err.code === 'string') {
+    process.stderr.write(`cni-doctor: export ${verb}: ${err.message}\n`);
+    return 2;
+  }
+  throw e;
+}
+
+function skippedNote(n: number, what: string): string {
+  return n ? `cni-doctor: ${n} signal${n === 1 ? '' : 's'} not exported to ${what} (--json lists each with the reason)\n` : '';
+}
+
+export function runExportNpd(cat: Catalog, o: NpdCliOptions): number {
+  let exp: NpdExport;
+  try {
+    if (o.lookback && !/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(o.lookback)) throw new ExportError([`--lookback: not a Go duration: ${o.lookback} (e.g. 10m)`]);
+    exp = buildNpd(cat, { sources: o.source, logPath: o.logPath, lookback: o.lookback, version: toolVersion() });
+  } catch (e) {
+    return failExport('npd', e);
+  }
+  const flag = npdFlag(exp, o.configDir);
+  const files = Object.fromEntries(exp.monitors);
+  let written: string[] = [];
+  if (o.output) {
+    try {
+      mkdirSync(o.output, { recursive: true });
+      for (const [file, cfg] of exp.monitors) {
+        writeFileSync(path.join(o.output, file), npdJson(cfg));
+        written.push(path.join(o.output, file));
+      }
+      const cm = path.join(o.output, 'cni-doctor-npd-config.yaml');
+      writeFileSync(cm, npdConfigMap(exp));
+      written.push(cm);
+    } catch (e) {
+      return failExport('npd', e);
+    }
+  }
+  if (o.json) {
+    process.stdout.write(JSON.stringify({ sources: exp.sources, files, written, flag, skipped: exp.skipped, note: NPD_FELIX_NOTE }, null, 2) + '\n');
+    return 0;
+  }
+  if (o.output) {
+    for (const [file, cfg] of exp.monitors) {
+      const perm = cfg.rules.filter((r) => r.type === 'permanent').length;
+      process.stdout.write(`wrote ${path.join(o.output, file)}: ${cfg.rules.length} rule${cfg.rules.length === 1 ? '' : 's'} (${perm} permanent, ${cfg.conditions.length} condition${cfg.conditions.length === 1 ? '' : 's'}) for SYSLOG_IDENTIFIER ${cfg.pluginConfig.source}\n`);
+    }
+    process.stdout.write(`wrote ${written[written.length - 1]}: ConfigMap cni-doctor-npd-config (mount it at ${o.configDir ?? '/config'} in node-problem-detector)\n`);
+    process.stdout.write(`node-problem-detector flag (append to any monitors you already load):\n  ${flag}\n`);
+  } else {
+    const only = exp.monitors.size === 1 ? [...exp.monitors.values()][0] : undefined;
+    process.stdout.write(only ? npdJson(only) : JSON.stringify(files, null, 2) + '\n');
+    process.stderr.write(`cni-doctor: ${exp.monitors.size} monitor${exp.monitors.size === 1 ? '' : 's'} (${exp.sources.map(monitorFileName).join(', ')}); with --output DIR the files, a ConfigMap and the flag are written\n`);
+  }
+  for (const cfg of exp.monitors.values()) {
+    if (!cfg.rules.length) process.stderr.write(`cni-doctor: warning: no pattern has a journal example from ${cfg.pluginConfig.source}: its monitor has no rules\n`);
+  }
+  process.stderr.write(skippedNote(exp.skipped.length, 'node-problem-detector (felix output is not in the journal: see export loki)'));
+  return 0;
+}
+
+export interface LokiCliOptions extends LokiOptions {
+  output?: string;
+  json?: boolean;
+}
+
+export function runExportLoki(cat: Catalog, o: LokiCliOptions): number {
+  let text: string;
+  let skipped: number;
+  try {
+    const exp = buildLoki(cat, { ...o, version: toolVersion() });
+    skipped = exp.skipped.length;
+    text = o.json ? JSON.stringify({ groups: exp.groups, skipped: exp.skipped }, null, 2) + '\n' : lokiYaml(exp, toolVersion());
+    if (o.output) {
+      mkdirSync(path.dirname(path.resolve(o.output)), { recursive: true });
+      writeFileSync(o.output, text);
+    }
+  } catch (e) {
+    return failExport('loki', e);
+  }
+  if (o.output) process.stdout.write(`wrote ${o.output}: put it in the Loki ruler's rules directory as <dir>/<tenant>/cni-doctor.yaml\n`);
+  else process.stdout.write(text);
+  process.stderr.write(skippedNote(skipped, 'Loki'));
+  return 0;
+}
+
