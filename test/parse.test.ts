@@ -171,3 +171,13 @@ test('a line longer than the buffer is cut, scanned at its start, and the rest s
   assert.equal(h.length, 1);
   assert.equal(h[0].evidence.line, 3, 'the cut line still counts as one line');
 });
+
+test('a required context: the IPv4 MARK warning is neither an occurrence nor evidence of the IPv6 regression', () => {
+  const text = [
+    'May 26 18:07:15 node1 kernel: iptables: Extension MARK revision 0 not supported, missing kernel module?',
+    '2025-05-26 18:07:16.000 [WARNING][83] felix/table.go 1454: Failed to execute ip(6)tables-restore command error=exit status 2 errorOutput="Warning: Extension MARK revision 0 not supported, missing kernel module?\\nip6tables-restore v1.8.9 (nf_tables): unknown option \\"--set-mark\\"\\n" input="" ipVersion=0x6 output="" table="mangle"',
+  ].join('\n');
+  const h = hits(scan(text));
+  assert.equal(h.length, 1);
+  assert.equal(h[0].evidence.line, 2);
+});

@@ -1,6 +1,7 @@
 // Loads the knowledge base (pattern files, fact rules, bundle layouts) from YAML, validates it and
 // names the file and line of anything wrong. A user directory may add files or replace built-in ids.
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fg from 'fast-glob';
@@ -112,7 +113,8 @@ function loadFile(file: string, cat: Catalog, seen: Map<string, string>): void {
     names.add(s.name);
     signalLines[s.name] = line ?? 0;
     checkRegex(file, line, s.regex, s.ignoreCase ? 'i' : '');
-    for (const [k, re] of Object.entries(s.also ?? {})) checkRegex(file, line, re, s.ignoreCase ? 'i' : '');
+    for (const [, re] of Object.entries(s.also ?? {})) checkRegex(file, line, re, s.ignoreCase ? 'i' : '');
+    for (const r of s.require ?? []) if (!s.also?.[r]) throw new CatalogError(file, line, `require names "${r}", which is not one of this signal's also: regexes`);
     if (!(s.ignoreCase ? s.regex.toLowerCase() : s.regex).length) throw new CatalogError(file, line, 'empty regex');
   });
   const expectedDir = value.id.split('-')[0];
@@ -132,18 +134,56 @@ function loadFile(file: string, cat: Catalog, seen: Map<string, string>): void {
   cat.patterns.push({ ...value, file, signalLines });
 }
 
-/** Load the built-in knowledge base, then each extra directory on top (same id replaces). */
-export function loadCatalog(extraDirs: string[] = [], opts: { builtin?: boolean } = {}): Catalog {
-  const dirs = [...(opts.builtin === false ? [] : [builtinPatternDir()]), ...extraDirs];
-  const cat: Catalog = { patterns: [], facts: [], timeline: [], layouts: [], dirs };
-  for (const dir of dirs) {
-    const files = fg.sync(['**/*.yaml', '**/*.yml'], { cwd: dir, absolute: true, onlyFiles: true }).sort();
-    if (!files.length && dir !== dirs[0]) throw new CatalogError(dir, undefined, 'no .yaml pattern files in this directory');
-    const seen = new Map<string, string>();
-    for (const f of files) loadFile(f, cat, seen);
+/** Where the built-in catalog, parsed and validated at build time, is kept (dist/ only). */
+const CACHE = fileURLToPath(new URL('../../patterns-cache.json', import.meta.url));
+
+interface CacheFile { hash: string; patterns: LoadedPattern[]; facts: Catalog['facts']; timeline: Catalog['timeline']; layouts: Catalog['layouts'] }
+
+function dirHash(files: string[]): string {
+  const h = createHash('sha256');
+  for (const f of files) h.update(f).update('\0').update(readFileSync(f)).update('\0');
+  return h.digest('hex');
+}
+
+function loadDir(dir: string, cat: Catalog, first: boolean, useCache: boolean): void {
+  const files = fg.sync(['**/*.yaml', '**/*.yml'], { cwd: dir, absolute: true, onlyFiles: true }).sort();
+  if (!files.length && !first) throw new CatalogError(dir, undefined, 'no .yaml pattern files in this directory');
+  // Parsing YAML costs half a second: the built-in files, unchanged since the build, come from JSON.
+  const hash = useCache ? dirHash(files) : '';
+  if (useCache) {
+    try {
+      const c = JSON.parse(readFileSync(CACHE, 'utf8')) as CacheFile;
+      if (c.hash === hash) {
+        cat.patterns.push(...c.patterns);
+        cat.facts.push(...c.facts);
+        cat.timeline.push(...c.timeline);
+        cat.layouts.push(...c.layouts);
+        return;
+      }
+    } catch { /* no cache, or from another build: parse */ }
   }
+  const seen = new Map<string, string>();
+  for (const f of files) loadFile(f, cat, seen);
+}
+
+/** Load the built-in knowledge base, then each extra directory on top (same id replaces). */
+export function loadCatalog(extraDirs: string[] = [], opts: { builtin?: boolean; cache?: boolean } = {}): Catalog {
+  const builtin = opts.builtin === false ? [] : [builtinPatternDir()];
+  const dirs = [...builtin, ...extraDirs];
+  const cat: Catalog = { patterns: [], facts: [], timeline: [], layouts: [], dirs };
+  dirs.forEach((dir, i) => loadDir(dir, cat, i === 0, opts.cache !== false && i === 0 && builtin.length > 0));
   validateReferences(cat);
   return cat;
+}
+
+/** Write the cache of the built-in catalog (at build time). */
+export function writeCatalogCache(): string {
+  const dir = builtinPatternDir();
+  const cat = loadCatalog([], { cache: false });
+  const files = fg.sync(['**/*.yaml', '**/*.yml'], { cwd: dir, absolute: true, onlyFiles: true }).sort();
+  const c: CacheFile = { hash: dirHash(files), patterns: cat.patterns, facts: cat.facts, timeline: cat.timeline, layouts: cat.layouts };
+  writeFileSync(CACHE, JSON.stringify(c));
+  return CACHE;
 }
 
 function validateReferences(cat: Catalog): void {

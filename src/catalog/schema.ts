@@ -20,6 +20,8 @@ export const signalSchema = z.strictObject({
   regex: z.string().min(1),
   ignoreCase: z.boolean().optional(),
   also: alsoSchema.optional(),
+  /** names of `also` regexes that must match too, or the line does not count at all (not even as evidence) */
+  require: z.array(z.string()).optional(),
 });
 
 export type Condition =

@@ -87,6 +87,15 @@ export function program(): Command {
   patOpts(pat.command('test').description('run every positive and negative example through the scanner')).action(async (o) => { process.exitCode = (await patterns()).patternsTest(await catalogFrom(o.patterns), !!o.json); });
   patOpts(pat.command('lint').description('RE2 syntax, backtracking shapes, literals, references, examples')).action(async (o) => { process.exitCode = await (await patterns()).patternsLint(await catalogFrom(o.patterns), !!o.json); });
   pat.command('schema').description('print the JSON Schema of pattern files').option('--write', 'write patterns/schema.json').action(async (o) => { process.exitCode = (await patterns()).patternsSchema(!!o.write); });
+  pat.command('cache').description('parse and validate the built-in patterns once, for fast start-up (run by the build)').action(async () => {
+    const { writeCatalogCache, CatalogError } = await import('../catalog/load.js');
+    try {
+      writeCatalogCache();
+    } catch (e) {
+      if (e instanceof CatalogError) fail(`bad pattern file ${e.message}`);
+      throw e;
+    }
+  });
   registerExport(prog, catalogFrom);
   return prog;
 }

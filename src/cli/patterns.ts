@@ -68,7 +68,10 @@ export async function patternsLint(cat: Catalog, json: boolean): Promise<number>
 
 export function patternsSchema(write: boolean): number {
   const text = JSON.stringify(jsonSchemas(), null, 2) + '\n';
-  if (write) writeFileSync(path.join(builtinPatternDir(), 'schema.json'), text);
+  if (write) {
+    writeFileSync(path.join(builtinPatternDir(), 'schema.json'), text);
+    return 0;
+  }
   process.stdout.write(text);
   return 0;
 }

@@ -17,6 +17,8 @@ export interface CompiledSignal {
   literal: string;
   re: RegExp;
   also: [string, RegExp][];
+  /** `also` names that must match for a hit to count */
+  require?: string[];
   /** path filter inside an input (fact rules bound to one file) */
   files?: (p: string) => boolean;
   window?: { before: number; after: number };
@@ -53,6 +55,7 @@ export function compileMatcher(cat: Catalog, opts: { markers?: boolean; freq?: U
         literal: s.literal,
         re: new RegExp(s.regex, flags),
         also: Object.entries(s.also ?? {}).map(([k, v]) => [k, new RegExp(v, flags)]),
+        require: s.require,
       });
     }
   }

@@ -250,8 +250,13 @@ export class StreamScanner {
         for (const [k, re] of s.also) {
           this.stats.regexRuns++;
           const am = re.exec(subject);
-          if (am) for (const [gk, gv] of Object.entries(am.groups ?? {})) if (gv !== undefined) groups[gk] = gv;
-          else if (am) groups[k] = am[0];
+          if (!am) {
+            if (s.require?.includes(k)) return; // e.g. the MARK warning outside an IPv6 context
+            continue;
+          }
+          const named = Object.entries(am.groups ?? {}).filter(([, v]) => v !== undefined);
+          if (named.length) for (const [gk, gv] of named) groups[gk] = gv as string;
+          else groups[k] = am[0];
         }
         const prev = this.pending.get(o.patternId);
         if (prev) {
