@@ -1,9 +1,7 @@
 // Offline analysis: every input planned, every source scanned, every event folded into one state.
 import type { Catalog } from '../catalog/load.js';
 import { planInput, InputError } from '../sources/inputs.js';
-import { stat } from 'node:fs/promises';
 import { scanSource } from '../sources/stream.js';
-import { ScanWorker } from './remote.js';
 import type { EngineEvent, InputSummary } from './events.js';
 import { compileMatcher, type Matcher } from './matcher.js';
 import { initialState, reduce, type State } from './state.js';
@@ -16,15 +14,7 @@ export interface AnalyzeResult {
   unreadable: string[];
 }
 
-/** compressed inputs from this size on are scanned in a worker thread */
-const WORKER_MIN_BYTES = 4 << 20;
-
-export interface AnalyzeOptions {
-  /** force the scan worker on or off (default: on for large compressed inputs) */
-  worker?: boolean;
-}
-
-export async function analyzePaths(paths: string[], catalog: Catalog, matcher: Matcher = compileMatcher(catalog), opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
+export async function analyzePaths(paths: string[], catalog: Catalog, matcher: Matcher = compileMatcher(catalog)): Promise<AnalyzeResult> {
   let state = initialState();
   let batch: EngineEvent[] = [];
   const flush = (): void => {
@@ -36,18 +26,7 @@ export async function analyzePaths(paths: string[], catalog: Catalog, matcher: M
     if (batch.length >= BATCH) flush();
   };
   const unreadable: string[] = [];
-  // Streams (decompressors, tar entries) of large inputs are scanned in a worker thread, so this
-  // thread keeps draining the decompressor's pipe: decompression and scanning then overlap.
-  let worker: ScanWorker | undefined;
-  const useWorker = async (p: string): Promise<boolean> => {
-    if (opts.worker === false) return false;
-    if (opts.worker !== true) {
-      const size = p === '-' ? 0 : await stat(p).then((s) => (s.isFile() ? s.size : 0), () => 0);
-      if (size < WORKER_MIN_BYTES) return false;
-    }
-    worker ??= new ScanWorker(catalog.dirs, emit);
-    return true;
-  };
+
 
   for (const p of paths) {
     const summary: InputSummary = { path: p, kind: 'file', files: 0, lines: 0, bytes: 0 };
@@ -60,12 +39,11 @@ export async function analyzePaths(paths: string[], catalog: Catalog, matcher: M
       continue;
     }
     summary.kind = plan.kind;
-    const remote = await useWorker(p);
     try {
       for await (const src of plan.sources) {
         summary.kind = plan.kind;
         try {
-          const st = remote && 'readable' in src ? await worker!.scan(src.info, await src.readable()) : await scanSource(src, matcher, emit);
+          const st = await scanSource(src, matcher, emit);
           summary.files++;
           summary.lines += st.lines;
           summary.bytes += st.bytes;
@@ -89,7 +67,6 @@ export async function analyzePaths(paths: string[], catalog: Catalog, matcher: M
     emit({ type: 'input', input: summary });
     flush();
   }
-  await worker?.close();
   flush();
   return { state, unreadable };
 }

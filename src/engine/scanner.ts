@@ -7,6 +7,7 @@ import { assemble, toRecord, MAX_RECORD_BYTES, type LogRecord } from '../parse/j
 import { isoString, type TimeContext } from '../parse/time.js';
 import type { EngineEvent, Evidence, HitEvent } from './events.js';
 import type { CompiledSignal, Matcher, MatchView } from './matcher.js';
+import { LiteralIndex, bigramFrequencies } from './prefilter.js';
 
 export const CHUNK = 8 << 20;
 /** bytes of already-scanned text kept for assembling records backwards (klog blocks, CRI partials) */
@@ -14,6 +15,9 @@ const CONTEXT = 256 << 10;
 /** a line longer than this is cut: scanned up to here, the rest skipped to the next newline */
 export const MAX_LINE = 1 << 20;
 const EXCERPT = 700;
+const TUNE_MIN = 256 << 10;
+const STREAM_BATCH = 256 << 10;
+const TUNE_SAMPLE = 4 << 20;
 
 export interface StreamInfo {
   /** label used in evidence, e.g. `snap.microk8s.daemon-kubelite/journal.log` */
@@ -41,10 +45,13 @@ export class StreamScanner {
   private context = '';
   /** hits of the record being matched, one per pattern */
   private pending = new Map<string, HitEvent>();
+  /** scan once this much unscanned data is buffered */
+  private batch: number;
   readonly stats: ScanStats = { bytes: 0, lines: 0, records: 0, regexRuns: 0, cutLines: 0 };
 
   constructor(private m: Matcher, private info: StreamInfo, private emit: (e: EngineEvent) => void, capacity = CHUNK + MAX_RECORD_BYTES + CONTEXT) {
     this.buf = Buffer.allocUnsafe(capacity);
+    this.batch = Math.min(CHUNK, capacity >> 1);
     this.format = info.format;
     this.detected = info.format !== undefined;
     this.view = m.view(m.signals.map((s) =>
@@ -71,10 +78,13 @@ export class StreamScanner {
       this.stats.bytes += n;
     }
     this.len += n;
-    if (this.len - this.scanPos >= Math.min(CHUNK, this.buf.length >> 1)) this.process(false);
+    if (this.len - this.scanPos >= this.batch) this.process(false);
   }
 
   push(chunk: Buffer): void {
+    // Pushed streams come from a pipe: scanning in small batches hands control back often, so the
+    // decompressor on the other end of the pipe is not left waiting on a full 64 KiB pipe.
+    this.batch = STREAM_BATCH;
     let off = 0;
     while (off < chunk.length) {
       const room = this.writable();
@@ -154,7 +164,16 @@ export class StreamScanner {
     this.compact();
   }
 
+  /** A large stream gets a prefilter tuned to its own text: the rarest bigrams of each literal in
+   *  *this* log, not in a generic sample (fewer false candidates on the hot path). */
+  private tune(limit: number): void {
+    if (limit < TUNE_MIN) return;
+    const freq = bigramFrequencies(this.buf.subarray(0, Math.min(limit, TUNE_SAMPLE)));
+    this.view = { ...this.view, index: new LiteralIndex(this.view.literals, freq) };
+  }
+
   private detect(limit: number): void {
+    this.tune(limit);
     const sample: string[] = [];
     let p = 0;
     while (p < limit && sample.length < 64) {
