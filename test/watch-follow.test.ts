@@ -80,3 +80,19 @@ test('stdin: JSON Lines with a diagnosis, then exit 1 at end of input', async ()
   assert.equal(w.count(ID), 2);
   assert.ok(w.events.some((e) => e.type === 'fact' && e.name === 'iptables.mode' && e.value === 'legacy'));
 });
+
+test('headless watcher: a failure fed to it shows as a gauge on /metrics over loopback', async (t) => {
+  const d = tempDir(t);
+  const log = path.join(d, 'felix.log');
+  writeFileSync(log, '');
+  const w = new WatchProcess(['--headless', '--metrics', '127.0.0.1:0', '--file', log]);
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('metrics address', () => /metrics on http:\/\/127\.0\.0\.1:\d+\/metrics/.test(w.stderr));
+  const url = /(http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(w.stderr)![1];
+  const gauge = async (): Promise<string | undefined> => (await (await fetch(url)).text()).split('\n').find((l) => l.startsWith('cnidoctor_diagnosis_active{diagnosis="kernel-ipv6-mark-regression"'));
+  assert.match((await gauge()) ?? '', / 0$/);
+  appendFileSync(log, record());
+  await w.waitFor('the diagnosis', () => w.count(ID) === 1);
+  assert.match((await gauge()) ?? '', /severity="critical"\} 1$/);
+  await w.stop();
+});

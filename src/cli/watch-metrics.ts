@@ -9,5 +9,6 @@ export async function startMetrics(listen: string, engine: LiveEngine, catalog: 
   const srv = await serveMetrics(listen, m.registry, {
     beforeScrape: () => m.update(diagnose(engine.state, catalog), { lines: engine.state.stats.lines }),
   });
+  process.stderr.write(`cni-doctor: metrics on http://${srv.host.includes(':') ? `[${srv.host}]` : srv.host}:${srv.port}/metrics\n`);
   return { close: () => srv.close() };
 }
