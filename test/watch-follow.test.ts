@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from './helpers/util.js';
 import { WatchProcess } from './helpers/watch.js';
@@ -95,4 +95,23 @@ test('headless watcher: a failure fed to it shows as a gauge on /metrics over lo
   await w.waitFor('the diagnosis', () => w.count(ID) === 1);
   assert.match((await gauge()) ?? '', /severity="critical"\} 1$/);
   await w.stop();
+});
+
+test('a burst of 200k lines is read whole with bounded memory, and the UI counts say whether it keeps up', async (t) => {
+  const d = tempDir(t);
+  const log = path.join(d, 'burst.log');
+  writeFileSync(log, '');
+  const w = new WatchProcess(['--file', log]);
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('start', () => w.events.some((e) => e.type === 'stats'));
+  const chunk = filler(4000);
+  let text = '';
+  for (let i = 0; i < 50; i++) text += chunk + record();
+  appendFileSync(log, text);
+  await w.waitFor('all 50 failure records', () => w.count(ID) === 50, 60_000);
+  const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${w.child.pid}/status`, 'utf8'))?.[1] ?? 0);
+  assert.ok(hwm > 0 && hwm < 200 * 1024, `peak RSS ${Math.round(hwm / 1024)} MB for ${Math.round(text.length / 1e6)} MB of burst`);
+  await w.stop();
+  const last = w.events.filter((e) => e.type === 'stats').pop();
+  assert.ok((last?.lines ?? 0) >= 200_050, `every line counted: ${last?.lines}`);
 });
