@@ -14,7 +14,7 @@ import { loadCatalog, type Catalog } from '../src/catalog/load.js';
 import { buildNpd, npdConfigMap, npdFlag, npdJson, type NpdConfig } from '../src/export/npd.js';
 import { ExportError, npdPattern, translateRegex } from '../src/export/re2.js';
 import { camel } from '../src/export/visibility.js';
-import { runExportNpd } from '../src/cli/export.js';
+import { runExportNpd } from '../src/cli/export-run.js';
 
 const cat = loadCatalog();
 

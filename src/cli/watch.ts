@@ -77,20 +77,11 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     },
   });
   const note = (m: string): void => store.problem(m);
-
-  // Views: the Ink UI on a terminal, lines otherwise.
-  const tty = process.stdout.isTTY && process.stdin.isTTY && o.tui && !o.json && !o.headless;
   let printer: LinePrinter | undefined;
   let ink: { unmount(): void; waitUntilExit(): Promise<unknown> } | undefined;
   let quit!: () => void;
   const quitP = new Promise<void>((r) => { quit = r; });
-  if (tty) {
-    const { render } = await import('ink');
-    const { App } = await import('../ui/App.js');
-    ink = render(createElement(App, { store, onQuit: () => quit(), bell: o.bell }), { exitOnCtrlC: false });
-  } else {
-    printer = new LinePrinter(store, (s) => process.stdout.write(s + '\n'), o.json || o.headless);
-  }
+
   let metrics: { close(): Promise<void> } | undefined;
   if (o.metrics) {
     const { startMetrics } = await import('./watch-metrics.js');
@@ -158,6 +149,15 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
       stopped: () => finished,
       note,
     }).catch((e: Error) => { note(`replay: ${e.message}`); }));
+  }
+  // Views start once every source is open: "watching" then means no line from now on is missed.
+  const tty = process.stdout.isTTY && process.stdin.isTTY && o.tui && !o.json && !o.headless;
+  if (tty) {
+    const { render } = await import('ink');
+    const { App } = await import('../ui/App.js');
+    ink = render(createElement(App, { store, onQuit: () => quit(), bell: o.bell }), { exitOnCtrlC: false });
+  } else {
+    printer = new LinePrinter(store, (s) => process.stdout.write(s + '\n'), o.json || o.headless);
   }
   store.publish();
 
