@@ -22,6 +22,8 @@ export class WatchStore implements LiveStore {
   private problems: string[] = [];
   private rate = { lines: 0, at: Date.now(), perSec: 0 };
   private startedAt = Date.now();
+  /** a replay's clock: the newest line replayed, so ages read as they did at the time */
+  private replayNow: number | undefined;
 
   constructor(private engine: LiveEngine, private catalog: Catalog, private meta: WatchMeta) {
     this.model = this.build(Date.now());
@@ -52,6 +54,7 @@ export class WatchStore implements LiveStore {
       const seen = Object.values(this.engine.state.hits).map((h) => h.lastSeen ?? 0);
       now = Math.max(0, ...seen);
       if (!now) return;
+      this.replayNow = now;
     }
     const lines = this.engine.state.stats.lines;
     const wall = Date.now();
@@ -90,7 +93,7 @@ export class WatchStore implements LiveStore {
       // Quiet time in whole minutes: a quiet diagnosis must not redraw the pane every second.
       diagnoses: diagnose(s, this.catalog).map((d) => (d.quietFor === undefined ? d : { ...d, quietFor: Math.floor(d.quietFor / 60_000) * 60_000 })),
       startedAt: this.startedAt,
-      now,
+      now: this.meta.mode === 'replay' ? this.replayNow ?? now : now,
       problems: this.problems,
       version: (this.model?.version ?? 0) + 1,
     };
