@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Catalog } from '../catalog/load.js';
-import { buildLoki, DEFAULT_JOURNAL_SELECTOR, DEFAULT_JOURNAL_SOURCE, DEFAULT_SELECTOR, lokiYaml, type LokiOptions } from '../export/loki.js';
+import { buildLoki, lokiYaml, type LokiOptions } from '../export/loki.js';
 import { buildNpd, monitorFileName, npdConfigMap, npdFlag, npdJson, NPD_FELIX_NOTE, type NpdExport } from '../export/npd.js';
 import { ExportError } from '../export/re2.js';
 import { toolVersion } from './version.js';

@@ -49,7 +49,7 @@ export class StreamScanner {
   private batch: number;
   readonly stats: ScanStats = { bytes: 0, lines: 0, records: 0, regexRuns: 0, cutLines: 0 };
 
-  constructor(private m: Matcher, private info: StreamInfo, private emit: (e: EngineEvent) => void, capacity = CHUNK + MAX_RECORD_BYTES + CONTEXT) {
+  constructor(m: Matcher, private info: StreamInfo, private emit: (e: EngineEvent) => void, capacity = CHUNK + MAX_RECORD_BYTES + CONTEXT) {
     this.buf = Buffer.allocUnsafe(capacity);
     this.batch = Math.min(CHUNK, capacity >> 1);
     this.format = info.format;

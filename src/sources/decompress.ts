@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createGunzip } from 'node:zlib';
 import { createReadStream } from 'node:fs';
-import { PassThrough, Readable, Transform } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 
 export type Compression = 'gzip' | 'xz' | 'zstd' | 'bzip2' | 'none';
 

@@ -3,7 +3,6 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import fg from 'fast-glob';
 import type { InputSummary } from '../engine/events.js';
 import { decompress, sniffCompression, type Compression } from './decompress.js';
 import type { ByteSource } from './stream.js';
@@ -147,9 +146,4 @@ function planStdin(): InputPlan {
   return single('-', 'stdin', src);
 }
 
-/** Files in a plain directory that are worth reading: everything textual, compressed logs, journals. */
-export async function listDirectory(dir: string): Promise<string[]> {
-  const files = await fg('**/*', { cwd: dir, onlyFiles: true, followSymbolicLinks: false, dot: true, suppressErrors: true });
-  return files.sort();
-}
 

@@ -13,8 +13,6 @@ export function isJournalFile(head: Buffer): boolean {
   return head.length >= 8 && head.subarray(0, 8).equals(JOURNAL_MAGIC);
 }
 
-export class JournalUnavailable extends Error {}
-
 /** JSON lines from journalctl → rendered text lines, tracking the last cursor seen. */
 export function journalJsonToLines(onCursor?: (c: string) => void): Transform {
   const render = new Transform({
@@ -36,7 +34,7 @@ export function journalJsonToLines(onCursor?: (c: string) => void): Transform {
 
 export function journalctlReadable(args: string[]): Readable {
   if (!toolAvailable('journalctl')) {
-    throw new JournalUnavailable('journalctl is not installed: install systemd (apt-get install systemd) to read binary journals');
+    throw new Error('journalctl is not installed: install systemd (apt-get install systemd) to read binary journals');
   }
   const child = spawn('journalctl', ['-o', 'json', '-a', '--no-pager', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
