@@ -152,3 +152,26 @@ test('binary journals inside a bundle are read through journalctl; without journ
   assert.ok(res.rep.problems.some((p) => /system\.journal: unreadable: journalctl is not installed/.test(`${p.source}: ${p.reason}`)), JSON.stringify(res.rep.problems));
   assert.equal(res.code, 2, 'nothing else found and part of the input unreadable');
 });
+
+test('strict-confinement and pre-1.21 inspect layouts are recognised too', async (t) => {
+  const d = tempDir(t);
+  const journal = execFileSync('tar', ['-xzOf', INSPECT, 'inspection-report/snap.microk8s.daemon-kubelite/journal.log']);
+  const layouts: Record<string, string[]> = {
+    strict: ['microk8s.daemon-kubelite/journal.log', 'microk8s.daemon-kubelite/snapctl.log'],
+    'pre-1.21': ['snap.microk8s.daemon-kubelet/journal.log', 'snap.microk8s.daemon-proxy/journal.log', 'network/netstat'],
+  };
+  for (const [name, files] of Object.entries(layouts)) {
+    const root = path.join(d, name, 'inspection-report');
+    for (const f of files) {
+      mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+      execFileSync('sh', ['-c', `cat > "${path.join(root, f)}"`], { input: f.endsWith('journal.log') ? journal : 'x\n' });
+    }
+    const tarball = path.join(d, `inspection-report-20250526_182512-${name}.tar.gz`);
+    execFileSync('tar', ['-czf', tarball, '-C', path.join(d, name), 'inspection-report']);
+    const { code, rep } = await analyze([tarball]);
+    assert.equal(code, 1, name);
+    assert.equal(rep.inputs[0].kind, 'microk8s-inspect', name);
+    assert.equal(rep.diagnoses[0].id, 'kernel-ipv6-mark-regression', name);
+    assert.ok(rep.diagnoses[0].evidence.some((e) => e.source === files[0]), `${name}: evidence from ${files[0]}`);
+  }
+});
