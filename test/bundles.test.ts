@@ -34,6 +34,7 @@ test('microk8s inspect tarball: the 6.8.0-57 dual-stack incident, certain, with 
   const top = rep.diagnoses[0];
   assert.equal(top.id, 'kernel-ipv6-mark-regression');
   assert.ok(top.confidence >= 0.9, `confidence ${top.confidence}`);
+  assert.ok((top as unknown as { firstSeen: string }).firstSeen.startsWith('2025-05-26T18:'), 'journal stamps take their year from the bundle name');
   assert.deepEqual(rep.facts['kernel.release'], { value: '6.8.0-57-generic', source: 'k8s/cluster-info-dump' });
   assert.deepEqual(rep.facts['ipv6.enabled'], { value: 'true', source: 'args/cni-network/cni.yaml' });
   assert.equal(rep.facts['microk8s.version'].value, 'v1.32.3 (rev 7964)');

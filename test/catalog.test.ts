@@ -132,3 +132,9 @@ test('CLI: patterns list --json and show', async () => {
   const missing = await runCli(['patterns', 'show', 'no-such-id']);
   assert.equal(missing.code, 2);
 });
+
+test('a layout whose name-date regex lacks the date groups is refused', (t) => {
+  const layout = readFileSync(path.join(ROOT, 'patterns/layouts/sosreport.yaml'), 'utf8').replace(/\(\?<year>/g, '(?<yr>');
+  const d = userDir(t, { 'layouts/sosreport.yaml': layout });
+  assert.match(loadError(d).reason, /needs the named groups year, month and day/);
+});

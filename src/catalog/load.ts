@@ -99,7 +99,13 @@ function loadFile(file: string, cat: Catalog, seen: Map<string, string>): void {
     return;
   }
   if (kind === 'layout') {
-    const { value } = parseYamlFile(file, text, layoutSchema);
+    const { value, doc, counter } = parseYamlFile(file, text, layoutSchema);
+    value.nameDates.forEach((r, i) => {
+      checkRegex(file, lineOf(doc, counter, ['nameDates', i]), r);
+      if (!/\(\?<year>/.test(r) || !/\(\?<month>/.test(r) || !/\(\?<day>/.test(r)) {
+        throw new CatalogError(file, lineOf(doc, counter, ['nameDates', i]), 'a nameDates regex needs the named groups year, month and day');
+      }
+    });
     cat.layouts = cat.layouts.filter((l) => l.id !== value.id);
     cat.layouts.push({ ...value, file });
     return;

@@ -156,6 +156,9 @@ export const layoutSchema = z.strictObject({
   logs: z.array(z.string()).min(1),
   /** files scanned for facts and timeline events only */
   facts: z.array(z.string()).default([]),
+  /** regexes over the archive's file name giving when it was made: named groups year, month, day
+   *  and optionally hour, minute, second (a date alone means the end of that day) */
+  nameDates: z.array(z.string()).default([]),
   /** per-file source format overrides (glob → format), where detection would guess wrong */
   formats: z.record(z.string(), z.enum(FORMATS)).default({}),
 });

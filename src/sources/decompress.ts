@@ -16,6 +16,11 @@ export function toolAvailable(cmd: string): boolean {
   return hasTool.get(cmd)!;
 }
 
+/** A compressed file's name without its compression suffix (`syslog.2.gz` → `syslog.2`). */
+export function withoutCompressionSuffix(name: string): string {
+  return name.replace(/\.(gz|xz|zst|bz2)$/, '');
+}
+
 /** Sniff the compression from the first bytes (names lie; magic numbers do not). */
 export function sniffCompression(head: Buffer): Compression {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';

@@ -4,11 +4,11 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { InputSummary } from '../engine/events.js';
-import { decompress, sniffCompression, type Compression } from './decompress.js';
+import { decompress, sniffCompression, withoutCompressionSuffix, type Compression } from './decompress.js';
 import type { ByteSource } from './stream.js';
-import { openBundle, isTarHeader, bundleRefTime } from './bundle/tar.js';
+import { openBundle, isTarHeader } from './bundle/tar.js';
 import { journalSource, isJournalFile } from './journal.js';
-import { planDirectory } from './bundle/layouts.js';
+import { bundleRefTime, planDirectory } from './bundle/layouts.js';
 import type { Catalog } from '../catalog/load.js';
 
 export class InputError extends Error {
@@ -26,7 +26,7 @@ export interface InputPlan {
   notes: string[];
 }
 
-async function readHead(file: string, n = 4096): Promise<Buffer> {
+export async function readHead(file: string, n = 4096): Promise<Buffer> {
   const fh = await open(file, 'r');
   try {
     const b = Buffer.alloc(n);
@@ -98,15 +98,15 @@ export async function planInput(p: string, catalog: Catalog): Promise<InputPlan>
   if (isJournalFile(head)) return { path: p, kind: 'journal', notes: [], sources: once(journalSource(p, { refTime: st.mtimeMs })) };
   const comp = sniffCompression(head);
   if (comp === 'none') {
-    if (isTarHeader(head)) return openBundle(p, 'none', catalog, bundleRefTime(p, st.mtimeMs));
+    if (isTarHeader(head)) return openBundle(p, 'none', catalog, bundleRefTime(catalog, p, st.mtimeMs));
     if (looksBinary(head)) throw new InputError(p, 'binary data: not a log file, a compressed log, a tar bundle or a systemd journal');
     return single(p, 'file', { info: fileInfo(p, p, st.mtimeMs), file: p });
   }
   const inner = await decompressedHead(p, comp);
-  if (isTarHeader(inner)) return openBundle(p, comp, catalog, bundleRefTime(p, st.mtimeMs));
+  if (isTarHeader(inner)) return openBundle(p, comp, catalog, bundleRefTime(catalog, p, st.mtimeMs));
   if (inner.length === 0) throw new InputError(p, `${comp} data that does not decompress (corrupt or truncated)`);
   if (looksBinary(inner)) throw new InputError(p, `${comp}-compressed binary data: not a log file or a tar bundle`);
-  const info = fileInfo(p, p.replace(/\.(gz|xz|zst|bz2)$/, ''), st.mtimeMs);
+  const info = fileInfo(p, withoutCompressionSuffix(p), st.mtimeMs);
   return single(p, 'file', { info, readable: () => decompress({ file: p }, comp) });
 }
 

@@ -1,13 +1,13 @@
 // Which files of a bundle are logs, which are fact sources, and in what format: declared per layout
 // in patterns/layouts/*.yaml, matched with globs because names drift between versions.
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import fg from 'fast-glob';
 import picomatch from 'picomatch';
 import type { Catalog } from '../../catalog/load.js';
 import type { Format, Layout } from '../../catalog/schema.js';
-import { decompress, sniffCompression } from '../decompress.js';
-import { looksBinary, type InputPlan } from '../inputs.js';
+import { decompress, sniffCompression, withoutCompressionSuffix } from '../decompress.js';
+import { looksBinary, readHead, type InputPlan } from '../inputs.js';
 import { isJournalFile, journalSource } from '../journal.js';
 import type { ByteSource } from '../stream.js';
 
@@ -39,6 +39,20 @@ export function compileLayout(layout: Layout): CompiledLayout {
   };
 }
 
+/** The moment a bundle was made, from its file name as the layouts declare it (`nameDates`), for
+ *  the year of stamps that lack one; the file's mtime otherwise. */
+export function bundleRefTime(catalog: Catalog, file: string, mtime: number): number {
+  const name = path.basename(file);
+  for (const l of catalog.layouts) {
+    for (const src of l.nameDates) {
+      const g = new RegExp(src).exec(name)?.groups;
+      if (!g) continue;
+      return Date.UTC(+g.year, +g.month - 1, +g.day, +(g.hour ?? 23), +(g.minute ?? 59), +(g.second ?? 59));
+    }
+  }
+  return mtime;
+}
+
 export function layouts(catalog: Catalog): CompiledLayout[] {
   const order = (l: Layout): number => (l.id === 'directory' ? 1 : 0);
   return [...catalog.layouts].sort((a, b) => order(a) - order(b)).map(compileLayout);
@@ -46,18 +60,7 @@ export function layouts(catalog: Catalog): CompiledLayout[] {
 
 export function fallbackLayout(catalog: Catalog): CompiledLayout {
   const l = catalog.layouts.find((x) => x.id === 'directory');
-  return compileLayout(l ?? { kind: 'layout', id: 'directory', inputKind: 'directory', description: '', topDir: [], detect: ['**'], logs: ['**'], facts: [], formats: {} });
-}
-
-async function head(file: string): Promise<Buffer> {
-  const fh = await open(file, 'r');
-  try {
-    const b = Buffer.alloc(4096);
-    const { bytesRead } = await fh.read(b, 0, b.length, 0);
-    return b.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
+  return compileLayout(l ?? { kind: 'layout', id: 'directory', inputKind: 'directory', description: '', topDir: [], detect: ['**'], logs: ['**'], facts: [], formats: {}, nameDates: [] });
 }
 
 /** An unpacked bundle or any directory of logs. Symbolic links are never followed. */
@@ -88,7 +91,7 @@ export async function planDirectory(dir: string, catalog: Catalog): Promise<Inpu
       let h: Buffer;
       let mtime: number;
       try {
-        h = await head(full);
+        h = await readHead(full);
         mtime = (await stat(full)).mtimeMs;
       } catch (e) {
         notes.push(`${rel}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): skipped`);
@@ -101,7 +104,7 @@ export async function planDirectory(dir: string, catalog: Catalog): Promise<Inpu
         if (looksBinary(h)) { binary.push(rel); continue; }
         yield { info: { source: rel, path: rel, role: role.role, format: role.format, time }, file: full };
       } else {
-        const inner = rel.replace(/\.(gz|xz|zst|bz2)$/, '');
+        const inner = withoutCompressionSuffix(rel);
         yield { info: { source: rel, path: inner, role: role.role, format: role.format, time }, readable: () => decompress({ file: full }, comp) };
       }
     }

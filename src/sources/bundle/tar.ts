@@ -9,7 +9,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import tarStream from 'tar-stream';
 import type { Catalog } from '../../catalog/load.js';
-import { decompress, sniffCompression, type Compression } from '../decompress.js';
+import { decompress, sniffCompression, withoutCompressionSuffix, type Compression } from '../decompress.js';
 import { looksBinary, type InputPlan } from '../inputs.js';
 import { isJournalFile, journalSource } from '../journal.js';
 import type { ByteSource } from '../stream.js';
@@ -28,18 +28,6 @@ function human(n: number): string {
 
 export function isTarHeader(head: Buffer): boolean {
   return head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar';
-}
-
-/** The moment a bundle was made, from its name (for the year of stamps that lack one). */
-export function bundleRefTime(file: string, mtime: number): number {
-  const b = path.basename(file);
-  let m = /inspection-report-(\d{4})(\d\d)(\d\d)_(\d\d)(\d\d)(\d\d)/.exec(b);
-  if (m) return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
-  m = /sosreport-.*?(\d{4})-(\d\d)-(\d\d)-[a-z]{7}/.exec(b);
-  if (m) return Date.UTC(+m[1], +m[2] - 1, +m[3], 23, 59, 59);
-  m = /sosreport-.*?(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)/.exec(b);
-  if (m) return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
-  return mtime;
 }
 
 /** Stops passing bytes after `max`; the rest is drained and counted. */
@@ -149,7 +137,7 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
           continue;
         }
         const c = sniffCompression(head);
-        const inner = c === 'none' ? rel : rel.replace(/\.(gz|xz|zst|bz2)$/, '');
+        const inner = c === 'none' ? rel : withoutCompressionSuffix(rel);
         if (c === 'none' && looksBinary(head)) { await drain(rest); continue; }
         const cap = new Cap(LIMITS.entryBytes, (n) => notes.push(`${rel}: read the first ${human(n)} only (entry size limit)`));
         const readable = async (): Promise<Readable> => {
