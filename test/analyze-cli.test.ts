@@ -136,14 +136,12 @@ test('exit 2: nothing readable, binary input, unreadable permissions, usage erro
   const r3 = await runCli(['analyze', garbage]);
   assert.equal(r3.code, 2);
   assert.match(r3.stderr, /broken\.log\.gz: /);
-  if (process.getuid?.() !== 0) {
-    const locked = path.join(d, 'locked.log');
-    writeFileSync(locked, FELIX);
-    chmodSync(locked, 0);
-    const r4 = await runCli(['analyze', locked]);
-    assert.equal(r4.code, 2);
-    assert.match(r4.stderr, /permission denied/);
-  }
+  const locked = path.join(d, 'locked.log');
+  writeFileSync(locked, FELIX);
+  chmodSync(locked, 0);
+  const r4 = await runCli(['analyze', locked], { unprivileged: true });
+  assert.equal(r4.code, 2);
+  assert.match(r4.stderr, /locked\.log: permission denied \(run as a user who can read it\)/);
   const r5 = await runCli(['analyze']);
   assert.equal(r5.code, 2);
   const r6 = await runCli(['analyze', '--format', 'yaml', 'x']);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { runCli, tempDir } from './helpers/util.js';
 import { WatchProcess } from './helpers/watch.js';
 import { writeJournal, type Entry } from './helpers/journal.js';
@@ -80,4 +80,21 @@ test('killing journalctl mid-stream loses and repeats nothing', async (t) => {
   await w.waitFor('sentinel', () => w.count('calico-node-crashloop') === 1);
   assert.equal(w.count(ID), 40, 'nothing repeated');
   await w.stop();
+});
+
+test('a journal the user may not read is one line saying how to fix it, and exit 2', async (t) => {
+  const d = tempDir(t);
+  const dir = path.join(d, 'journal');
+  mkdirSync(dir, { mode: 0o755 });
+  writeJournal(path.join(dir, 'system.journal'), history(1, 1));
+  // As root the program runs as nobody (the file is root's, 0640); otherwise the directory is closed.
+  if (process.getuid?.() === 0) chmodSync(path.join(dir, 'system.journal'), 0o640);
+  else chmodSync(dir, 0);
+  const w = new WatchProcess(['--journal-dir', dir], { unprivileged: true });
+  t.after(() => w.child.kill('SIGKILL'));
+  const code = await w.exited;
+  chmodSync(dir, 0o755);
+  assert.equal(code, 2);
+  assert.match(w.stderr, /^cni-doctor: journalctl cannot read the system journal: add yourself to group systemd-journal \(sudo usermod -aG systemd-journal \$USER/m);
+  assert.equal(w.stderr.trim().split('\n').length, 1);
 });

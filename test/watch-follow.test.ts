@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, copyFileSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +15,16 @@ function record(): string {
 }
 const filler = (k: number): string => Array.from({ length: k }, (_, i) => `2025-05-26 18:07:13.${String(i).padStart(3, '0')} [INFO][83] felix/int_dataplane.go 2080: Applying dataplane updates seq=${n}-${i}\n`).join('');
 const SENTINEL = 'May 26 18:09:40 node1 microk8s.daemon-kubelite[2187]: E0526 18:09:40.512345    2187 pod_workers.go:1301] "Error syncing pod, skipping" err="failed to \\"StartContainer\\" for \\"calico-node\\" with CrashLoopBackOff: \\"back-off 5m0s restarting failed container=calico-node pod=calico-node-x7k2p_kube-system(3f1d)\\""\n';
+
+/** A watcher following an empty file; resolves once it reports it is running. */
+async function followEmpty(t: TestContext, name: string, extra: string[] = []): Promise<{ w: WatchProcess; log: string }> {
+  const log = path.join(tempDir(t), name);
+  writeFileSync(log, '');
+  const w = new WatchProcess([...extra, '--file', log]);
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('start', () => w.events.some((e) => e.type === 'stats'));
+  return { w, log };
+}
 
 test('9 failure records written across a rotation and a truncation count as exactly 9', async (t) => {
   const d = tempDir(t);
@@ -48,12 +58,7 @@ test('9 failure records written across a rotation and a truncation count as exac
 });
 
 test('a deleted file is waited for, and read from its start when it comes back', async (t) => {
-  const d = tempDir(t);
-  const log = path.join(d, 'felix.log');
-  writeFileSync(log, '');
-  const w = new WatchProcess(['--file', log]);
-  t.after(() => w.child.kill('SIGKILL'));
-  await w.waitFor('start', () => w.events.some((e) => e.type === 'stats'));
+  const { w, log } = await followEmpty(t, 'felix.log');
   rmSync(log);
   await w.waitFor('gone note', () => w.events.some((e) => e.type === 'problem' && /gone, waiting/.test(e.message ?? '')));
   writeFileSync(log, record() + record());
@@ -82,11 +87,7 @@ test('stdin: JSON Lines with a diagnosis, then exit 1 at end of input', async ()
 });
 
 test('headless watcher: a failure fed to it shows as a gauge on /metrics over loopback', async (t) => {
-  const d = tempDir(t);
-  const log = path.join(d, 'felix.log');
-  writeFileSync(log, '');
-  const w = new WatchProcess(['--headless', '--metrics', '127.0.0.1:0', '--file', log]);
-  t.after(() => w.child.kill('SIGKILL'));
+  const { w, log } = await followEmpty(t, 'felix.log', ['--headless', '--metrics', '127.0.0.1:0']);
   await w.waitFor('metrics address', () => /metrics on http:\/\/127\.0\.0\.1:\d+\/metrics/.test(w.stderr));
   const url = /(http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(w.stderr)![1];
   const gauge = async (): Promise<string | undefined> => (await (await fetch(url)).text()).split('\n').find((l) => l.startsWith('cnidoctor_diagnosis_active{diagnosis="kernel-ipv6-mark-regression"'));
@@ -97,13 +98,8 @@ test('headless watcher: a failure fed to it shows as a gauge on /metrics over lo
   await w.stop();
 });
 
-test('a burst of 200k lines is read whole with bounded memory, and the UI counts say whether it keeps up', async (t) => {
-  const d = tempDir(t);
-  const log = path.join(d, 'burst.log');
-  writeFileSync(log, '');
-  const w = new WatchProcess(['--file', log]);
-  t.after(() => w.child.kill('SIGKILL'));
-  await w.waitFor('start', () => w.events.some((e) => e.type === 'stats'));
+test('a burst of 200k lines is read whole, with bounded memory', async (t) => {
+  const { w, log } = await followEmpty(t, 'burst.log');
   const chunk = filler(4000);
   let text = '';
   for (let i = 0; i < 50; i++) text += chunk + record();

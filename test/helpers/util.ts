@@ -1,6 +1,6 @@
 // Shared test helpers: run the built CLI, make temp dirs, read pattern examples.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,9 +11,12 @@ export const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'main.js');
 
 export interface RunResult { code: number | null; stdout: string; stderr: string }
 
-export function runCli(args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+/** Permission checks mean nothing to root: as root, run the program as nobody instead. */
+export const UNPRIVILEGED: { uid?: number; gid?: number } = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+
+export function runCli(args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; unprivileged?: boolean } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'], ...(opts.unprivileged ? UNPRIVILEGED : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -26,6 +29,7 @@ export function runCli(args: string[], opts: { input?: string | Buffer; env?: No
 
 export function tempDir(t: { after: (fn: () => void) => void }, prefix = 'cnid-test-'): string {
   const d = mkdtempSync(path.join(tmpdir(), prefix));
+  chmodSync(d, 0o755); // readable by the unprivileged runs of permission tests
   t.after(() => rmSync(d, { recursive: true, force: true }));
   return d;
 }

@@ -1,6 +1,6 @@
 // Run `cni-doctor watch` as a real process and wait for conditions on its JSON Lines (never sleeps).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { CLI, ROOT } from './util.js';
+import { CLI, ROOT, UNPRIVILEGED } from './util.js';
 
 export interface WatchEvent { type: string; diagnosis?: { id: string; occurrences: number; confidence: number }; name?: string; value?: string; message?: string; lines?: number }
 
@@ -11,8 +11,10 @@ export class WatchProcess {
   private waiters: (() => void)[] = [];
   exited: Promise<number | null>;
 
-  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [CLI, 'watch', '--json', '--no-tui', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(args: string[], opts: { env?: NodeJS.ProcessEnv; unprivileged?: boolean } = {}) {
+    this.child = spawn(process.execPath, [CLI, 'watch', '--json', '--no-tui', ...args], {
+      cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'], ...(opts.unprivileged ? UNPRIVILEGED : {}),
+    });
     let buf = '';
     this.child.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
