@@ -143,3 +143,11 @@ test('version ranges compare numeric parts, prefix-wise', () => {
   assert.ok(!versionInRange('6.1.0-27-amd64', '6.1.113 - 6.1.114'));
   assert.ok(!versionInRange('', '6.1.113'));
 });
+
+test('a timeline past its bound says how much was left out', async () => {
+  const { buildReport } = await import('../src/report/model.js');
+  const events: EngineEvent[] = Array.from({ length: 2010 }, (_, i) => ({ type: 'timeline', kind: 'boot', text: `booted kernel 6.8.0-${i}`, time: T0 + i * 3_600_000, source: 'kern.log' }));
+  const r = buildReport(reduce(initialState(), events), cat, 'test');
+  assert.equal(r.timeline.length, 2000);
+  assert.deepEqual(r.problems, [{ source: 'timeline', reason: '10 more upgrade events were left out (the timeline keeps 2000)' }]);
+});

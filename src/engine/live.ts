@@ -9,7 +9,7 @@ import { initialState, reduce, type State } from './state.js';
 
 const LIVE_CAPACITY = 2 * MAX_RECORD_BYTES + (256 << 10);
 
-interface LiveSource { scanner: StreamScanner; info: StreamInfo; lastData: number; settled: boolean }
+interface LiveSource { scanner: StreamScanner; lastData: number; settled: boolean }
 
 export class LiveEngine {
   state: State = initialState();
@@ -40,7 +40,7 @@ export class LiveEngine {
   private source(id: string, info: StreamInfo): LiveSource {
     let s = this.sources.get(id);
     if (!s) {
-      s = { scanner: new StreamScanner(this.matcher, info, (e) => this.queue.push(e), LIVE_CAPACITY), info, lastData: Date.now(), settled: true };
+      s = { scanner: new StreamScanner(this.matcher, info, (e) => this.queue.push(e), LIVE_CAPACITY), lastData: Date.now(), settled: true };
       this.sources.set(id, s);
     }
     return s;

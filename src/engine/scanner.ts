@@ -30,7 +30,7 @@ export interface StreamInfo {
   time: TimeContext;
 }
 
-export interface ScanStats { bytes: number; lines: number; records: number; regexRuns: number; cutLines: number }
+export interface ScanStats { bytes: number; lines: number; records: number; regexRuns: number }
 
 export class StreamScanner {
   private buf: Buffer;
@@ -47,7 +47,7 @@ export class StreamScanner {
   private pending = new Map<string, HitEvent>();
   /** scan once this much unscanned data is buffered */
   private batch: number;
-  readonly stats: ScanStats = { bytes: 0, lines: 0, records: 0, regexRuns: 0, cutLines: 0 };
+  readonly stats: ScanStats = { bytes: 0, lines: 0, records: 0, regexRuns: 0 };
 
   constructor(m: Matcher, private info: StreamInfo, private emit: (e: EngineEvent) => void, capacity = CHUNK + MAX_RECORD_BYTES + CONTEXT) {
     this.buf = Buffer.allocUnsafe(capacity);
@@ -151,7 +151,6 @@ export class StreamScanner {
     if (!final && limit <= this.scanPos && full) {
       // A line longer than the whole buffer: cut it and skip the rest of it.
       limit = this.len;
-      this.stats.cutLines++;
       this.emit({ type: 'problem', source: this.info.source, reason: `line ${this.newlines + 1} is longer than ${this.buf.length >> 20} MiB: scanned its start only` });
       this.scanRange(limit, true);
       this.countedPos = this.scanPos = this.len = 0;

@@ -22,7 +22,10 @@ export function buildReport(state: State, catalog: Catalog, version: string): Re
     facts: facts(state),
     diagnoses,
     timeline: timeline(state, diagnoses),
-    problems: state.problems.map((p) => ({ source: p.source, reason: p.reason })),
+    problems: [
+      ...state.problems.map((p) => ({ source: p.source, reason: p.reason })),
+      ...(state.timelineDropped ? [{ source: 'timeline', reason: `${state.timelineDropped} more upgrade events were left out (the timeline keeps ${state.timeline.length})` }] : []),
+    ],
     stats: state.stats,
   };
 }
