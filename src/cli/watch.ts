@@ -137,7 +137,8 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   if (o.stdin) {
     ending.push(new Promise<void>((resolve) => {
       const lines = process.stdin.pipe(split2());
-      lines.on('data', (l: string) => engine.feed('stdin', info('stdin', 'stdin'), l + '\n'));
+      const stdinInfo = info('stdin', 'stdin');
+      lines.on('data', (l: string) => engine.feed('stdin', stdinInfo, l + '\n'));
       lines.on('end', () => resolve());
       lines.on('error', (e: Error) => { note(`stdin: ${e.message}`); resolve(); });
     }));
