@@ -1,4 +1,5 @@
 // The real program in a real terminal: tmux panes at 100×30 and 50×15.
+// CI=true is set on purpose: Ink would otherwise print nothing until exit on build hosts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -30,7 +31,7 @@ for (const [cols, rows] of [[100, 30], [50, 15]] as const) {
     writeFileSync(log, '');
     const session = `w${cols}`;
     const marker = path.join(d, 'exit');
-    tmux('new-session', '-d', '-s', session, '-x', String(cols), '-y', String(rows), '-e', 'TERM=xterm-256color',
+    tmux('new-session', '-d', '-s', session, '-x', String(cols), '-y', String(rows), '-e', 'TERM=xterm-256color', '-e', 'CI=true',
       `${process.execPath} ${CLI} watch --file ${log}; echo "EXIT=$?" > ${marker}; echo DONE; sleep 60`);
     t.after(() => { try { tmux('kill-server'); } catch { /* already gone */ } });
     await waitFor('the UI to start', session, (s) => /No known failure|watching/i.test(s), 15_000);

@@ -154,6 +154,9 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   // Views start once every source is open: "watching" then means no line from now on is missed.
   const tty = process.stdout.isTTY && process.stdin.isTTY && o.tui && !o.json && !o.headless;
   if (tty) {
+    // Ink renders only the final frame when it thinks it runs under CI (CI=true is common in
+    // shells on build hosts and in containers). A user at a terminal asked for the live UI.
+    for (const k of ['CI', 'CONTINUOUS_INTEGRATION']) delete process.env[k];
     const { render } = await import('ink');
     const { App } = await import('../ui/App.js');
     ink = render(createElement(App, { store, onQuit: () => quit(), bell: o.bell }), { exitOnCtrlC: false });
