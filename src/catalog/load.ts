@@ -1,9 +1,7 @@
 // Loads the knowledge base (pattern files, fact rules, bundle layouts) from YAML, validates it and
 // names the file and line of anything wrong. A user directory may add files or replace built-in ids.
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fg from 'fast-glob';
 import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
@@ -11,6 +9,9 @@ import {
   patternSchema, factsFileSchema, layoutSchema,
   type PatternFile, type FactRule, type TimelineRule, type Layout,
 } from './schema.js';
+import { builtinPatternDir, cacheText, CACHE_FILE, readCachedCatalog } from './builtin-cache.js';
+
+export { builtinPatternDir };
 
 export class CatalogError extends Error {
   constructor(readonly file: string, readonly line: number | undefined, readonly reason: string) {
@@ -30,19 +31,6 @@ export interface Catalog {
   timeline: (TimelineRule & { file: string })[];
   layouts: (Layout & { file: string })[];
   dirs: string[];
-}
-
-export function builtinPatternDir(): string {
-  // dist/src/catalog/load.js and src/catalog/load.ts both sit three levels (or two) below the root.
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    dir = path.dirname(dir);
-    try {
-      readFileSync(path.join(dir, 'patterns', 'schema.json'));
-      return path.join(dir, 'patterns');
-    } catch { /* keep climbing */ }
-  }
-  throw new Error('built-in patterns/ directory not found next to the program');
 }
 
 function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, at: (string | number | symbol)[]): number | undefined {
@@ -140,34 +128,18 @@ function loadFile(file: string, cat: Catalog, seen: Map<string, string>): void {
   cat.patterns.push({ ...value, file, signalLines });
 }
 
-/** Where the built-in catalog, parsed and validated at build time, is kept (dist/ only). */
-const CACHE = fileURLToPath(new URL('../../patterns-cache.json', import.meta.url));
-
-interface CacheFile { hash: string; patterns: LoadedPattern[]; facts: Catalog['facts']; timeline: Catalog['timeline']; layouts: Catalog['layouts'] }
-
-function dirHash(files: string[]): string {
-  const h = createHash('sha256');
-  for (const f of files) h.update(f).update('\0').update(readFileSync(f)).update('\0');
-  return h.digest('hex');
-}
-
 function loadDir(dir: string, cat: Catalog, first: boolean, useCache: boolean): void {
+  // Parsing YAML costs half a second: the built-in files, unchanged since the build, come from JSON.
+  const cached = useCache ? readCachedCatalog(dir) : undefined;
+  if (cached) {
+    cat.patterns.push(...cached.patterns);
+    cat.facts.push(...cached.facts);
+    cat.timeline.push(...cached.timeline);
+    cat.layouts.push(...cached.layouts);
+    return;
+  }
   const files = fg.sync(['**/*.yaml', '**/*.yml'], { cwd: dir, absolute: true, onlyFiles: true }).sort();
   if (!files.length && !first) throw new CatalogError(dir, undefined, 'no .yaml pattern files in this directory');
-  // Parsing YAML costs half a second: the built-in files, unchanged since the build, come from JSON.
-  const hash = useCache ? dirHash(files) : '';
-  if (useCache) {
-    try {
-      const c = JSON.parse(readFileSync(CACHE, 'utf8')) as CacheFile;
-      if (c.hash === hash) {
-        cat.patterns.push(...c.patterns);
-        cat.facts.push(...c.facts);
-        cat.timeline.push(...c.timeline);
-        cat.layouts.push(...c.layouts);
-        return;
-      }
-    } catch { /* no cache, or from another build: parse */ }
-  }
   const seen = new Map<string, string>();
   for (const f of files) loadFile(f, cat, seen);
 }
@@ -184,12 +156,9 @@ export function loadCatalog(extraDirs: string[] = [], opts: { builtin?: boolean;
 
 /** Write the cache of the built-in catalog (at build time). */
 export function writeCatalogCache(): string {
-  const dir = builtinPatternDir();
   const cat = loadCatalog([], { cache: false });
-  const files = fg.sync(['**/*.yaml', '**/*.yml'], { cwd: dir, absolute: true, onlyFiles: true }).sort();
-  const c: CacheFile = { hash: dirHash(files), patterns: cat.patterns, facts: cat.facts, timeline: cat.timeline, layouts: cat.layouts };
-  writeFileSync(CACHE, JSON.stringify(c));
-  return CACHE;
+  writeFileSync(CACHE_FILE, cacheText(builtinPatternDir(), cat));
+  return CACHE_FILE;
 }
 
 function validateReferences(cat: Catalog): void {

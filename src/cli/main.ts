@@ -8,6 +8,13 @@ import { fail } from './fail.js';
 import { registerExport } from './export.js';
 
 async function catalogFrom(dirs: string[] | undefined): Promise<Catalog> {
+  if (!dirs?.length) {
+    // The common case reads the build-time JSON and never loads the YAML and schema libraries.
+    const { builtinPatternDir, readCachedCatalog } = await import('../catalog/builtin-cache.js');
+    const dir = builtinPatternDir();
+    const cached = readCachedCatalog(dir);
+    if (cached) return { ...cached, dirs: [dir] };
+  }
   const { CatalogError, loadCatalog } = await import('../catalog/load.js');
   try {
     return loadCatalog(dirs ?? []);

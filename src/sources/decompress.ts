@@ -1,5 +1,6 @@
-// Decompression as streams. External `xz -dc` / `zstd -dc` are about twice as fast as in-process
-// decoders here (shared/reference/scan-performance.md), so they are preferred when installed.
+// Decompression as streams. gzip is inflated in process (Node's zlib, on the thread pool, twice the
+// speed of the gzip program here); external `xz -dc` / `zstd -dc` beat every in-process decoder
+// (shared/reference/scan-performance.md), so they are preferred when installed.
 import { spawn, spawnSync } from 'node:child_process';
 import { createGunzip } from 'node:zlib';
 import { createReadStream } from 'node:fs';
@@ -30,8 +31,16 @@ export function sniffCompression(head: Buffer): Compression {
   return 'none';
 }
 
-function viaProcess(cmd: string, args: string[], input: Readable | { file: string }): Readable {
-  // A file is handed to the tool by name: one pipe less to feed.
+function failure(cmd: string, d: { code: number | null; signal: string | null; stderr: string }): Error | undefined {
+  if (d.code === 0) return undefined;
+  const last = d.stderr.trim().split('\n').pop() ?? '';
+  return new Error(last.startsWith(`${cmd}:`) ? last : `${cmd}: ${last || (d.signal ? `killed by ${d.signal}` : `exit status ${d.code}`)}`);
+}
+
+/** A file or a stream decompressed by a program. (A reader thread draining the program's output
+ *  into shared memory or transferred batches was tried: slower here, see bench/README.md.) */
+function viaProgram(cmd: string, args: string[], input: Readable | { file: string }): Readable {
+  // A file is handed to the program by name: one pipe less to feed.
   const fromFile = !(input instanceof Readable);
   const child = spawn(cmd, fromFile ? [...args, input.file] : args, { stdio: [fromFile ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
   const out = new PassThrough({ highWaterMark: 1 << 20 });
@@ -43,20 +52,18 @@ function viaProcess(cmd: string, args: string[], input: Readable | { file: strin
     input.pipe(child.stdin!);
   }
   child.stdout!.pipe(out, { end: false });
-  let exited: number | null | undefined;
+  let exited: { code: number | null; signal: string | null } | undefined;
   let drained = false;
   const finish = (): void => {
-    if (exited === undefined || !drained) return;
-    if (exited === 0) out.end();
-    else {
-      const last = stderr.trim().split('\n').pop() ?? '';
-      out.destroy(new Error(last.startsWith(`${cmd}:`) ? last : `${cmd}: ${last || `exit status ${exited}`}`));
-    }
+    if (!exited || !drained) return;
+    const err = failure(cmd, { ...exited, stderr });
+    if (err) out.destroy(err);
+    else out.end();
   };
   child.stdout!.on('end', () => { drained = true; finish(); });
-  child.on('close', (code) => { exited = code; finish(); });
+  child.on('close', (code, signal) => { exited = { code, signal }; finish(); });
   child.on('error', (e) => out.destroy(e));
-  out.on('close', () => { if (exited === undefined) child.kill(); if (!fromFile) input.destroy(); });
+  out.on('close', () => { if (!exited) child.kill(); if (!fromFile) input.destroy(); });
   return out;
 }
 
@@ -87,8 +94,13 @@ async function fzstd(input: Readable): Promise<Readable> {
 /** A readable of the decompressed bytes of a stream or a file. `prefer: 'internal'` forces the
  *  in-process decoders (tests). */
 export async function decompress(src: Readable | { file: string }, kind: Compression, prefer: 'external' | 'internal' = 'external'): Promise<Readable> {
-  const external = prefer === 'external' && kind !== 'none' && toolAvailable({ gzip: 'gzip', xz: 'xz', zstd: 'zstd', bzip2: 'bzip2' }[kind]);
-  if (external) return viaProcess({ gzip: 'gzip', xz: 'xz', zstd: 'zstd', bzip2: 'bzip2' }[kind], ['-dc'], src);
+  // gzip stays in process: Node's zlib inflates on the thread pool, in parallel with the scan, and
+  // with 1 MiB output chunks it is about twice as fast as the gzip program here (bench/).
+  const external = prefer === 'external' && kind !== 'none' && kind !== 'gzip' && toolAvailable({ gzip: 'gzip', xz: 'xz', zstd: 'zstd', bzip2: 'bzip2' }[kind]);
+  if (external) {
+    const cmd = { gzip: 'gzip', xz: 'xz', zstd: 'zstd', bzip2: 'bzip2' }[kind];
+    return viaProgram(cmd, ['-dc'], src);
+  }
   const input = src instanceof Readable ? src : createReadStream(src.file, { highWaterMark: 1 << 20 });
   switch (kind) {
     case 'none':
