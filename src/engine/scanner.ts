@@ -81,10 +81,10 @@ export class StreamScanner {
     if (this.len - this.scanPos >= this.batch) this.process(false);
   }
 
-  push(chunk: Buffer): void {
-    // Pushed streams come from a pipe: scanning in small batches hands control back often, so the
-    // decompressor on the other end of the pipe is not left waiting on a full 64 KiB pipe.
-    this.batch = STREAM_BATCH;
+  /** Copies `chunk` in and scans every `batch` bytes. Streams from a pipe keep the default small
+   *  batch: handing control back often keeps the program on the other end from waiting on a full pipe. */
+  push(chunk: Buffer, batch = STREAM_BATCH): void {
+    this.batch = Math.min(batch, this.buf.length >> 1);
     let off = 0;
     while (off < chunk.length) {
       const room = this.writable();
