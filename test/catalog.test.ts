@@ -138,3 +138,28 @@ test('a layout whose name-date regex lacks the date groups is refused', (t) => {
   const d = userDir(t, { 'layouts/sosreport.yaml': layout });
   assert.match(loadError(d).reason, /needs the named groups year, month and day/);
 });
+
+test('the build-time catalog cache holds exactly what parsing the YAML gives, and is refused for other files', async (t) => {
+  // The built program reads this cache on every start instead of the YAML; a stale or lossy cache
+  // would silently change diagnoses.
+  type CacheModule = typeof import('../src/catalog/builtin-cache.js');
+  const built = (await import(path.join(ROOT, 'dist', 'src', 'catalog', 'builtin-cache.js'))) as CacheModule;
+  const dir = path.join(ROOT, 'patterns');
+  const cached = built.readCachedCatalog(dir);
+  assert.ok(cached, 'dist/patterns-cache.json is missing or stale: run npm run build');
+  const parsed = loadCatalog([], { cache: false });
+  assert.deepEqual(cached.patterns, parsed.patterns);
+  assert.deepEqual(cached.facts, parsed.facts);
+  assert.deepEqual(cached.timeline, parsed.timeline);
+  assert.deepEqual(cached.layouts, parsed.layouts);
+
+  // The same files elsewhere, one of them edited: the cache does not apply.
+  const copy = tempDir(t);
+  for (const f of built.builtinFiles(dir)) {
+    const to = path.join(copy, path.relative(dir, f));
+    mkdirSync(path.dirname(to), { recursive: true });
+    writeFileSync(to, readFileSync(f));
+  }
+  writeFileSync(path.join(copy, 'facts', 'kernel.yaml'), readFileSync(path.join(dir, 'facts', 'kernel.yaml'), 'utf8') + '\n# edited\n');
+  assert.equal(built.readCachedCatalog(copy), undefined);
+});
