@@ -1,16 +1,18 @@
 import type { Catalog } from '../catalog/load.js';
 import { analyzePaths } from '../engine/run.js';
 import { LIMITS } from '../sources/bundle/tar.js';
+import { setScanJobs } from '../sources/split.js';
 import { buildReport, exitCode, reportJson } from '../report/model.js';
 import { renderText } from '../report/text.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { toolVersion } from './version.js';
 
-export interface AnalyzeOpts { json?: boolean; format?: string; color?: boolean; maxEntryBytes?: number; maxTotalBytes?: number }
+export interface AnalyzeOpts { json?: boolean; format?: string; color?: boolean; maxEntryBytes?: number; maxTotalBytes?: number; jobs?: number }
 
 export async function runAnalyze(paths: string[], catalog: Catalog, opts: AnalyzeOpts): Promise<number> {
   if (opts.maxEntryBytes) LIMITS.entryBytes = opts.maxEntryBytes;
   if (opts.maxTotalBytes) LIMITS.totalBytes = opts.maxTotalBytes;
+  if (opts.jobs !== undefined) setScanJobs(opts.jobs);
   const { state, unreadable } = await analyzePaths(paths, catalog);
   const report = buildReport(state, catalog, toolVersion());
   const format = opts.json ? 'json' : (opts.format ?? 'text');

@@ -33,6 +33,12 @@ function bytes(v: string): number {
   return Math.floor(Number(m[1]) * mult);
 }
 
+function jobsArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new CommanderError(2, 'cni-doctor.jobs', `--jobs takes a whole number ≥ 1, not ${v}`);
+  return n;
+}
+
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 export function program(): Command {
@@ -51,10 +57,11 @@ export function program(): Command {
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
     .option('--max-entry-bytes <size>', 'read at most this much of one bundle entry', bytes)
     .option('--max-total-bytes <size>', 'read at most this much decompressed data from one archive', bytes)
+    .option('--jobs <n>', 'threads for one large log file (1: no worker thread; default 2 when there are 2 cores)', jobsArg)
     .action(async (paths: string[], o) => {
       const cat = await catalogFrom(o.patterns);
       const { runAnalyze } = await import('./analyze.js');
-      process.exitCode = await runAnalyze(paths, cat, { json: o.json, format: o.format, color: o.color === false ? false : undefined, maxEntryBytes: o.maxEntryBytes, maxTotalBytes: o.maxTotalBytes });
+      process.exitCode = await runAnalyze(paths, cat, { json: o.json, format: o.format, color: o.color === false ? false : undefined, maxEntryBytes: o.maxEntryBytes, maxTotalBytes: o.maxTotalBytes, jobs: o.jobs });
     });
 
   prog.command('watch')

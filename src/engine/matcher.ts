@@ -36,6 +36,15 @@ export interface MatchView {
 export interface Matcher {
   signals: CompiledSignal[];
   view(active: boolean[]): MatchView;
+  /** what it was compiled from, so a worker thread can compile the same matcher */
+  source: { catalog: Catalog; markers: boolean };
+}
+
+/** The signals that apply to one stream: all for logs, facts and timeline only for fact files, and
+ *  file-bound rules only on their files. */
+export function activeSignals(m: Matcher, info: { role: 'log' | 'facts'; path: string }): boolean[] {
+  return m.signals.map((s) =>
+    (info.role === 'log' || s.owner.kind === 'fact' || s.owner.kind === 'timeline') && (!s.files || s.files(info.path)));
 }
 
 /** Internal signals that segment a stream (cluster-info-dump container log blocks). */
@@ -81,6 +90,7 @@ export function compileMatcher(cat: Catalog, opts: { markers?: boolean; freq?: U
   const views = new Map<string, MatchView>();
   return {
     signals,
+    source: { catalog: cat, markers: opts.markers !== false },
     view(active) {
       const key = active.map((a) => (a ? '1' : '0')).join('');
       let v = views.get(key);

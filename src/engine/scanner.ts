@@ -6,7 +6,7 @@ import { detectFormat } from '../parse/formats.js';
 import { assemble, toRecord, MAX_RECORD_BYTES, type LogRecord } from '../parse/join.js';
 import { isoString, type TimeContext } from '../parse/time.js';
 import type { EngineEvent, Evidence, HitEvent } from './events.js';
-import type { CompiledSignal, Matcher, MatchView } from './matcher.js';
+import { activeSignals, type CompiledSignal, type Matcher, type MatchView } from './matcher.js';
 import { LiteralIndex, bigramFrequencies } from './prefilter.js';
 
 export const CHUNK = 8 << 20;
@@ -18,6 +18,7 @@ const EXCERPT = 700;
 const TUNE_MIN = 256 << 10;
 const STREAM_BATCH = 256 << 10;
 const TUNE_SAMPLE = 4 << 20;
+export const FORMAT_SAMPLE_LINES = 64;
 
 export interface StreamInfo {
   /** label used in evidence, e.g. `snap.microk8s.daemon-kubelite/journal.log` */
@@ -39,6 +40,7 @@ export class StreamScanner {
   private countedPos = 0;
   private newlines = 0;
   private format: Format | undefined;
+  /** tuned, and the format known */
   private detected: boolean;
   private discarding = false;
   private view: MatchView;
@@ -53,9 +55,8 @@ export class StreamScanner {
     this.buf = Buffer.allocUnsafe(capacity);
     this.batch = Math.min(CHUNK, capacity >> 1);
     this.format = info.format;
-    this.detected = info.format !== undefined;
-    this.view = m.view(m.signals.map((s) =>
-      (info.role === 'log' || s.owner.kind === 'fact' || s.owner.kind === 'timeline') && (!s.files || s.files(info.path))));
+    this.detected = false;
+    this.view = m.view(activeSignals(m, info));
   }
 
   /** Room to read into directly (saves a copy for file sources); call commit(n) after filling. */
@@ -171,17 +172,10 @@ export class StreamScanner {
     this.view = { ...this.view, index: new LiteralIndex(this.view.literals, freq) };
   }
 
+  /** The first look at a stream: tune the prefilter, and detect the format unless it was given. */
   private detect(limit: number): void {
     this.tune(limit);
-    const sample: string[] = [];
-    let p = 0;
-    while (p < limit && sample.length < 64) {
-      let e = this.buf.indexOf(10, p);
-      if (e === -1 || e > limit) e = limit;
-      sample.push(this.buf.toString('latin1', p, Math.min(e, p + 2048)));
-      p = e + 1;
-    }
-    this.format = detectFormat(sample, this.info.time);
+    this.format ??= detectFormat(formatSample(this.buf, limit), this.info.time);
     this.detected = true;
   }
 
@@ -299,6 +293,19 @@ export class StreamScanner {
         return;
     }
   }
+}
+
+/** The lines a stream's format is detected from: its first 64, each cut at 2 KiB. */
+export function formatSample(buf: Buffer, limit: number): string[] {
+  const sample: string[] = [];
+  let p = 0;
+  while (p < limit && sample.length < FORMAT_SAMPLE_LINES) {
+    let e = buf.indexOf(10, p);
+    if (e === -1 || e > limit) e = limit;
+    sample.push(buf.toString('latin1', p, Math.min(e, p + 2048)));
+    p = e + 1;
+  }
+  return sample;
 }
 
 function fill(template: string, groups: Record<string, string>, whole: string): string {

@@ -193,3 +193,17 @@ export function toRecord(a: Assembled): LogRecord {
     message, lines: a.parsed.length, truncated: a.truncated || undefined,
   };
 }
+
+/** True when no record can span the boundary between these two consecutive lines: `line` starts a
+ *  record of its own, whatever comes before or after it. Used to cut a file for parallel scanning. */
+export function startsRecord(prev: string, line: string, format: Format, ctx: TimeContext): boolean {
+  const fmt = format === 'cluster-info-dump' ? undefined : format;
+  const cur = parseLine(line, fmt, ctx);
+  // A raw line may continue the record above it (felix error values, panics).
+  if (cur.format === 'plain') return false;
+  if (BLOCK_LINE.test(cur.msg) || BLOCK_CLOSE.test(cur.msg)) return false;
+  const before = parseLine(prev, fmt, ctx);
+  if (BLOCK_OPEN.test(before.msg)) return false;
+  if (before.format === 'cri' && before.partial) return false;
+  return true;
+}

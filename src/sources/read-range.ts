@@ -1,0 +1,35 @@
+// Reading a byte range of a file into a scanner, reading ahead while it scans.
+import { open } from 'node:fs/promises';
+import { CHUNK, type StreamScanner } from '../engine/scanner.js';
+
+const READ_BYTES = 4 << 20;
+/** a file is scanned in large batches: nothing upstream waits on it */
+const FILE_BATCH = CHUNK;
+
+/** Feed bytes [start, end) of a file to a scanner. Two buffers: the next read runs on the thread
+ *  pool while this one is scanned. Reading straight into the scanner's buffer saves a copy but leaves
+ *  the scan waiting on every read (a third of the time on a 1 GiB log in the page cache). */
+export async function readRange(file: string, start: number, end: number, sc: StreamScanner): Promise<void> {
+  const fh = await open(file, 'r');
+  const bufs = [Buffer.allocUnsafe(READ_BYTES), Buffer.allocUnsafe(READ_BYTES)];
+  let cur = 0;
+  let pos = start;
+  const read = (b: Buffer): Promise<{ bytesRead: number }> => {
+    const n = Math.min(READ_BYTES, end - pos);
+    return n > 0 ? fh.read(b, 0, n, pos) : Promise.resolve({ bytesRead: 0 });
+  };
+  try {
+    let next = read(bufs[cur]);
+    for (;;) {
+      const { bytesRead } = await next;
+      if (bytesRead === 0) break;
+      pos += bytesRead;
+      const filled = bufs[cur];
+      cur ^= 1;
+      next = read(bufs[cur]);
+      sc.push(filled.subarray(0, bytesRead), FILE_BATCH);
+    }
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,32 @@
+// The second half of a split file (split.ts), scanned in a worker thread. Events go back in
+// batches; with too many unacknowledged the thread waits, so memory stays bounded even when the
+// main thread cannot take them yet.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { EngineEvent } from '../engine/events.js';
+import { compileMatcher } from '../engine/matcher.js';
+import { StreamScanner } from '../engine/scanner.js';
+import type { SplitJob } from './split.js';
+import { readRange } from './read-range.js';
+
+const job = workerData as SplitJob;
+const acked = new Int32Array(job.ctrl);
+let batch: EngineEvent[] = [];
+let posted = 0;
+
+function post(): void {
+  if (!batch.length) return;
+  parentPort!.postMessage({ events: batch });
+  batch = [];
+  posted++;
+  for (let a = Atomics.load(acked, 0); posted - a >= job.inFlight; a = Atomics.load(acked, 0)) Atomics.wait(acked, 0, a);
+}
+
+const m = compileMatcher(job.source.catalog, { markers: job.source.markers });
+const sc = new StreamScanner(m, job.info, (e) => {
+  batch.push(e);
+  if (batch.length >= job.batch) post();
+});
+await readRange(job.file, job.start, job.end, sc);
+const stats = sc.end();
+post();
+parentPort!.postMessage({ stats });

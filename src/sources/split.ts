@@ -1,0 +1,168 @@
+// One large log file scanned in two halves at once: the main thread scans the first half while a
+// worker thread scans the second, cut at a line where no record can span the cut. The worker's
+// events are folded in after all of the first half's, with line numbers shifted, so the result is
+// the one a single scan from start to end gives (test/split.test.ts compares the two).
+import { open, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Format } from '../catalog/schema.js';
+import type { EngineEvent } from '../engine/events.js';
+import { activeSignals, type Matcher } from '../engine/matcher.js';
+import { FORMAT_SAMPLE_LINES, formatSample, StreamScanner, type ScanStats, type StreamInfo } from '../engine/scanner.js';
+import { detectFormat } from '../parse/formats.js';
+import { MAX_RECORD_LINES, startsRecord } from '../parse/join.js';
+import { readRange } from './read-range.js';
+
+/** Smaller files are not worth a worker's start (about 0.1 s). */
+export const SPLIT_MIN_BYTES = 64 << 20;
+/** Bytes read at the start (format) and in the middle (the cut) of a file. */
+const PROBE_BYTES = 1 << 20;
+/** Event batches the worker may have on their way before it waits for the main thread. */
+const IN_FLIGHT = 8;
+const EVENT_BATCH = 2048;
+
+// Workers run compiled JavaScript; from src/ under tsx (the in-process tests) files are scanned whole.
+const WORKER_URL = import.meta.url.endsWith('.js') ? new URL('./split-worker.js', import.meta.url) : undefined;
+let jobs = Math.min(2, availableParallelism());
+
+/** `--jobs`: 1 scans every file on the main thread; 2 or more splits large files in two. */
+export function setScanJobs(n: number): void {
+  jobs = n;
+}
+
+export interface SplitPlan { cut: number; size: number; format: Format }
+
+export interface SplitJob {
+  file: string;
+  start: number;
+  end: number;
+  info: StreamInfo;
+  source: Matcher['source'];
+  ctrl: SharedArrayBuffer;
+  inFlight: number;
+  batch: number;
+}
+
+async function readAt(file: string, pos: number, n: number): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const b = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(b, 0, n, pos);
+    return b.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Where to cut a file, or undefined to scan it whole. */
+export async function planSplit(file: string, info: StreamInfo, m: Matcher): Promise<SplitPlan | undefined> {
+  if (jobs < 2 || !WORKER_URL || info.role !== 'log') return undefined;
+  const { size } = await stat(file);
+  if (size < SPLIT_MIN_BYTES) return undefined;
+  const active = activeSignals(m, info);
+  const windowed = m.signals.filter((s) => active[s.idx] && s.window);
+
+  let format = info.format;
+  if (format === undefined) {
+    // The format the whole-file scan would detect: the same first lines, the same function.
+    const head = await readAt(file, 0, PROBE_BYTES);
+    const sample = formatSample(head, head.lastIndexOf(10) + 1);
+    if (sample.length < FORMAT_SAMPLE_LINES) return undefined;
+    format = detectFormat(sample, info.time);
+  }
+  // Container-log blocks of a cluster-info-dump carry their pod from a marker line far above.
+  if (format === 'cluster-info-dump') return undefined;
+
+  const mid = Math.floor(size / 2);
+  const from = Math.max(0, mid - PROBE_BYTES);
+  const win = await readAt(file, from, 2 * PROBE_BYTES);
+  let s = win.indexOf(10, mid - from) + 1;
+  if (s === 0) return undefined;
+  const prevStart = win.lastIndexOf(10, s - 2) + 1;
+  if (prevStart === 0 && from > 0) return undefined; // a line longer than the probe
+  let cut = -1;
+  for (let prev = win.toString('utf8', prevStart, s - 1); ;) {
+    const e = win.indexOf(10, s);
+    if (e === -1) return undefined;
+    const line = win.toString('utf8', s, e);
+    if (startsRecord(prev, line, format, info.time)) { cut = s; break; }
+    prev = line;
+    s = e + 1;
+  }
+  if (windowed.length) {
+    // A rule that reads lines around its record (JSON, YAML values) could need lines from the other
+    // half: cut only where no such rule's literal occurs within reach (a whole record plus its window).
+    const reach = MAX_RECORD_LINES + Math.max(...windowed.map((w) => Math.max(w.window!.before, w.window!.after)));
+    const lines = (a: number, b: number): number => { let n = 0; for (let p = win.indexOf(10, a); p !== -1 && p < b; p = win.indexOf(10, p + 1)) n++; return n; };
+    if (lines(0, cut) <= reach || lines(cut, win.length) <= reach) return undefined;
+    if (windowed.some((w) => win.includes(w.literal))) return undefined;
+  }
+  return { cut: from + cut, size, format };
+}
+
+function shifted(e: EngineEvent, lines: number): EngineEvent {
+  switch (e.type) {
+    case 'hit': return { ...e, evidence: { ...e.evidence, line: e.evidence.line + lines } };
+    case 'fact':
+    case 'timeline': return e.line === undefined ? e : { ...e, line: e.line + lines };
+    case 'problem': return { ...e, reason: e.reason.replace(/^line (\d+) /, (_, n: string) => `line ${Number(n) + lines} `) };
+    default: return e;
+  }
+}
+
+function add(a: ScanStats, b: ScanStats): ScanStats {
+  return { bytes: a.bytes + b.bytes, lines: a.lines + b.lines, records: a.records + b.records, regexRuns: a.regexRuns + b.regexRuns };
+}
+
+export async function scanSplit(file: string, info0: StreamInfo, plan: SplitPlan, m: Matcher, emit: (e: EngineEvent) => void): Promise<ScanStats> {
+  const info = { ...info0, format: plan.format };
+  const ctrl = new SharedArrayBuffer(4);
+  const acked = new Int32Array(ctrl);
+  const job: SplitJob = { file, start: plan.cut, end: plan.size, info, source: m.source, ctrl, inFlight: IN_FLIGHT, batch: EVENT_BATCH };
+  const worker = new Worker(WORKER_URL!, { workerData: job });
+
+  // Until the first half is done its line count is unknown: the worker's batches wait here.
+  const waiting: EngineEvent[][] = [];
+  let firstLines: number | undefined;
+  let applied = 0;
+  const apply = (batch: EngineEvent[]): void => {
+    for (const e of batch) emit(shifted(e, firstLines!));
+    applied++;
+    Atomics.add(acked, 0, 1);
+    Atomics.notify(acked, 0);
+  };
+  const second = new Promise<ScanStats>((resolve, reject) => {
+    worker.on('message', (msg: { events?: EngineEvent[]; stats?: ScanStats }) => {
+      if (msg.events) {
+        if (firstLines === undefined) waiting.push(msg.events);
+        else apply(msg.events);
+      } else if (msg.stats) resolve(msg.stats);
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => reject(new Error(`scan worker stopped (exit ${code})`)));
+  });
+  second.catch(() => undefined); // looked at below, once the first half is done
+
+  const sc = new StreamScanner(m, info, emit);
+  try {
+    await readRange(file, 0, plan.cut, sc);
+  } catch (e) {
+    await worker.terminate();
+    throw e;
+  }
+  const first = sc.end();
+  firstLines = first.lines;
+  for (const b of waiting.splice(0)) apply(b);
+  let rest: ScanStats;
+  try {
+    rest = await second;
+  } catch (e) {
+    await worker.terminate();
+    if (applied > 0) throw e;
+    // The worker failed before any of its events counted: scan the second half here instead.
+    const sc2 = new StreamScanner(m, info, (ev) => emit(shifted(ev, first.lines)));
+    await readRange(file, plan.cut, plan.size, sc2);
+    rest = sc2.end();
+  }
+  return add(first, rest);
+}
