@@ -325,8 +325,8 @@ async function main(): Promise<void> {
 
   const inputs: InputResult[] = [];
   let correctnessOk = true;
-  const analyzeMethod = (file: string, sc: Sidecar, checks: Check[]): Method => ({
-    name: 'analyze', cmd: [process.execPath, CLI, 'analyze', file, '--json'], keepStdout: true, env: { NO_COLOR: '1' },
+  const analyzeMethod = (file: string, sc: Sidecar, checks: Check[], extra: string[] = []): Method => ({
+    name: ['analyze', ...extra].join(' '), cmd: [process.execPath, CLI, 'analyze', file, '--json', ...extra], keepStdout: true, env: { NO_COLOR: '1' },
     check(out, s) {
       const c = checkReport(out, sc, s.code);
       checks.push(c);
@@ -357,6 +357,8 @@ async function main(): Promise<void> {
       const checks: Check[] = [];
       const methods: Method[] = [
         analyzeMethod(sc.file, sc, checks),
+        // The same scan without the worker thread: what splitting the file buys.
+        analyzeMethod(sc.file, sc, checks, ['--jobs', '1']),
         { name: 'grep -c -E -f', cmd: ['grep', '-c', '-E', '-f', pf.grep, sc.file], keepStdout: true, env: { LC_ALL: 'C' }, check: (_o, s) => (s.code === 0 || s.code === 1 ? undefined : `exit status ${s.code}`) },
         ...(hasRg ? [{ name: 'rg -c -f', cmd: ['rg', '-c', '-f', pf.rg, sc.file], keepStdout: true, check: (_o: string, s: Sample) => (s.code === 0 || s.code === 1 ? undefined : `exit status ${s.code}`) }] : []),
       ];
