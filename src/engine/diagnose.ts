@@ -5,6 +5,11 @@ import type { Condition, Severity } from '../catalog/schema.js';
 import type { Evidence } from './events.js';
 import type { FactValue, SignalStats, State, TimelineEntry } from './state.js';
 import { parseDuration, isoString } from '../parse/time.js';
+
+/** Code-unit order: stable across machines, and unlike localeCompare it does not load ICU at start. */
+function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 import { versionInRange } from './version.js';
 
 export interface FactRef { name: string; value: string; source: string }
@@ -129,7 +134,7 @@ function evidenceOf(h: NonNullable<State['hits'][string]>): Evidence[] {
       out.push(e);
     }
   }
-  return out.sort((a, b) => (a.time ?? '').localeCompare(b.time ?? '') || a.source.localeCompare(b.source) || a.line - b.line);
+  return out.sort((a, b) => byText(a.time ?? '', b.time ?? '') || byText(a.source, b.source) || a.line - b.line);
 }
 
 function factEvidence(state: State, used: FactRef[]): Evidence[] {
@@ -179,7 +184,7 @@ export function diagnose(state: State, catalog: Catalog): Diagnosis[] {
   const anyCause = out.some((d) => d.kind === 'cause' && d.severity !== 'info');
   out.sort((a, b) =>
     (anyCause ? Number(a.kind === 'symptom') - Number(b.kind === 'symptom') : 0) ||
-    rank(a) - rank(b) || b.confidence - a.confidence || b.occurrences - a.occurrences || a.id.localeCompare(b.id));
+    rank(a) - rank(b) || b.confidence - a.confidence || b.occurrences - a.occurrences || byText(a.id, b.id));
   const cause = out.find((d) => d.kind === 'cause' && d.severity !== 'info');
   for (const d of out) {
     if (d.kind !== 'symptom') continue;

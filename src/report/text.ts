@@ -3,6 +3,7 @@ import pc from 'picocolors';
 import type { Diagnosis } from '../engine/diagnose.js';
 import type { Evidence } from '../engine/events.js';
 import type { Report } from './model.js';
+import { groupNum } from '../ui/format.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
 
@@ -85,7 +86,7 @@ export function renderText(r: Report, opts: { color?: boolean } = {}): string {
   const files = r.inputs.reduce((a, i) => a + i.files, 0);
   const lines = r.inputs.reduce((a, i) => a + i.lines, 0);
   const bytes = r.inputs.reduce((a, i) => a + i.bytes, 0);
-  out.push(c.bold(`cni-doctor ${r.tool.version}`) + c.dim(` — ${r.inputs.length} input${r.inputs.length === 1 ? '' : 's'}, ${files} file${files === 1 ? '' : 's'}, ${lines.toLocaleString('en-US')} lines, ${humanBytes(bytes)}`));
+  out.push(c.bold(`cni-doctor ${r.tool.version}`) + c.dim(` — ${r.inputs.length} input${r.inputs.length === 1 ? '' : 's'}, ${files} file${files === 1 ? '' : 's'}, ${groupNum(lines)} lines, ${humanBytes(bytes)}`));
   for (const i of r.inputs) out.push(c.dim(`  ${i.kind.padEnd(16)} ${i.path}`));
   out.push('');
   if (!r.diagnoses.length) {

@@ -1,8 +1,9 @@
 // Short human forms for numbers, durations, times and severities, as the live UI shows them.
 import type { Diagnosis } from '../engine/diagnose.js';
 
+/** 1,234,567. Not toLocaleString: its first call loads ICU data, 30 ms of a 250 ms start. */
 export function groupNum(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 /** 950, 12.3k, 456k, 1.2M */
