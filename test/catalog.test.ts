@@ -153,13 +153,22 @@ test('the build-time catalog cache holds exactly what parsing the YAML gives, an
   assert.deepEqual(cached.timeline, parsed.timeline);
   assert.deepEqual(cached.layouts, parsed.layouts);
 
-  // The same files elsewhere, one of them edited: the cache does not apply.
+  // The same files elsewhere (a moved install): the cache applies, naming the files where they are now.
   const copy = tempDir(t);
   for (const f of built.builtinFiles(dir)) {
     const to = path.join(copy, path.relative(dir, f));
     mkdirSync(path.dirname(to), { recursive: true });
     writeFileSync(to, readFileSync(f));
   }
-  writeFileSync(path.join(copy, 'facts', 'kernel.yaml'), readFileSync(path.join(dir, 'facts', 'kernel.yaml'), 'utf8') + '\n# edited\n');
-  assert.equal(built.readCachedCatalog(copy), undefined);
+  const moved = built.readCachedCatalog(copy);
+  assert.ok(moved, 'an unedited copy uses the cache');
+  assert.ok(moved.patterns.every((p) => p.file.startsWith(copy + path.sep)), moved.patterns[0].file);
+  // One byte more in one file, or one file more: the cache does not apply.
+  const kernel = path.join(copy, 'facts', 'kernel.yaml');
+  writeFileSync(kernel, readFileSync(kernel, 'utf8') + '\n');
+  assert.equal(built.readCachedCatalog(copy), undefined, 'an edited file');
+  writeFileSync(kernel, readFileSync(path.join(dir, 'facts', 'kernel.yaml')));
+  assert.ok(built.readCachedCatalog(copy), 'restored');
+  writeFileSync(path.join(copy, 'facts', 'extra.yaml'), 'kind: facts\nfacts: []\n');
+  assert.equal(built.readCachedCatalog(copy), undefined, 'an added file');
 });

@@ -37,6 +37,24 @@ test('a 70 MiB log scanned in two halves gives exactly the report of one scan', 
   assert.match(lineAt(plan.cut), /err=<$/, 'the cut starts a record');
   assert.match(lineAt(plan.cut - 1), / > ipFamily/, 'the record before the cut ends there');
 
+  // In process, every event: the split's events equal a whole-file scan's, and the worker did the
+  // second half (a worker that failed would be silently replaced by the main thread).
+  const { StreamScanner } = (await import(path.join(path.dirname(CLI), '..', 'engine', 'scanner.js'))) as typeof import('../src/engine/scanner.js');
+  const { readRange } = (await import(path.join(path.dirname(CLI), '..', 'sources', 'read-range.js'))) as typeof import('../src/sources/read-range.js');
+  const info = { source: 'node-journal.log', path: file, role: 'log' as const, time: { refTime: Date.UTC(2025, 4, 27) } };
+  const seq: unknown[] = [];
+  const sc = new StreamScanner(m, info, (e) => seq.push(e));
+  await readRange(file, 0, Infinity, sc);
+  const seqStats = sc.end();
+  const par: unknown[] = [];
+  const before = { ...split.splitStats };
+  const parStats = await split.scanSplit(file, info, plan, m, (e) => par.push(e));
+  assert.ok(split.splitStats.workerBatches > before.workerBatches, 'the worker delivered events');
+  assert.equal(split.splitStats.fallbacks, before.fallbacks, 'no fallback to the main thread');
+  assert.deepEqual(parStats, seqStats);
+  assert.equal(par.length, seq.length);
+  assert.deepEqual(par, seq);
+
   const whole = await runCli(['analyze', file, '--json', '--jobs', '1']);
   const halves = await runCli(['analyze', file, '--json', '--jobs', '2']);
   assert.equal(whole.code, 1, whole.stderr);
@@ -46,4 +64,28 @@ test('a 70 MiB log scanned in two halves gives exactly the report of one scan', 
   assert.equal(rep.stats.lines, data.toString('latin1').split('\n').length - 1);
   const xor = rep.diagnoses.reduce((n, d) => n + d.occurrences, 0);
   assert.ok(xor >= blocks, `every block counted once in both: ${JSON.stringify(rep.diagnoses.map((d) => [d.id, d.occurrences]))}`);
+});
+
+test('a container block of a cluster-info dump that spans the cut keeps its name in the second half', async (t) => {
+  const quiet = (i: number): string => `2025-05-26 18:${String(i % 60).padStart(2, '0')}:12.345 [INFO][83] felix/int_dataplane.go 1904: Received *proto.HostMetadataV4V6Update update from calculation graph msg=hostname:"node1" ipv4_addr:"10.0.0.${i % 250}/24"\n`;
+  const failure = '2025-05-26 18:07:12.345 [WARNING][83] felix/table.go 1454: Failed to execute ip(6)tables-restore command error=exit status 2 errorOutput="ip6tables-restore v1.8.4 (legacy): unknown option \\"--set-mark\\"\\n" input="" ipVersion=0x6 output="" table="mangle"\n';
+  let block = '';
+  for (let i = 0; i < 2000; i++) block += quiet(i);
+  block += failure;
+  const reps = Math.ceil((70 * MiB) / block.length);
+  const data = Buffer.from('==== START logs for container calico-node of pod kube-system/calico-node-abc ====\n' + block.repeat(reps));
+  const file = path.join(tempDir(t), 'dump.log');
+  writeFileSync(file, data);
+
+  const whole = await runCli(['analyze', file, '--json', '--jobs', '1']);
+  const halves = await runCli(['analyze', file, '--json', '--jobs', '2']);
+  assert.equal(whole.code, 1, whole.stderr);
+  assert.equal(halves.stdout, whole.stdout);
+  const rep = JSON.parse(halves.stdout) as { diagnoses: { id: string; occurrences: number; evidence: { source: string; line: number }[] }[] };
+  const d = rep.diagnoses.find((x) => x.id === 'kernel-ipv6-mark-regression');
+  assert.equal(d?.occurrences, reps, JSON.stringify(rep.diagnoses.map((x) => [x.id, x.occurrences])));
+  const totalLines = reps * 2001 + 1;
+  const late = d!.evidence.filter((e) => e.line > totalLines / 2);
+  assert.ok(late.length > 0, 'evidence from the second half is shown');
+  for (const e of d!.evidence) assert.match(e.source, /\(kube-system\/calico-node-abc:calico-node\)$/, `${e.source}:${e.line}`);
 });

@@ -28,15 +28,18 @@ export function builtinPatternDir(): string {
 
 /** The built-in YAML files, sorted, hidden files and directories left out. */
 export function builtinFiles(dir: string): string[] {
-  return (readdirSync(dir, { recursive: true }) as string[])
-    .filter((f) => /\.ya?ml$/.test(f) && !f.split(path.sep).some((s) => s.startsWith('.')))
-    .map((f) => path.join(dir, f))
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile() && /\.ya?ml$/.test(d.name))
+    .map((d) => path.join(d.parentPath, d.name))
+    .filter((f) => !path.relative(dir, f).split(path.sep).some((s) => s.startsWith('.')))
     .sort();
 }
 
-export function catalogHash(files: string[]): string {
+/** Over the files' paths relative to `dir` and their bytes: a moved install keeps its cache, an
+ *  edited, added or removed file does not. */
+export function catalogHash(dir: string, files: string[]): string {
   const h = createHash('sha256');
-  for (const f of files) h.update(f).update('\0').update(readFileSync(f)).update('\0');
+  for (const f of files) h.update(path.relative(dir, f)).update('\0').update(readFileSync(f)).update('\0');
   return h.digest('hex');
 }
 
@@ -48,11 +51,21 @@ export function readCachedCatalog(dir: string = builtinPatternDir()): CachedCata
   } catch {
     return undefined; // no cache (running from src/, or never built)
   }
-  if (c.hash !== catalogHash(builtinFiles(dir))) return undefined;
-  return { patterns: c.patterns, facts: c.facts, timeline: c.timeline, layouts: c.layouts };
+  if (c.hash !== catalogHash(dir, builtinFiles(dir))) return undefined;
+  return withFiles(c, (f) => path.join(dir, f));
+}
+
+/** Every entry names its file; the cache keeps those relative to the patterns directory. */
+function withFiles(c: CachedCatalog, map: (file: string) => string): CachedCatalog {
+  return {
+    patterns: c.patterns.map((x) => ({ ...x, file: map(x.file) })),
+    facts: c.facts.map((x) => ({ ...x, file: map(x.file) })),
+    timeline: c.timeline.map((x) => ({ ...x, file: map(x.file) })),
+    layouts: c.layouts.map((x) => ({ ...x, file: map(x.file) })),
+  };
 }
 
 export function cacheText(dir: string, cat: CachedCatalog): string {
-  const c: CacheFile = { hash: catalogHash(builtinFiles(dir)), patterns: cat.patterns, facts: cat.facts, timeline: cat.timeline, layouts: cat.layouts };
+  const c: CacheFile = { hash: catalogHash(dir, builtinFiles(dir)), ...withFiles(cat, (f) => path.relative(dir, f)) };
   return JSON.stringify(c);
 }

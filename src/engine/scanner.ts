@@ -45,6 +45,8 @@ export class StreamScanner {
   private discarding = false;
   private view: MatchView;
   private context = '';
+  /** a cluster-info-dump marker line was seen: from then on, events name their container */
+  markerSeen = false;
   /** hits of the record being matched, one per pattern */
   private pending = new Map<string, HitEvent>();
   /** scan once this much unscanned data is buffered */
@@ -120,6 +122,11 @@ export class StreamScanner {
     this.process(true);
     this.stats.lines = this.newlines + (this.len > 0 && this.buf[this.len - 1] !== 10 ? 1 : 0);
     return this.stats;
+  }
+
+  /** The container whose log block the stream is in ('' outside one), as events name it. */
+  get markerContext(): string {
+    return this.context;
   }
 
   /** Lines counted so far (complete lines only). */
@@ -290,6 +297,7 @@ export class StreamScanner {
         return;
       case 'marker':
         this.context = o.name === 'start' ? `${groups.ns}/${groups.pod}:${groups.container}` : '';
+        this.markerSeen = true;
         return;
     }
   }

@@ -196,7 +196,9 @@ export function toRecord(a: Assembled): LogRecord {
 
 /** True when no record can span the boundary between these two consecutive lines: `line` starts a
  *  record of its own, whatever comes before or after it. Used to cut a file for parallel scanning. */
-export function startsRecord(prev: string, line: string, format: Format, ctx: TimeContext): boolean {
+export function startsRecord(prev0: string, line0: string, format: Format, ctx: TimeContext): boolean {
+  // As assemble() reads lines: without a trailing CR.
+  const [prev, line] = [prev0.replace(/\r$/, ''), line0.replace(/\r$/, '')];
   const fmt = format === 'cluster-info-dump' ? undefined : format;
   const cur = parseLine(line, fmt, ctx);
   // A raw line may continue the record above it (felix error values, panics).

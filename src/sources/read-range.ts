@@ -18,8 +18,8 @@ export async function readRange(file: string, start: number, end: number, sc: St
     const n = Math.min(READ_BYTES, end - pos);
     return n > 0 ? fh.read(b, 0, n, pos) : Promise.resolve({ bytesRead: 0 });
   };
+  let next = read(bufs[cur]);
   try {
-    let next = read(bufs[cur]);
     for (;;) {
       const { bytesRead } = await next;
       if (bytesRead === 0) break;
@@ -30,6 +30,8 @@ export async function readRange(file: string, start: number, end: number, sc: St
       sc.push(filled.subarray(0, bytesRead), FILE_BATCH);
     }
   } finally {
+    // A scan that threw leaves a read in flight: settle it before closing the file.
+    await next.catch(() => undefined);
     await fh.close();
   }
 }

@@ -11,18 +11,23 @@ import { readRange } from './read-range.js';
 const job = workerData as SplitJob;
 const acked = new Int32Array(job.ctrl);
 let batch: EngineEvent[] = [];
+/** events at the head of this batch emitted before the first marker line (their container, if
+ *  any, was opened in the first half: the main thread names it) */
+let pre = 0;
 let posted = 0;
 
 function post(): void {
   if (!batch.length) return;
-  parentPort!.postMessage({ events: batch });
+  parentPort!.postMessage({ events: batch, pre });
   batch = [];
+  pre = 0;
   posted++;
   for (let a = Atomics.load(acked, 0); posted - a >= job.inFlight; a = Atomics.load(acked, 0)) Atomics.wait(acked, 0, a);
 }
 
 const m = compileMatcher(job.source.catalog, { markers: job.source.markers });
-const sc = new StreamScanner(m, job.info, (e) => {
+const sc: StreamScanner = new StreamScanner(m, job.info, (e) => {
+  if (!sc.markerSeen) pre++;
   batch.push(e);
   if (batch.length >= job.batch) post();
 });

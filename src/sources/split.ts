@@ -30,6 +30,10 @@ export function setScanJobs(n: number): void {
   jobs = n;
 }
 
+/** What the split did in this process (for tests: a worker that silently fell back would still
+ *  give the right answer). */
+export const splitStats = { workerBatches: 0, fallbacks: 0 };
+
 export interface SplitPlan { cut: number; size: number; format: Format }
 
 export interface SplitJob {
@@ -110,6 +114,19 @@ function shifted(e: EngineEvent, lines: number): EngineEvent {
   }
 }
 
+/** An event from the second half that came before its first marker line: it belongs to the
+ *  container block the first half ended in, which the whole-file scan would have named. */
+function inContext(e: EngineEvent, source: string, context: string): EngineEvent {
+  if (!context) return e;
+  const named = `${source} (${context})`;
+  switch (e.type) {
+    case 'hit': return e.evidence.source === source ? { ...e, evidence: { ...e.evidence, source: named } } : e;
+    case 'fact':
+    case 'timeline': return e.source === source ? { ...e, source: named } : e;
+    default: return e;
+  }
+}
+
 function add(a: ScanStats, b: ScanStats): ScanStats {
   return { bytes: a.bytes + b.bytes, lines: a.lines + b.lines, records: a.records + b.records, regexRuns: a.regexRuns + b.regexRuns };
 }
@@ -122,20 +139,23 @@ export async function scanSplit(file: string, info0: StreamInfo, plan: SplitPlan
   const worker = new Worker(WORKER_URL!, { workerData: job });
 
   // Until the first half is done its line count is unknown: the worker's batches wait here.
-  const waiting: EngineEvent[][] = [];
+  const waiting: { events: EngineEvent[]; pre: number }[] = [];
   let firstLines: number | undefined;
   let applied = 0;
-  const apply = (batch: EngineEvent[]): void => {
-    for (const e of batch) emit(shifted(e, firstLines!));
+  let firstContext = '';
+  const apply = ({ events, pre }: { events: EngineEvent[]; pre: number }): void => {
+    events.forEach((e, i) => emit(shifted(i < pre ? inContext(e, info.source, firstContext) : e, firstLines!)));
     applied++;
+    splitStats.workerBatches++;
     Atomics.add(acked, 0, 1);
     Atomics.notify(acked, 0);
   };
   const second = new Promise<ScanStats>((resolve, reject) => {
-    worker.on('message', (msg: { events?: EngineEvent[]; stats?: ScanStats }) => {
+    worker.on('message', (msg: { events?: EngineEvent[]; pre?: number; stats?: ScanStats }) => {
       if (msg.events) {
-        if (firstLines === undefined) waiting.push(msg.events);
-        else apply(msg.events);
+        const batch = { events: msg.events, pre: msg.pre ?? 0 };
+        if (firstLines === undefined) waiting.push(batch);
+        else apply(batch);
       } else if (msg.stats) resolve(msg.stats);
     });
     worker.on('error', reject);
@@ -151,6 +171,7 @@ export async function scanSplit(file: string, info0: StreamInfo, plan: SplitPlan
     throw e;
   }
   const first = sc.end();
+  firstContext = sc.markerContext;
   firstLines = first.lines;
   for (const b of waiting.splice(0)) apply(b);
   let rest: ScanStats;
@@ -160,7 +181,8 @@ export async function scanSplit(file: string, info0: StreamInfo, plan: SplitPlan
     await worker.terminate();
     if (applied > 0) throw e;
     // The worker failed before any of its events counted: scan the second half here instead.
-    const sc2 = new StreamScanner(m, info, (ev) => emit(shifted(ev, first.lines)));
+    splitStats.fallbacks++;
+    const sc2: StreamScanner = new StreamScanner(m, info, (ev) => emit(shifted(sc2.markerSeen ? ev : inContext(ev, info.source, firstContext), first.lines)));
     await readRange(file, plan.cut, plan.size, sc2);
     rest = sc2.end();
   }
