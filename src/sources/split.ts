@@ -18,8 +18,11 @@ export const SPLIT_MIN_BYTES = 64 << 20;
 /** Bytes read at the start (format) and in the middle (the cut) of a file. */
 const PROBE_BYTES = 1 << 20;
 /** Event batches the worker may have on their way before it waits for the main thread. */
-const IN_FLIGHT = 8;
-const EVENT_BATCH = 2048;
+const IN_FLIGHT = 4;
+const EVENT_BATCH = 1024;
+/** The worker's old space: its live heap is ~10 MB (matcher, scanner, batches in flight); the cap
+ *  makes V8 collect before it grows headroom of 100 MB on a file where every line is a hit. */
+const WORKER_OLD_SPACE_MB = 64;
 
 // Workers run compiled JavaScript; from src/ under tsx (the in-process tests) files are scanned whole.
 const WORKER_URL = import.meta.url.endsWith('.js') ? new URL('./split-worker.js', import.meta.url) : undefined;
@@ -136,7 +139,7 @@ export async function scanSplit(file: string, info0: StreamInfo, plan: SplitPlan
   const ctrl = new SharedArrayBuffer(4);
   const acked = new Int32Array(ctrl);
   const job: SplitJob = { file, start: plan.cut, end: plan.size, info, source: m.source, ctrl, inFlight: IN_FLIGHT, batch: EVENT_BATCH };
-  const worker = new Worker(WORKER_URL!, { workerData: job });
+  const worker = new Worker(WORKER_URL!, { workerData: job, resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_SPACE_MB } });
 
   // Until the first half is done its line count is unknown: the worker's batches wait here.
   const waiting: { events: EngineEvent[]; pre: number }[] = [];
