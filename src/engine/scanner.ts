@@ -15,7 +15,9 @@ const CONTEXT = 256 << 10;
 /** a line longer than this is cut: scanned up to here, the rest skipped to the next newline */
 export const MAX_LINE = 1 << 20;
 const EXCERPT = 700;
-const TUNE_MIN = 256 << 10;
+/** below this a stream keeps the generic table (tuning costs ~1 ms per MiB sampled); it must stay
+ *  under the first batch of a pushed stream, or bundle entries would never be tuned */
+const TUNE_MIN = 128 << 10;
 const STREAM_BATCH = 256 << 10;
 const TUNE_SAMPLE = 4 << 20;
 export const FORMAT_SAMPLE_LINES = 64;
@@ -63,7 +65,12 @@ export class StreamScanner {
 
   /** Room to read into directly (saves a copy for file sources); call commit(n) after filling. */
   writable(): Buffer {
-    if (this.len === this.buf.length) this.process(false, true);
+    if (this.len === this.buf.length) {
+      // Compacting only when full: per scan batch it would copy CONTEXT bytes each time, as many
+      // bytes again as a 256 KiB batch holds.
+      this.compact();
+      if (this.len === this.buf.length) this.process(false, true);
+    }
     return this.buf.subarray(this.len);
   }
 
@@ -110,7 +117,6 @@ export class StreamScanner {
     if (limit <= this.scanPos) return;
     if (!this.detected) this.detect(limit);
     this.scanRange(limit, true);
-    this.compact();
   }
 
   /** Bytes received but not yet scanned. */
@@ -168,7 +174,7 @@ export class StreamScanner {
     if (!this.detected && (final || limit > 0)) this.detect(limit);
     this.scanRange(limit, final);
     if (final) { this.lineNumberAt(this.len); return; }
-    this.compact();
+    if (full) this.compact();
   }
 
   /** A large stream gets a prefilter tuned to its own text: the rarest bigrams of each literal in
