@@ -63,8 +63,8 @@ export class StreamScanner {
     this.view = m.view(activeSignals(m, info));
   }
 
-  /** Room to read into directly (saves a copy for file sources); call commit(n) after filling. */
-  writable(): Buffer {
+  /** Room for the next bytes; commit(n) after filling it. */
+  private writable(): Buffer {
     if (this.len === this.buf.length) {
       // Compacting only when full: per scan batch it would copy CONTEXT bytes each time, as many
       // bytes again as a 256 KiB batch holds.
@@ -74,7 +74,7 @@ export class StreamScanner {
     return this.buf.subarray(this.len);
   }
 
-  commit(n: number): void {
+  private commit(n: number): void {
     if (n <= 0) return;
     if (this.discarding) {
       const nl = this.buf.indexOf(10, this.len);

@@ -1,11 +1,12 @@
 // What an input path is (log file, compressed log, directory, bundle, journal, stdin) and the
 // byte sources inside it. Content decides, not the name: magic numbers first, extensions second.
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { InputSummary } from '../engine/events.js';
 import { decompress, sniffCompression, withoutCompressionSuffix, type Compression } from './decompress.js';
 import type { ByteSource } from './stream.js';
+import { readAt } from './read-range.js';
 import { openBundle, isTarHeader } from './bundle/tar.js';
 import { journalSource, isJournalFile } from './journal.js';
 import { bundleRefTime, planDirectory } from './bundle/layouts.js';
@@ -26,15 +27,8 @@ export interface InputPlan {
   notes: string[];
 }
 
-export async function readHead(file: string, n = 4096): Promise<Buffer> {
-  const fh = await open(file, 'r');
-  try {
-    const b = Buffer.alloc(n);
-    const { bytesRead } = await fh.read(b, 0, n, 0);
-    return b.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
+export function readHead(file: string, n = 4096): Promise<Buffer> {
+  return readAt(file, 0, n);
 }
 
 /** Peek at the first decompressed bytes (to tell a .tar.gz from a .log.gz). */

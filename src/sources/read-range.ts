@@ -1,4 +1,4 @@
-// Reading a byte range of a file into a scanner, reading ahead while it scans.
+// Reading byte ranges of a file: a few bytes to look at, or a whole range into a scanner.
 import { open } from 'node:fs/promises';
 import { CHUNK, type StreamScanner } from '../engine/scanner.js';
 
@@ -32,6 +32,18 @@ export async function readRange(file: string, start: number, end: number, sc: St
   } finally {
     // A scan that threw leaves a read in flight: settle it before closing the file.
     await next.catch(() => undefined);
+    await fh.close();
+  }
+}
+
+/** Up to `n` bytes of a file from `pos` (fewer at its end). */
+export async function readAt(file: string, pos: number, n: number): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const b = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(b, 0, n, pos);
+    return b.subarray(0, bytesRead);
+  } finally {
     await fh.close();
   }
 }

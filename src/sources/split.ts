@@ -2,7 +2,7 @@
 // worker thread scans the second, cut at a line where no record can span the cut. The worker's
 // events are folded in after all of the first half's, with line numbers shifted, so the result is
 // the one a single scan from start to end gives (test/split.test.ts compares the two).
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Format } from '../catalog/schema.js';
@@ -11,7 +11,7 @@ import { activeSignals, type Matcher } from '../engine/matcher.js';
 import { FORMAT_SAMPLE_LINES, formatSample, StreamScanner, type ScanStats, type StreamInfo } from '../engine/scanner.js';
 import { detectFormat } from '../parse/formats.js';
 import { MAX_RECORD_LINES, startsRecord } from '../parse/join.js';
-import { readRange } from './read-range.js';
+import { readAt, readRange } from './read-range.js';
 
 /** Smaller files are not worth a worker's start (about 0.1 s). */
 export const SPLIT_MIN_BYTES = 64 << 20;
@@ -50,17 +50,6 @@ export interface SplitJob {
   batch: number;
 }
 
-async function readAt(file: string, pos: number, n: number): Promise<Buffer> {
-  const fh = await open(file, 'r');
-  try {
-    const b = Buffer.alloc(n);
-    const { bytesRead } = await fh.read(b, 0, n, pos);
-    return b.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
-
 /** Where to cut a file, or undefined to scan it whole. */
 export async function planSplit(file: string, info: StreamInfo, m: Matcher): Promise<SplitPlan | undefined> {
   if (jobs < 2 || !WORKER_URL || info.role !== 'log') return undefined;
@@ -77,7 +66,8 @@ export async function planSplit(file: string, info: StreamInfo, m: Matcher): Pro
     if (sample.length < FORMAT_SAMPLE_LINES) return undefined;
     format = detectFormat(sample, info.time);
   }
-  // Container-log blocks of a cluster-info-dump carry their pod from a marker line far above.
+  // A cluster-info-dump (a format only its bundle layout gives) changes format block by block: one
+  // format cannot vouch for a cut there, so such a file is scanned whole.
   if (format === 'cluster-info-dump') return undefined;
 
   const mid = Math.floor(size / 2);
