@@ -5,6 +5,7 @@ import { diagnose, facts, timeline, QUIET_AFTER } from '../src/engine/diagnose.j
 import type { EngineEvent, HitEvent } from '../src/engine/events.js';
 import { initialState, reduce, type State } from '../src/engine/state.js';
 import { versionInRange } from '../src/engine/version.js';
+import { emptyRecent, forkRecent, GEN, recentAdd, recentGet, recentSize } from '../src/engine/recent.js';
 
 const cat = loadCatalog();
 const T0 = Date.UTC(2025, 4, 26, 18, 7, 0);
@@ -150,4 +151,34 @@ test('a timeline past its bound says how much was left out', async () => {
   const r = buildReport(reduce(initialState(), events), cat, 'test');
   assert.equal(r.timeline.length, 2000);
   assert.deepEqual(r.problems, [{ source: 'timeline', reason: '10 more upgrade events were left out (the timeline keeps 2000)' }]);
+});
+
+test('recently seen keys: bounded, and shared by states without being changed', () => {
+  const MAX = 4096;
+  let r = emptyRecent();
+  let kept = r;
+  for (let i = 0; i < 10_000; i++) {
+    if (i % 100 === 0) r = forkRecent(r); // one fork per reducer batch
+    r = recentAdd(r, `k${i}`, `s${i}`, MAX);
+    if (i === 4_999) kept = r;
+  }
+  const size = recentSize(r);
+  assert.ok(size >= MAX && size <= MAX + GEN, `size ${size}`);
+  for (let i = 10_000 - MAX; i < 10_000; i++) assert.equal(recentGet(r, `k${i}`), `s${i}`, 'the newest MAX keys are all there');
+  assert.equal(recentGet(r, 'k0'), undefined, 'the oldest are forgotten');
+  // A fork is written, the Recent it came from is not.
+  const before = recentSize(kept);
+  const f = recentAdd(forkRecent(kept), 'new', 'x', MAX);
+  assert.equal(recentGet(f, 'new'), 'x');
+  assert.equal(recentGet(kept, 'new'), undefined);
+  assert.equal(recentSize(kept), before);
+});
+
+test('the same entry copied into two files counts once; a repeat in the same file counts again', () => {
+  const copy = (source: string, line: number): HitEvent => ({ ...hit('kernel-ipv6-mark-regression', 'set-mark-rejected', T0, line), evidence: { source, line, time: new Date(T0).toISOString(), text: 'same text' } });
+  let s = reduce(initialState(), [copy('journal.log', 1)]);
+  s = reduce(s, [copy('syslog', 7)]);
+  assert.equal(s.hits['kernel-ipv6-mark-regression'].occurrences, 1);
+  s = reduce(s, [copy('journal.log', 2)]);
+  assert.equal(s.hits['kernel-ipv6-mark-regression'].occurrences, 2);
 });

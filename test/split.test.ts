@@ -9,6 +9,8 @@ import { generateBuffer } from '../bench/generate.js';
 import { CLI, ROOT, runCli, tempDir } from './helpers/util.js';
 
 const MiB = 1 << 20;
+/** Split files of 64 MiB and more whatever their hits, and say so on stderr. */
+const SPLIT_ENV = { CNI_DOCTOR_SPLIT_LIMITS: `${64 * MiB}:1000000`, CNI_DOCTOR_DEBUG: 'split' };
 
 test('a 70 MiB log scanned in two halves gives exactly the report of one scan', async (t) => {
   // From dist/: the split needs the compiled worker (under tsx every file is scanned whole).
@@ -27,6 +29,10 @@ test('a 70 MiB log scanned in two halves gives exactly the report of one scan', 
   const file = path.join(tempDir(t), 'node-journal.log');
   writeFileSync(file, data);
 
+  // Small and hit-dense by the defaults (512 MiB, 20 hits per MiB): lowered here and in the CLIs below.
+  const saved = { ...split.splitLimits };
+  Object.assign(split.splitLimits, { minBytes: 64 * MiB, densePerMiB: 1e6 });
+  t.after(() => Object.assign(split.splitLimits, saved));
   const m = compileMatcher({ ...readCachedCatalog()!, dirs: [] });
   const plan = await split.planSplit(file, { source: file, path: file, role: 'log', time: { refTime: Date.UTC(2025, 4, 27) } }, m);
   assert.ok(plan, 'the file is large enough to be split');
@@ -36,6 +42,10 @@ test('a 70 MiB log scanned in two halves gives exactly the report of one scan', 
   assert.ok(plan.cut >= mid && plan.cut < mid + block.length, `cut near the middle: ${plan.cut}`);
   assert.match(lineAt(plan.cut), /err=<$/, 'the cut starts a record');
   assert.match(lineAt(plan.cut - 1), / > ipFamily/, 'the record before the cut ends there');
+  // With the default density limit the same file is scanned whole: its middle is all klog blocks.
+  split.splitLimits.densePerMiB = saved.densePerMiB;
+  assert.equal(await split.planSplit(file, { source: file, path: file, role: 'log', time: { refTime: Date.UTC(2025, 4, 27) } }, m), undefined, 'a hit-dense middle is not split');
+  split.splitLimits.densePerMiB = 1e6;
 
   // In process, every event: the split's events equal a whole-file scan's, and the worker did the
   // second half (a worker that failed would be silently replaced by the main thread).
@@ -56,9 +66,10 @@ test('a 70 MiB log scanned in two halves gives exactly the report of one scan', 
   assert.deepEqual(par, seq);
 
   const whole = await runCli(['analyze', file, '--json', '--jobs', '1']);
-  const halves = await runCli(['analyze', file, '--json', '--jobs', '2']);
+  const halves = await runCli(['analyze', file, '--json', '--jobs', '2'], { env: SPLIT_ENV });
   assert.equal(whole.code, 1, whole.stderr);
   assert.equal(halves.code, 1, halves.stderr);
+  assert.match(halves.stderr, /split .* at byte \d+: [1-9]\d* batches from the worker/);
   assert.equal(halves.stdout, whole.stdout);
   const rep = JSON.parse(whole.stdout) as { diagnoses: { id: string; occurrences: number }[]; stats: { lines: number } };
   assert.equal(rep.stats.lines, data.toString('latin1').split('\n').length - 1);
@@ -77,10 +88,20 @@ test('a container block of a cluster-info dump that spans the cut keeps its name
   const data = Buffer.from('==== START logs for container calico-node of pod kube-system/calico-node-abc ====\n' + block.repeat(reps));
   const file = path.join(tempDir(t), 'dump.log');
   writeFileSync(file, data);
+  // One failure in 2,001 lines: sparse enough for the default density limit.
+  const split = (await import(path.join(path.dirname(CLI), '..', 'sources', 'split.js'))) as typeof import('../src/sources/split.js');
+  const { compileMatcher } = (await import(path.join(path.dirname(CLI), '..', 'engine', 'matcher.js'))) as typeof import('../src/engine/matcher.js');
+  const { readCachedCatalog } = (await import(path.join(path.dirname(CLI), '..', 'catalog', 'builtin-cache.js'))) as typeof import('../src/catalog/builtin-cache.js');
+  const saved = { ...split.splitLimits };
+  split.splitLimits.minBytes = 64 * MiB;
+  t.after(() => Object.assign(split.splitLimits, saved));
+  const m = compileMatcher({ ...readCachedCatalog()!, dirs: [] });
+  assert.ok(await split.planSplit(file, { source: file, path: file, role: 'log', time: { refTime: Date.UTC(2025, 4, 27) } }, m), 'a sparse file is split');
 
   const whole = await runCli(['analyze', file, '--json', '--jobs', '1']);
-  const halves = await runCli(['analyze', file, '--json', '--jobs', '2']);
+  const halves = await runCli(['analyze', file, '--json', '--jobs', '2'], { env: SPLIT_ENV });
   assert.equal(whole.code, 1, whole.stderr);
+  assert.match(halves.stderr, /split .* at byte \d+: [1-9]\d* batches from the worker/);
   assert.equal(halves.stdout, whole.stdout);
   const rep = JSON.parse(halves.stdout) as { diagnoses: { id: string; occurrences: number; evidence: { source: string; line: number }[] }[] };
   const d = rep.diagnoses.find((x) => x.id === 'kernel-ipv6-mark-regression');

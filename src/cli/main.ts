@@ -6,6 +6,7 @@ import type { Catalog } from '../catalog/load.js';
 import { toolVersion } from './version.js';
 import { fail } from './fail.js';
 import { registerExport } from './export.js';
+import { boundHeap } from '../runtime/heap.js';
 
 async function catalogFrom(dirs: string[] | undefined): Promise<Catalog> {
   if (!dirs?.length) {
@@ -115,6 +116,7 @@ export function program(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  boundHeap();
   // `cni-doctor … | head` closes the pipe early: that is not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
   try {

@@ -5,6 +5,7 @@ import type { Condition, Severity } from '../catalog/schema.js';
 import type { Evidence } from './events.js';
 import type { FactValue, SignalStats, State, TimelineEntry } from './state.js';
 import { parseDuration, isoString } from '../parse/time.js';
+import { emptyRecent } from './recent.js';
 
 /** Code-unit order: stable across machines, and unlike localeCompare it does not load ICU at start. */
 function byText(a: string, b: string): number {
@@ -157,7 +158,7 @@ export function diagnose(state: State, catalog: Catalog): Diagnosis[] {
   const out: Diagnosis[] = [];
   for (const p of catalog.patterns) {
     if (!active.has(p.id)) continue;
-    const h = state.hits[p.id] ?? { occurrences: 0, signals: {}, captures: {}, seen: new Map() };
+    const h = state.hits[p.id] ?? { occurrences: 0, signals: {}, captures: {}, seen: emptyRecent() };
     const whenFacts: FactRef[] = [];
     raised(p, state, active, whenFacts);
     const factors: ConfidenceFactor[] = [];

@@ -269,7 +269,8 @@ export class StreamScanner {
     const source = this.context ? `${this.info.source} (${this.context})` : this.info.source;
     const o = s.owner;
     const groups: Record<string, string> = {};
-    for (const [k, v] of Object.entries(m.groups ?? {})) if (v !== undefined) groups[k] = v;
+    const mg = m.groups;
+    if (mg) for (const k in mg) if (mg[k] !== undefined) groups[k] = mg[k];
     switch (o.kind) {
       case 'pattern': {
         for (const [k, re] of s.also) {
@@ -279,9 +280,10 @@ export class StreamScanner {
             if (s.require?.includes(k)) return; // e.g. the MARK warning outside an IPv6 context
             continue;
           }
-          const named = Object.entries(am.groups ?? {}).filter(([, v]) => v !== undefined);
-          if (named.length) for (const [gk, gv] of named) groups[gk] = gv as string;
-          else groups[k] = am[0];
+          let named = false;
+          const ag = am.groups;
+          if (ag) for (const gk in ag) if (ag[gk] !== undefined) { groups[gk] = ag[gk]; named = true; }
+          if (!named) groups[k] = am[0];
         }
         const prev = this.pending.get(o.patternId);
         if (prev) {
@@ -322,8 +324,15 @@ export function formatSample(buf: Buffer, limit: number): string[] {
   return sample;
 }
 
+/** Templates split once into literal text (even places) and group names (odd places). */
+const templates = new Map<string, string[]>();
+
 function fill(template: string, groups: Record<string, string>, whole: string): string {
-  return template.replace(/\{(\w+)\}/g, (_, k: string) => (k === 'match' ? whole : groups[k] ?? ''));
+  let parts = templates.get(template);
+  if (!parts) templates.set(template, (parts = template.split(/\{(\w+)\}/)));
+  let out = parts[0];
+  for (let i = 1; i < parts.length; i += 2) out += (parts[i] === 'match' ? whole : groups[parts[i]] ?? '') + parts[i + 1];
+  return out;
 }
 
 function excerpt(text: string, m: RegExpExecArray, source: string, line: number, time: number | undefined): Evidence {

@@ -2,6 +2,7 @@
 // never changed; the parts an event batch touches are copied once per batch, so the bulk path can
 // apply thousands of hits at the cost of one copy.
 import type { EngineEvent, Evidence, InputSummary, ProblemEvent } from './events.js';
+import { emptyRecent, forkRecent, recentAdd, recentGet, type Recent } from './recent.js';
 
 const EVIDENCE_FIRST = 3;
 const EVIDENCE_LAST = 2;
@@ -27,7 +28,7 @@ export interface PatternHits {
   occurrences: number;
   /** time|text of recent hits → the source that counted it: the same entry copied into several
    *  files of a bundle (journal, syslog, the microk8s journal of a sosreport) counts once */
-  seen: Map<string, string>;
+  seen: Recent;
   firstSeen?: number;
   lastSeen?: number;
   signals: Record<string, SignalStats>;
@@ -74,6 +75,7 @@ export function reduce(state: State, events: EngineEvent | readonly EngineEvent[
   if (!list.length) return state;
   const next: State = { ...state, version: state.version + 1 };
   const touchedHits = new Set<string>();
+  const ownedFacts = new Set<string>();
   let hitsCopied = false;
   let factsCopied = false;
 
@@ -84,19 +86,16 @@ export function reduce(state: State, events: EngineEvent | readonly EngineEvent[
         let ph = next.hits[ev.patternId];
         if (!touchedHits.has(ev.patternId)) {
           ph = ph
-            ? { ...ph, seen: new Map(ph.seen), captures: { ...ph.captures }, signals: Object.fromEntries(Object.entries(ph.signals).map(([k, v]) => [k, cloneSignal(v)])) }
-            : { occurrences: 0, signals: {}, captures: {}, seen: new Map() };
+            ? { ...ph, seen: forkRecent(ph.seen), captures: { ...ph.captures }, signals: Object.fromEntries(Object.entries(ph.signals).map(([k, v]) => [k, cloneSignal(v)])) }
+            : { occurrences: 0, signals: {}, captures: {}, seen: emptyRecent() };
           next.hits[ev.patternId] = ph;
           touchedHits.add(ev.patternId);
         }
         if (ev.time !== undefined) {
           const key = `${Math.floor(ev.time / 1000)}|${ev.evidence.text}`;
-          const first = ph.seen.get(key);
+          const first = recentGet(ph.seen, key);
           if (first !== undefined && first !== ev.evidence.source) break; // a copy of an entry already counted
-          if (first === undefined) {
-            ph.seen.set(key, ev.evidence.source);
-            if (ph.seen.size > MAX_SEEN) ph.seen.delete(ph.seen.keys().next().value!);
-          }
+          if (first === undefined) ph.seen = recentAdd(ph.seen, key, ev.evidence.source, MAX_SEEN);
         }
         ph.occurrences++;
         if (ev.time !== undefined) {
@@ -128,16 +127,16 @@ export function reduce(state: State, events: EngineEvent | readonly EngineEvent[
       case 'fact': {
         if (!factsCopied) { next.facts = { ...next.facts }; factsCopied = true; }
         const fv: FactValue = { value: ev.value, source: ev.source, line: ev.line, time: ev.time, priority: ev.priority, combine: ev.combine };
-        const list0 = next.facts[ev.name] ?? [];
-        const same = list0.findIndex((f) => f.value === fv.value && f.source === fv.source);
-        let l = [...list0];
-        if (same >= 0) {
-          if (!betterFact(fv, l[same])) break;
-          l.splice(same, 1);
-        }
+        let l = next.facts[ev.name] ?? [];
+        const same = l.findIndex((f) => f.value === fv.value && f.source === fv.source);
+        if (same >= 0 && !betterFact(fv, l[same])) break;
+        // The list is copied once per batch, then changed in place (a fact line repeated on every
+        // line of a log would otherwise copy it per event).
+        if (!ownedFacts.has(ev.name)) { l = [...l]; ownedFacts.add(ev.name); }
+        if (same >= 0) l.splice(same, 1);
         l.push(fv);
         l.sort((a, b) => (betterFact(a, b) ? -1 : betterFact(b, a) ? 1 : 0));
-        if (l.length > MAX_FACT_SOURCES) l = l.slice(0, MAX_FACT_SOURCES);
+        if (l.length > MAX_FACT_SOURCES) l.length = MAX_FACT_SOURCES;
         next.facts[ev.name] = l;
         break;
       }

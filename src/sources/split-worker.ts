@@ -1,6 +1,8 @@
 // The second half of a split file (split.ts), scanned in a worker thread. Events go back in
 // batches; with too many unacknowledged the thread waits, so memory stays bounded even when the
-// main thread cannot take them yet.
+// main thread cannot take them yet. Batches travel serialized, in transferred buffers: until the
+// first half is done they wait outside the main thread's heap, and cost it no collections.
+import { serialize } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EngineEvent } from '../engine/events.js';
 import { compileMatcher } from '../engine/matcher.js';
@@ -18,7 +20,9 @@ let posted = 0;
 
 function post(): void {
   if (!batch.length) return;
-  parentPort!.postMessage({ events: batch, pre });
+  const b = serialize(batch);
+  const bytes = b.byteOffset === 0 && b.length === b.buffer.byteLength ? b.buffer : b.buffer.slice(b.byteOffset, b.byteOffset + b.length);
+  parentPort!.postMessage({ events: bytes, pre }, [bytes as ArrayBuffer]);
   batch = [];
   pre = 0;
   posted++;

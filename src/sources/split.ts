@@ -3,6 +3,7 @@
 // events are folded in after all of the first half's, with line numbers shifted, so the result is
 // the one a single scan from start to end gives (test/split.test.ts compares the two).
 import { stat } from 'node:fs/promises';
+import { deserialize } from 'node:v8';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Format } from '../catalog/schema.js';
@@ -11,14 +12,29 @@ import { activeSignals, type Matcher } from '../engine/matcher.js';
 import { FORMAT_SAMPLE_LINES, formatSample, StreamScanner, type ScanStats, type StreamInfo } from '../engine/scanner.js';
 import { detectFormat } from '../parse/formats.js';
 import { MAX_RECORD_LINES, startsRecord } from '../parse/join.js';
+import { boundHeap } from '../runtime/heap.js';
 import { readAt, readRange } from './read-range.js';
 
-/** Smaller files are not worth a worker's start (about 0.1 s). */
-export const SPLIT_MIN_BYTES = 64 << 20;
+/** When a file is split. Below `minBytes` the worker's start and the two halves slowing each other
+ *  down cost what the split saves (measured here: 100 MB 0.5 → 0.7 s split, 400 MB even, 1 GiB
+ *  2.0 → 1.55 s). Above `densePerMiB` literal hits per MiB (counted in the middle of the file) the
+ *  time goes to the hits, which the main thread reduces whichever thread found them, and the
+ *  worker's heap and events cost memory: a 1 GiB log with a failure every 100 lines (~50 per MiB)
+ *  took 3.2 s split against 2.9 s whole, at 200 MB RSS against 91 MB. The bench's node logs have
+ *  3–10 per MiB. `CNI_DOCTOR_SPLIT_LIMITS=<minBytes>:<densePerMiB>` overrides both (tests). */
+export interface SplitLimits { minBytes: number; densePerMiB: number }
+export const splitLimits: SplitLimits = { minBytes: 512 << 20, densePerMiB: 20, ...limitsFromEnv(process.env.CNI_DOCTOR_SPLIT_LIMITS) };
+
+function limitsFromEnv(v: string | undefined): Partial<SplitLimits> {
+  const m = /^(\d+):(\d+)$/.exec(v ?? '');
+  return m ? { minBytes: Number(m[1]), densePerMiB: Number(m[2]) } : {};
+}
 /** Bytes read at the start (format) and in the middle (the cut) of a file. */
 const PROBE_BYTES = 1 << 20;
-/** Event batches the worker may have on their way before it waits for the main thread. */
-const IN_FLIGHT = 4;
+/** Event batches the worker may have on their way before it waits for the main thread. The main
+ *  thread takes none until its own half is done, so this is how far the worker gets ahead; they
+ *  wait serialized, outside the main thread's heap (16 batches of 1,024 events: 5–10 MB). */
+const IN_FLIGHT = 16;
 const EVENT_BATCH = 1024;
 /** The worker's old space: its live heap is ~10 MB (matcher, scanner, batches in flight); the cap
  *  makes V8 collect before it grows headroom of 100 MB on a file where every line is a hit. */
@@ -54,7 +70,7 @@ export interface SplitJob {
 export async function planSplit(file: string, info: StreamInfo, m: Matcher): Promise<SplitPlan | undefined> {
   if (jobs < 2 || !WORKER_URL || info.role !== 'log') return undefined;
   const { size } = await stat(file);
-  if (size < SPLIT_MIN_BYTES) return undefined;
+  if (size < splitLimits.minBytes) return undefined;
   const active = activeSignals(m, info);
   const windowed = m.signals.filter((s) => active[s.idx] && s.window);
 
@@ -86,6 +102,15 @@ export async function planSplit(file: string, info: StreamInfo, m: Matcher): Pro
     prev = line;
     s = e + 1;
   }
+  const { index } = m.view(active);
+  let hits = 0;
+  for (let p = 0; p < win.length;) {
+    const h = index.find(win, p, win.length);
+    if (h === -1) break;
+    hits++;
+    p = (win.indexOf(10, h) + 1) || win.length;
+  }
+  if (hits > splitLimits.densePerMiB * (win.length / (1 << 20))) return undefined;
   if (windowed.length) {
     // A rule that reads lines around its record (JSON, YAML values) could need lines from the other
     // half: cut only where no such rule's literal occurs within reach (a whole record plus its window).
@@ -130,13 +155,15 @@ export async function scanSplit(file: string, info0: StreamInfo, plan: SplitPlan
   const acked = new Int32Array(ctrl);
   const job: SplitJob = { file, start: plan.cut, end: plan.size, info, source: m.source, ctrl, inFlight: IN_FLIGHT, batch: EVENT_BATCH };
   const worker = new Worker(WORKER_URL!, { workerData: job, resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_SPACE_MB } });
+  worker.once('online', boundHeap);
 
   // Until the first half is done its line count is unknown: the worker's batches wait here.
-  const waiting: { events: EngineEvent[]; pre: number }[] = [];
+  const waiting: { events: ArrayBuffer; pre: number }[] = [];
   let firstLines: number | undefined;
   let applied = 0;
   let firstContext = '';
-  const apply = ({ events, pre }: { events: EngineEvent[]; pre: number }): void => {
+  const apply = ({ events: bytes, pre }: { events: ArrayBuffer; pre: number }): void => {
+    const events = deserialize(new Uint8Array(bytes)) as EngineEvent[];
     events.forEach((e, i) => emit(shifted(i < pre ? inContext(e, info.source, firstContext) : e, firstLines!)));
     applied++;
     splitStats.workerBatches++;
@@ -144,7 +171,7 @@ export async function scanSplit(file: string, info0: StreamInfo, plan: SplitPlan
     Atomics.notify(acked, 0);
   };
   const second = new Promise<ScanStats>((resolve, reject) => {
-    worker.on('message', (msg: { events?: EngineEvent[]; pre?: number; stats?: ScanStats }) => {
+    worker.on('message', (msg: { events?: ArrayBuffer; pre?: number; stats?: ScanStats }) => {
       if (msg.events) {
         const batch = { events: msg.events, pre: msg.pre ?? 0 };
         if (firstLines === undefined) waiting.push(batch);
@@ -179,5 +206,7 @@ export async function scanSplit(file: string, info0: StreamInfo, plan: SplitPlan
     await readRange(file, plan.cut, plan.size, sc2);
     rest = sc2.end();
   }
+  // What the split did, for tests and for whoever wonders whether it ran.
+  if (process.env.CNI_DOCTOR_DEBUG?.split(',').includes('split')) process.stderr.write(`cni-doctor: split ${file} at byte ${plan.cut}: ${applied} batches from the worker${applied ? '' : ', or the second half rescanned here'}\n`);
   return add(first, rest);
 }

@@ -1,0 +1,65 @@
+// Bounded memory on the worst input for it: a log where every line is a failure, so every line
+// becomes an event that the reducer folds in. The live heap stays small by design; what used to
+// grow was V8's heap between collections (a 20 MiB file peaked at 150–160 MB, a 100 MiB one at
+// 185 MB) and the state copied once per batch. The peak is read from the kernel (VmHWM), not timed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { CLI, ROOT, tempDir } from './helpers/util.js';
+
+const MiB = 1 << 20;
+const LIMIT_KB = 150 * 1024;
+
+function failureLine(i: number): string {
+  const t = new Date(Date.UTC(2025, 4, 26, 18, 0, 0) + i * 10);
+  const syslog = `May 26 ${t.toISOString().slice(11, 19)}`;
+  return `${syslog} node-3 calico-node[1234]: ${t.toISOString().replace('T', ' ').slice(0, 23)} [ERROR][83] felix/table.go 1454: ` +
+    'Failed to execute ip(6)tables-restore command error=exit status 2 errorOutput="ip6tables-restore v1.8.9 (nf_tables): unknown option \\"--set-mark\\"\\n" input="" ipVersion=0x6 output="" table="mangle"\n';
+}
+
+/** Peak RSS in KiB of a process, from /proc while it runs (the high-water mark only rises). */
+function vmHwm(pid: number): number | undefined {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined; // already gone
+  }
+}
+
+test('a 32 MiB log where every line is a failure stays under 150 MB RSS', async (t) => {
+  const chunks: string[] = [];
+  let size = 0;
+  let lines = 0;
+  while (size < 32 * MiB) {
+    const l = failureLine(lines++);
+    chunks.push(l);
+    size += l.length;
+  }
+  const file = path.join(tempDir(t), 'node-journal.log');
+  writeFileSync(file, chunks.join(''));
+
+  const child = spawn(process.execPath, [CLI, 'analyze', file, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  let peak = 0;
+  let readings = 0;
+  const poll = setInterval(() => {
+    const kb = vmHwm(child.pid!);
+    if (kb !== undefined) { peak = Math.max(peak, kb); readings++; }
+  }, 20);
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearInterval(poll);
+
+  assert.equal(code, 1, stderr);
+  const rep = JSON.parse(stdout) as { diagnoses: { id: string; occurrences: number }[]; stats: { lines: number } };
+  assert.equal(rep.stats.lines, lines);
+  assert.equal(rep.diagnoses.find((d) => d.id === 'kernel-ipv6-mark-regression')?.occurrences, lines, 'every line counted');
+  assert.ok(readings >= 5, `the run was watched (${readings} readings)`);
+  t.diagnostic(`peak RSS ${(peak / 1024).toFixed(0)} MB over ${readings} readings, ${lines} failure lines`);
+  assert.ok(peak < LIMIT_KB, `peak RSS ${(peak / 1024).toFixed(0)} MB, limit ${LIMIT_KB / 1024} MB`);
+});
