@@ -1,21 +1,20 @@
 // Replay a recorded log, directory or bundle at its original pace (or N times faster), through the
 // live path: for demos, postmortems and training. The lines of all files are merged by their own
 // timestamps, so a felix log and a kubelite journal interleave as they happened.
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import split2 from 'split2';
 import type { Catalog } from '../catalog/load.js';
 import type { StreamInfo } from '../engine/scanner.js';
 import { parseLine } from '../parse/formats.js';
 import { planInput } from './inputs.js';
-import type { ByteSource } from './stream.js';
 
 /** the longest pause a replay makes, whatever the gap in the recording (ms, before speed-up) */
 const MAX_GAP_MS = 60_000;
-/** tar entries can only be read one after another: this much of them is held to be merged;
- *  entries beyond it are replayed after the merged part, each at its own pace */
-const HOLD_BYTES = 64 << 20;
-
 export interface ReplayHooks {
   feed(id: string, info: StreamInfo, text: string): void;
   /** resolves when not paused */
@@ -38,36 +37,25 @@ function streamCursor(info: StreamInfo, r: Readable): Cursor {
   return { info, next: async () => { const n = await it.next(); return n.done ? undefined : timed(info, n.value); } };
 }
 
-function arrayCursor(info: StreamInfo, lines: string[]): Cursor {
-  let i = 0;
-  return { info, next: async () => (i < lines.length ? timed(info, lines[i++]) : undefined) };
-}
-
-async function readLines(src: ByteSource): Promise<string[]> {
-  const r = 'file' in src ? createReadStream(src.file) : await src.readable();
-  const out: string[] = [];
-  for await (const l of r.pipe(split2()) as AsyncIterable<string>) out.push(l);
-  return out;
-}
-
 export async function replay(path: string, catalog: Catalog, speed: number, hooks: ReplayHooks): Promise<void> {
   const plan = await planInput(path, catalog);
   const merged: Cursor[] = [];
-  const later: ByteSource[] = [];
-  let held = 0;
+  // Files of a directory are read side by side. Entries of an archive come one after another (and
+  // a journal entry's temp file is gone once the next is read): each is copied to a private spool
+  // directory first, so that all can be merged by time from disk, in bounded memory.
   const concurrent = plan.kind === 'directory' || plan.kind === 'file' || plan.kind === 'stdin';
-  for await (const src of plan.sources) {
-    if (concurrent && 'file' in src) { merged.push(streamCursor(src.info, createReadStream(src.file))); continue; }
-    if (held > HOLD_BYTES) { later.push(src); continue; } // not reached for small bundles
-    const lines = await readLines(src);
-    held += lines.reduce((a, l) => a + l.length + 1, 0);
-    merged.push(arrayCursor(src.info, lines));
-  }
-  if (later.length) hooks.note(`replay: bundle larger than ${HOLD_BYTES >> 20} MiB; ${later.length} files replayed after the others`);
-  await play(merged, speed, hooks);
-  for (const src of later) {
-    const r = 'file' in src ? createReadStream(src.file) : await src.readable();
-    await play([streamCursor(src.info, r)], speed, hooks);
+  let spool: string | undefined;
+  try {
+    for await (const src of plan.sources) {
+      if (concurrent && 'file' in src) { merged.push(streamCursor(src.info, createReadStream(src.file))); continue; }
+      spool ??= await mkdtemp(join(tmpdir(), 'cni-doctor-replay-'));
+      const copy = join(spool, String(merged.length));
+      await pipeline('file' in src ? createReadStream(src.file) : await src.readable(), createWriteStream(copy));
+      merged.push(streamCursor(src.info, createReadStream(copy)));
+    }
+    await play(merged, speed, hooks);
+  } finally {
+    if (spool) await rm(spool, { recursive: true, force: true });
   }
   for (const n of plan.notes) hooks.note(n);
 }
