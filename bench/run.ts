@@ -105,6 +105,19 @@ function measure(cmd: string[], stdoutFile?: string, env?: NodeJS.ProcessEnv): S
   }
 }
 
+/** A felix log in which every line is the headline failure (one per 10 ms). */
+function denseLog(size: number): string {
+  const lines: string[] = [];
+  let n = 0;
+  for (let i = 0; n < size; i++) {
+    const t = new Date(Date.UTC(2025, 4, 26, 18, 0, 0) + i * 10).toISOString();
+    const l = `May 26 ${t.slice(11, 19)} node-3 calico-node[1234]: ${t.replace('T', ' ').slice(0, 23)} [ERROR][83] felix/table.go 1454: Failed to execute ip(6)tables-restore command error=exit status 2 errorOutput="ip6tables-restore v1.8.9 (nf_tables): unknown option \\"--set-mark\\"\\n" input="" ipVersion=0x6 output="" table="mangle"\n`;
+    lines.push(l);
+    n += l.length;
+  }
+  return lines.join('');
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -375,9 +388,21 @@ async function main(): Promise<void> {
       const checks: Check[] = [];
       const name = `${dec.join(' ')} > /dev/null`;
       const lb = loadavg();
-      const res = bench([analyzeMethod(sc.file, sc, checks), { name, cmd: [...dec, sc.file] }], o.runs, sc.tarBytes!, sc.kind);
+      // For the external program, also what any reader at the other end of a pipe costs here (cat).
+      const floor = dec[0] === 'xz' ? [{ name: `${dec.join(' ')} | cat`, cmd: ['sh', '-c', `${dec.join(' ')} "$0" | cat > /dev/null`, sc.file] }] : [];
+      const res = bench([analyzeMethod(sc.file, sc, checks), { name, cmd: [...dec, sc.file] }, ...floor], o.runs, sc.tarBytes!, sc.kind);
       finishInput(`${sc.kind} ${sizeLabel(o.bundleSize)} (${path.basename(sc.file)})`, sc, sc.tarBytes!, res, name, checks, lb);
     }
+  }
+
+  // Memory on the worst input for it: every line a failure, so every line is an event to reduce.
+  let dense: { bytes: number; wall: number; rssMB: number } | undefined;
+  if (o.only.has('plain')) {
+    const file = path.join(OUT_DIR, 'all-failures-64M.log');
+    if (!existsSync(file)) writeFileSync(file, denseLog(64 << 20));
+    const s = measure([process.execPath, CLI, 'analyze', file, '--json']);
+    dense = { bytes: statSync(file).size, wall: s.wall, rssMB: (s.rssKB * 1024) / 1e6 };
+    process.stderr.write(`  dense 64M: ${s.wall.toFixed(2)} s, ${dense.rssMB.toFixed(0)} MB peak RSS\n`);
   }
 
   let startup: { walls: number[]; median: number; cpu: number; rssMB: number; nodeAlone: { median: number; cpu: number } } | undefined;
@@ -422,11 +447,15 @@ async function main(): Promise<void> {
     const a = b.methods.find((m) => m.name === 'analyze')!;
     const d = b.methods.find((m) => m.name === b.baseline)!;
     const ratio = a.median / d.median;
-    targets.push({ target: label, measured: `${ratio.toFixed(2)}× (${fmtS(a.median)} s vs ${fmtS(d.median)} s; paired ${a.paired!.toFixed(2)}×, CPU ${(a.cpu / d.cpu).toFixed(2)}×)`, result: ratio <= 1.2 ? 'PASS' : 'MISS' });
+    const pipe = b.methods.find((m) => m.name.endsWith('| cat'));
+    const note = pipe ? `the pipe alone, ${pipe.name}: ${(pipe.median / d.median).toFixed(2)}× (paired ${pipe.paired!.toFixed(2)}×)` : undefined;
+    targets.push({ target: label, measured: `${ratio.toFixed(2)}× (${fmtS(a.median)} s vs ${fmtS(d.median)} s; paired ${a.paired!.toFixed(2)}×, CPU ${(a.cpu / d.cpu).toFixed(2)}×)`, result: ratio <= 1.2 ? 'PASS' : 'MISS', note });
   }
   if (inputs.length) {
     const worst = inputs.map((i) => ({ i, m: i.methods.find((m) => m.name === 'analyze')! })).sort((x, y) => y.m.rssMB - x.m.rssMB)[0];
-    targets.push({ target: 'analyze peak RSS ≤ 150 MB for any input', measured: `${worst.m.rssMB.toFixed(0)} MB max (${worst.i.input})`, result: worst.m.rssMB <= 150 ? 'PASS' : 'MISS' });
+    const d = dense ? ` ; ${dense.rssMB.toFixed(0)} MB on a ${(dense.bytes / 2 ** 20).toFixed(0)} MiB log where every line is a failure (${fmtS(dense.wall)} s)` : '';
+    const max = Math.max(worst.m.rssMB, dense?.rssMB ?? 0);
+    targets.push({ target: 'analyze peak RSS ≤ 150 MB for any input', measured: `${worst.m.rssMB.toFixed(0)} MB max (${worst.i.input})${d}`, result: max <= 150 ? 'PASS' : 'MISS' });
   } else targets.push({ target: 'analyze peak RSS ≤ 150 MB for any input', measured: '-', result: 'n/a' });
   if (startup) targets.push({ target: '--help start-up < 300 ms', measured: `${(startup.median * 1000).toFixed(0)} ms (bare node ${(startup.nodeAlone.median * 1000).toFixed(0)} ms)`, result: startup.median < 0.3 ? 'PASS' : 'MISS' });
   else targets.push({ target: '--help start-up < 300 ms', measured: '-', result: 'n/a' });
