@@ -71,6 +71,10 @@ test('a 70 MiB log scanned in two halves gives exactly the report of one scan', 
   assert.equal(halves.code, 1, halves.stderr);
   assert.match(halves.stderr, /split .* at byte \d+: [1-9]\d* batches from the worker/);
   assert.equal(halves.stdout, whole.stdout);
+  // A worker that dies before any of its events counted: the main thread scans the second half.
+  const fallback = await runCli(['analyze', file, '--json', '--jobs', '2'], { env: { ...SPLIT_ENV, CNI_DOCTOR_DEBUG: 'split,split-worker-fails' } });
+  assert.match(fallback.stderr, /split .* at byte \d+: the worker failed \(split worker failed on purpose.*\), the second half was rescanned here/);
+  assert.equal(fallback.stdout, whole.stdout);
   const rep = JSON.parse(whole.stdout) as { diagnoses: { id: string; occurrences: number }[]; stats: { lines: number } };
   assert.equal(rep.stats.lines, data.toString('latin1').split('\n').length - 1);
   // Every --xor-mark block once, plus what the generator injected into each half.

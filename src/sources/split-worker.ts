@@ -29,6 +29,8 @@ function post(): void {
   for (let a = Atomics.load(acked, 0); posted - a >= job.inFlight; a = Atomics.load(acked, 0)) Atomics.wait(acked, 0, a);
 }
 
+// Fault injection for the test of the main thread's fallback (CNI_DOCTOR_DEBUG=split-worker-fails).
+if (process.env.CNI_DOCTOR_DEBUG?.split(',').includes('split-worker-fails')) throw new Error('split worker failed on purpose (CNI_DOCTOR_DEBUG)');
 const m = compileMatcher(job.source.catalog, { markers: job.source.markers });
 const sc: StreamScanner = new StreamScanner(m, job.info, (e) => {
   if (!sc.markerSeen) pre++;

@@ -195,11 +195,13 @@ export async function scanSplit(file: string, info0: StreamInfo, plan: SplitPlan
   firstLines = first.lines;
   for (const b of waiting.splice(0)) apply(b);
   let rest: ScanStats;
+  let failed: string | undefined;
   try {
     rest = await second;
   } catch (e) {
     await worker.terminate();
     if (applied > 0) throw e;
+    failed = (e as Error).message;
     // The worker failed before any of its events counted: scan the second half here instead.
     splitStats.fallbacks++;
     const sc2: StreamScanner = new StreamScanner(m, info, (ev) => emit(shifted(sc2.markerSeen ? ev : inContext(ev, info.source, firstContext), first.lines)));
@@ -207,6 +209,8 @@ export async function scanSplit(file: string, info0: StreamInfo, plan: SplitPlan
     rest = sc2.end();
   }
   // What the split did, for tests and for whoever wonders whether it ran.
-  if (process.env.CNI_DOCTOR_DEBUG?.split(',').includes('split')) process.stderr.write(`cni-doctor: split ${file} at byte ${plan.cut}: ${applied} batches from the worker${applied ? '' : ', or the second half rescanned here'}\n`);
+  if (process.env.CNI_DOCTOR_DEBUG?.split(',').includes('split')) {
+    process.stderr.write(`cni-doctor: split ${file} at byte ${plan.cut}: ${failed ? `the worker failed (${failed}), the second half was rescanned here` : `${applied} batches from the worker`}\n`);
+  }
   return add(first, rest);
 }
