@@ -58,7 +58,7 @@ export function program(): Command {
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
     .option('--max-entry-bytes <size>', 'read at most this much of one bundle entry', bytes)
     .option('--max-total-bytes <size>', 'read at most this much decompressed data from one archive', bytes)
-    .option('--jobs <n>', '1: scan every file on the main thread; 2 or more (the default with 2 cores): scan a log of 64 MiB or more as two halves at once', jobsArg)
+    .option('--jobs <n>', '1: scan every file on the main thread; 2 or more (the default with 2 cores): scan a log of 512 MiB or more with few hits as two halves at once', jobsArg)
     .action(async (paths: string[], o) => {
       const cat = await catalogFrom(o.patterns);
       const { runAnalyze } = await import('./analyze.js');

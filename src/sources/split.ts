@@ -16,12 +16,13 @@ import { boundHeap } from '../runtime/heap.js';
 import { readAt, readRange } from './read-range.js';
 
 /** When a file is split. Below `minBytes` the worker's start and the two halves slowing each other
- *  down cost what the split saves (measured here: 100 MB 0.5 → 0.7 s split, 400 MB even, 1 GiB
- *  2.0 → 1.55 s). Above `densePerMiB` literal hits per MiB (counted in the middle of the file) the
- *  time goes to the hits, which the main thread reduces whichever thread found them, and the
- *  worker's heap and events cost memory: a 1 GiB log with a failure every 100 lines (~50 per MiB)
- *  took 3.2 s split against 2.9 s whole, at 200 MB RSS against 91 MB. The bench's node logs have
- *  3–10 per MiB. `CNI_DOCTOR_SPLIT_LIMITS=<minBytes>:<densePerMiB>` overrides both (tests). */
+ *  down cost what the split saves (measured here: 100 MB 0.5–0.7 s whole, 0.7–0.75 s split;
+ *  400 MB even; 1 GiB 1.9–2.2 s whole, 1.55–1.6 s split). Above `densePerMiB` literal hits per MiB
+ *  (counted in the middle of the file) the time goes to the hits, which the main thread reduces
+ *  whichever thread found them, and the worker's heap and events cost memory: a 1 GiB log with a
+ *  failure every 100 lines (~50 per MiB) took 3.2 s split against 2.9 s whole, at 200 MB RSS
+ *  against 91 MB. The bench's node logs have 3–10 per MiB.
+ *  `CNI_DOCTOR_SPLIT_LIMITS=<minBytes>:<densePerMiB>` overrides both (tests). */
 export interface SplitLimits { minBytes: number; densePerMiB: number }
 export const splitLimits: SplitLimits = { minBytes: 512 << 20, densePerMiB: 20, ...limitsFromEnv(process.env.CNI_DOCTOR_SPLIT_LIMITS) };
 
