@@ -157,11 +157,14 @@ test('recently seen keys: bounded, and shared by states without being changed', 
   const MAX = 4096;
   let r = emptyRecent();
   let kept = r;
+  const contents = (x: typeof r): string[] => [...x.gens, x.cur].flatMap((g) => [...g].map(([k, v]) => `${k}=${v}`));
+  let keptWas: string[] = [];
   for (let i = 0; i < 10_000; i++) {
     if (i % 100 === 0) r = forkRecent(r); // one fork per reducer batch
     r = recentAdd(r, `k${i}`, `s${i}`, MAX);
-    if (i === 4_999) kept = r;
+    if (i === 4_999) { kept = r; keptWas = contents(kept); }
   }
+  assert.deepEqual(contents(kept), keptWas, 'later states never change an earlier one');
   const size = recentSize(r);
   assert.ok(size >= MAX && size <= MAX + GEN, `size ${size}`);
   for (let i = 10_000 - MAX; i < 10_000; i++) assert.equal(recentGet(r, `k${i}`), `s${i}`, 'the newest MAX keys are all there');

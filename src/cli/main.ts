@@ -6,7 +6,7 @@ import type { Catalog } from '../catalog/load.js';
 import { toolVersion } from './version.js';
 import { fail } from './fail.js';
 import { registerExport } from './export.js';
-import { boundHeap } from '../runtime/heap.js';
+import { boundHeap, leanHeap } from '../runtime/heap.js';
 
 async function catalogFrom(dirs: string[] | undefined): Promise<Catalog> {
   if (!dirs?.length) {
@@ -87,6 +87,7 @@ export function program(): Command {
     .action(async (stdin: string | undefined, o) => {
       if (stdin !== undefined && stdin !== '-') throw new CommanderError(2, 'cni-doctor.args', `watch takes - (stdin) or options, not ${stdin}: did you mean --file ${stdin} or --replay ${stdin}?`);
       if (!Number.isFinite(o.speed) || o.speed < 0) throw new CommanderError(2, 'cni-doctor.args', '--speed must be a number ≥ 0');
+      leanHeap();
       const { runWatch } = await import('./watch.js');
       process.exitCode = await runWatch(await catalogFrom(o.patterns), {
         stdin: stdin === '-', journal: o.journal, units: o.unit ?? ['snap.microk8s.*'], kernel: o.kernel !== false,

@@ -10,3 +10,11 @@ import { setFlagsFromString } from 'node:v8';
 export function boundHeap(): void {
   setFlagsFromString('--semi-space-growth-factor=1');
 }
+
+/** For `watch`, which may run for days next to the workloads (a DaemonSet with a memory limit): old
+ *  space is also collected at 1.5× its live size. `watch --replay` of a 256 MiB bundle peaked at
+ *  135–142 MB without this and 100–129 MB with it; the 3–5 % it costs does not matter when following. */
+export function leanHeap(): void {
+  boundHeap();
+  setFlagsFromString('--heap-growing-percent=50');
+}

@@ -1,8 +1,8 @@
 // Replay a recorded log, directory or bundle at its original pace (or N times faster), through the
 // live path: for demos, postmortems and training. The lines of all files are merged by their own
 // timestamps, so a felix log and a kubelite journal interleave as they happened.
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -41,23 +41,41 @@ export async function replay(path: string, catalog: Catalog, speed: number, hook
   const plan = await planInput(path, catalog);
   const merged: Cursor[] = [];
   // Files of a directory are read side by side. Entries of an archive come one after another (and
-  // a journal entry's temp file is gone once the next is read): each is copied to a private spool
-  // directory first, so that all can be merged by time from disk, in bounded memory.
+  // a journal entry's temp file is gone once the next is read): each is copied to disk first, so that
+  // all can be merged by time in bounded memory. That costs as much temporary disk as the entries
+  // read (in $TMPDIR, which may be RAM on a tmpfs), and nothing plays until the archive is read.
   const concurrent = plan.kind === 'directory' || plan.kind === 'file' || plan.kind === 'stdin';
-  let spool: string | undefined;
-  try {
-    for await (const src of plan.sources) {
-      if (concurrent && 'file' in src) { merged.push(streamCursor(src.info, createReadStream(src.file))); continue; }
-      spool ??= await mkdtemp(join(tmpdir(), 'cni-doctor-replay-'));
-      const copy = join(spool, String(merged.length));
-      await pipeline('file' in src ? createReadStream(src.file) : await src.readable(), createWriteStream(copy));
-      merged.push(streamCursor(src.info, createReadStream(copy)));
-    }
-    await play(merged, speed, hooks);
-  } finally {
-    if (spool) await rm(spool, { recursive: true, force: true });
+  for await (const src of plan.sources) {
+    if (concurrent && 'file' in src) { merged.push(streamCursor(src.info, createReadStream(src.file))); continue; }
+    merged.push(streamCursor(src.info, await spool('file' in src ? createReadStream(src.file) : await src.readable())));
   }
+  await play(merged, speed, hooks);
   for (const n of plan.notes) hooks.note(n);
+}
+
+/** A copy of a stream on disk, read back. The file is unlinked as soon as it is open, so nothing is
+ *  left behind however the process ends (`| head`, a signal, a crash). */
+async function spool(r: Readable): Promise<Readable> {
+  const dir = await mkdtemp(join(tmpdir(), 'cni-doctor-replay-'));
+  const file = join(dir, 'entry');
+  let w: FileHandle | undefined;
+  let back: FileHandle | undefined;
+  try {
+    w = await open(file, 'w');
+    back = await open(file, 'r');
+  } catch (e) {
+    await w?.close();
+    throw e;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  try {
+    await pipeline(r, w.createWriteStream());
+  } catch (e) {
+    await back.close();
+    throw e;
+  }
+  return back.createReadStream();
 }
 
 /** Emit the lines of all cursors in time order; a line without a stamp goes with its predecessor. */

@@ -27,7 +27,9 @@ export interface SplitLimits { minBytes: number; densePerMiB: number }
 export const splitLimits: SplitLimits = { minBytes: 512 << 20, densePerMiB: 20, ...limitsFromEnv(process.env.CNI_DOCTOR_SPLIT_LIMITS) };
 
 function limitsFromEnv(v: string | undefined): Partial<SplitLimits> {
-  const m = /^(\d+):(\d+)$/.exec(v ?? '');
+  if (v === undefined) return {};
+  const m = /^(\d+):(\d+)$/.exec(v);
+  if (!m) process.stderr.write(`cni-doctor: ignoring CNI_DOCTOR_SPLIT_LIMITS=${v}: it takes <bytes>:<hits per MiB>, e.g. 536870912:20\n`);
   return m ? { minBytes: Number(m[1]), densePerMiB: Number(m[2]) } : {};
 }
 /** Bytes read at the start (format) and in the middle (the cut) of a file. */
@@ -185,29 +187,32 @@ export async function scanSplit(file: string, info0: StreamInfo, plan: SplitPlan
   second.catch(() => undefined); // looked at below, once the first half is done
 
   const sc = new StreamScanner(m, info, emit);
-  try {
-    await readRange(file, 0, plan.cut, sc);
-  } catch (e) {
-    await worker.terminate();
-    throw e;
-  }
-  const first = sc.end();
-  firstContext = sc.markerContext;
-  firstLines = first.lines;
-  for (const b of waiting.splice(0)) apply(b);
+  let first: ScanStats;
   let rest: ScanStats;
   let failed: string | undefined;
+  // Whatever happens here (a read error, an emit that throws), the worker must not outlive the scan:
+  // blocked in Atomics.wait, it would keep the process alive.
   try {
-    rest = await second;
-  } catch (e) {
+    await readRange(file, 0, plan.cut, sc);
+    first = sc.end();
+    firstContext = sc.markerContext;
+    firstLines = first.lines;
+    for (const b of waiting.splice(0)) apply(b);
+    try {
+      rest = await second;
+    } catch (e) {
+      await worker.terminate();
+      if (applied > 0) throw e;
+      failed = (e as Error).message;
+      // The worker failed before any of its events counted: scan the second half here instead.
+      splitStats.fallbacks++;
+      const lines = first.lines;
+      const sc2: StreamScanner = new StreamScanner(m, info, (ev) => emit(shifted(sc2.markerSeen ? ev : inContext(ev, info.source, firstContext), lines)));
+      await readRange(file, plan.cut, plan.size, sc2);
+      rest = sc2.end();
+    }
+  } finally {
     await worker.terminate();
-    if (applied > 0) throw e;
-    failed = (e as Error).message;
-    // The worker failed before any of its events counted: scan the second half here instead.
-    splitStats.fallbacks++;
-    const sc2: StreamScanner = new StreamScanner(m, info, (ev) => emit(shifted(sc2.markerSeen ? ev : inContext(ev, info.source, firstContext), first.lines)));
-    await readRange(file, plan.cut, plan.size, sc2);
-    rest = sc2.end();
   }
   // What the split did, for tests and for whoever wonders whether it ran.
   if (process.env.CNI_DOCTOR_DEBUG?.split(',').includes('split')) {
