@@ -86,6 +86,13 @@ test('a truncated archive gives a partial report naming where it was cut', async
   assert.match(res.stderr, /inspection-report-20250526_182512\.tar\.gz/);
   assert.doesNotMatch(res.stderr, /\n\s+at /, 'no stack trace');
 
+  // Replayed, the entries before the cut still play, and the cut is said.
+  const replayed = await runCli(['watch', '--replay', tarball, '--speed', '0', '--json']);
+  const events = replayed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; diagnosis?: { id: string }; message?: string });
+  assert.ok(events.some((e) => e.type === 'diagnosis' && e.diagnosis!.id === 'kernel-ipv6-mark-regression'), replayed.stdout);
+  assert.ok(events.some((e) => e.type === 'problem' && /cut short|unexpected end|corrupt/i.test(e.message!)), replayed.stdout);
+  assert.doesNotMatch(replayed.stderr, /\n\s+at /, 'no stack trace');
+
   // Cut before anything useful: nothing found, and exit 2.
   const tiny = path.join(d, 'tiny.tar.gz');
   writeFileSync(tiny, readFileSync(tarball).subarray(0, 200));

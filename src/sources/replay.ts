@@ -6,7 +6,6 @@ import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import split2 from 'split2';
 import type { Catalog } from '../catalog/load.js';
 import type { StreamInfo } from '../engine/scanner.js';
@@ -45,17 +44,27 @@ export async function replay(path: string, catalog: Catalog, speed: number, hook
   // all can be merged by time in bounded memory. That costs as much temporary disk as the entries
   // read (in $TMPDIR, which may be RAM on a tmpfs), and nothing plays until the archive is read.
   const concurrent = plan.kind === 'directory' || plan.kind === 'file' || plan.kind === 'stdin';
-  for await (const src of plan.sources) {
-    if (concurrent && 'file' in src) { merged.push(streamCursor(src.info, createReadStream(src.file))); continue; }
-    merged.push(streamCursor(src.info, await spool('file' in src ? createReadStream(src.file) : await src.readable())));
+  let broken: Error | undefined;
+  try {
+    for await (const src of plan.sources) {
+      if (concurrent && 'file' in src) { merged.push(streamCursor(src.info, createReadStream(src.file))); continue; }
+      const copy = await spool('file' in src ? createReadStream(src.file) : await src.readable());
+      merged.push(streamCursor(src.info, copy.stream));
+      if (copy.error) hooks.note(`replay: ${src.info.source}: cut short: ${copy.error.message}`);
+    }
+  } catch (e) {
+    // A corrupt archive: what was read before the damage is still replayed.
+    broken = e as Error;
   }
   await play(merged, speed, hooks);
   for (const n of plan.notes) hooks.note(n);
+  if (broken) throw broken;
 }
 
-/** A copy of a stream on disk, read back. The file is unlinked as soon as it is open, so nothing is
- *  left behind however the process ends (`| head`, a signal, a crash). */
-async function spool(r: Readable): Promise<Readable> {
+/** A copy of a stream on disk, read back (as much as arrived, if the stream failed). The file is
+ *  unlinked as soon as it is open, so nothing is left behind however the process ends (`| head`, a
+ *  signal, a crash). */
+async function spool(r: Readable): Promise<{ stream: Readable; error?: Error }> {
   const dir = await mkdtemp(join(tmpdir(), 'cni-doctor-replay-'));
   const file = join(dir, 'entry');
   let w: FileHandle | undefined;
@@ -69,13 +78,16 @@ async function spool(r: Readable): Promise<Readable> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+  // Chunk by chunk, so that what arrived before a failure is on disk (a pipeline would drop it).
+  let error: Error | undefined;
   try {
-    await pipeline(r, w.createWriteStream());
+    for await (const c of r) await w.write(c as Buffer);
   } catch (e) {
-    await back.close();
-    throw e;
+    error = e as Error;
+  } finally {
+    await w.close();
   }
-  return back.createReadStream();
+  return { stream: back.createReadStream(), error };
 }
 
 /** Emit the lines of all cursors in time order; a line without a stamp goes with its predecessor. */

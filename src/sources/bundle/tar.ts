@@ -89,7 +89,10 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
     const dec = comp === 'none' ? createReadStream(file, { highWaterMark: 1 << 20 }) : await decompress({ file }, comp);
     const counted = new Cap(LIMITS.totalBytes, (n) => { capped = true; notes.push(`stopped after ${human(n)} decompressed (limit; a compression bomb?): the rest of the archive was not read`); });
     const extract = tarStream.extract();
-    dec.on('error', (e: Error) => extract.destroy(e));
+    // A decoder that fails (a truncated .gz) may do so long before the entries it already produced
+    // are read: end the tar input there, so those entries are still read; the error is raised after.
+    let decError: Error | undefined;
+    dec.on('error', (e: Error) => { decError = e; counted.end(); });
     dec.pipe(counted).pipe(extract);
     let layout: CompiledLayout | undefined;
     let root = '';
@@ -142,17 +145,20 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
         const cap = new Cap(LIMITS.entryBytes, (n) => notes.push(`${rel}: read the first ${human(n)} only (entry size limit)`));
         const readable = async (): Promise<Readable> => {
           const body = c === 'none' ? rest : await decompress(rest, c);
-          body.on('error', (e) => cap.destroy(e));
+          // The reader may be gone by the time the entry fails (it took what it could): not a crash.
+          body.on('error', (e) => { if (!cap.destroyed) cap.destroy(e); });
+          cap.on('error', () => { /* seen by the reader, if it is still reading */ });
           return body.pipe(cap);
         };
         yield { info: { source: rel, path: inner, role: role.role, format: role.format, time }, readable };
         // The scanner may have stopped early (a corrupt inner file): drain the entry to reach the next.
         await drain(rest);
       }
+      if (decError) throw decError;
     } catch (e) {
       // Reaching the total limit ends the archive early on purpose: already said in the notes.
       if (capped) return;
-      const reason = (e as Error).message.replace(/\s+/g, ' ');
+      const reason = (decError ?? (e as Error)).message.replace(/\s+/g, ' ');
       throw Object.assign(new Error(entriesSeen === 0
         ? `not a readable tar archive (${reason})`
         : `archive cut short or corrupt after entry ${lastEntry} (${reason}): the entries before it were read`), { partialArchive: entriesSeen > 0 });
