@@ -146,7 +146,7 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
         const readable = async (): Promise<Readable> => {
           const body = c === 'none' ? rest : await decompress(rest, c);
           // The reader may be gone by the time the entry fails (it took what it could): not a crash.
-          body.on('error', (e) => { if (!cap.destroyed) cap.destroy(e); });
+          body.on('error', (e) => { if (!cap.destroyed) cap.destroy(decError ?? e); });
           cap.on('error', () => { /* seen by the reader, if it is still reading */ });
           return body.pipe(cap);
         };
