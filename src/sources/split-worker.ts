@@ -9,6 +9,7 @@ import { compileMatcher } from '../engine/matcher.js';
 import { StreamScanner } from '../engine/scanner.js';
 import type { SplitJob } from './split.js';
 import { readRange } from './read-range.js';
+import { debugOn } from '../runtime/debug.js';
 
 const job = workerData as SplitJob;
 const acked = new Int32Array(job.ctrl);
@@ -30,7 +31,7 @@ function post(): void {
 }
 
 // Fault injection for the test of the main thread's fallback (CNI_DOCTOR_DEBUG=split-worker-fails).
-if (process.env.CNI_DOCTOR_DEBUG?.split(',').includes('split-worker-fails')) throw new Error('split worker failed on purpose (CNI_DOCTOR_DEBUG)');
+if (debugOn('split-worker-fails')) throw new Error('split worker failed on purpose (CNI_DOCTOR_DEBUG)');
 const m = compileMatcher(job.source.catalog, { markers: job.source.markers });
 const sc: StreamScanner = new StreamScanner(m, job.info, (e) => {
   if (!sc.markerSeen) pre++;

@@ -13,6 +13,7 @@ import { FORMAT_SAMPLE_LINES, formatSample, StreamScanner, type ScanStats, type 
 import { detectFormat } from '../parse/formats.js';
 import { MAX_RECORD_LINES, startsRecord } from '../parse/join.js';
 import { boundHeap } from '../runtime/heap.js';
+import { debugOn } from '../runtime/debug.js';
 import { readAt, readRange } from './read-range.js';
 
 /** When a file is split. Below `minBytes` the worker's start and the two halves slowing each other
@@ -215,7 +216,7 @@ export async function scanSplit(file: string, info0: StreamInfo, plan: SplitPlan
     await worker.terminate();
   }
   // What the split did, for tests and for whoever wonders whether it ran.
-  if (process.env.CNI_DOCTOR_DEBUG?.split(',').includes('split')) {
+  if (debugOn('split')) {
     process.stderr.write(`cni-doctor: split ${file} at byte ${plan.cut}: ${failed ? `the worker failed (${failed}), the second half was rescanned here` : `${applied} batches from the worker`}\n`);
   }
   return add(first, rest);
