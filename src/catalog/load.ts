@@ -107,7 +107,7 @@ function loadFile(file: string, cat: Catalog, seen: Map<string, string>): void {
     names.add(s.name);
     signalLines[s.name] = line ?? 0;
     checkRegex(file, line, s.regex, s.ignoreCase ? 'i' : '');
-    for (const [, re] of Object.entries(s.also ?? {})) checkRegex(file, line, re, s.ignoreCase ? 'i' : '');
+    for (const re of Object.values(s.also ?? {})) checkRegex(file, line, re, s.ignoreCase ? 'i' : '');
     for (const r of s.require ?? []) if (!s.also?.[r]) throw new CatalogError(file, line, `require names "${r}", which is not one of this signal's also: regexes`);
     if (!(s.ignoreCase ? s.regex.toLowerCase() : s.regex).length) throw new CatalogError(file, line, 'empty regex');
   });

@@ -106,4 +106,3 @@ export function runExportLoki(cat: Catalog, o: LokiCliOptions): number {
   process.stderr.write(skippedNote(skipped, 'Loki'));
   return 0;
 }
-

@@ -18,7 +18,8 @@ async function catalogFrom(dirs: string[] | undefined): Promise<Catalog> {
   }
   const { CatalogError, loadCatalog } = await import('../catalog/load.js');
   try {
-    return loadCatalog(dirs ?? []);
+    // Without --patterns the cache was just found missing or stale: do not hash the YAML again.
+    return loadCatalog(dirs ?? [], { cache: !!dirs?.length });
   } catch (e) {
     if (e instanceof CatalogError) fail(`bad pattern file ${e.message}`);
     throw e;

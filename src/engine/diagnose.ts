@@ -6,12 +6,12 @@ import type { Evidence } from './events.js';
 import type { FactValue, SignalStats, State, TimelineEntry } from './state.js';
 import { parseDuration, isoString } from '../parse/time.js';
 import { emptyRecent } from './recent.js';
+import { versionInRange } from './version.js';
 
 /** Code-unit order: stable across machines, and unlike localeCompare it does not load ICU at start. */
 function byText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
-import { versionInRange } from './version.js';
 
 export interface FactRef { name: string; value: string; source: string }
 

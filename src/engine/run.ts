@@ -27,7 +27,6 @@ export async function analyzePaths(paths: string[], catalog: Catalog, matcher: M
   };
   const unreadable: string[] = [];
 
-
   for (const p of paths) {
     const summary: InputSummary = { path: p, kind: 'file', files: 0, lines: 0, bytes: 0 };
     let plan;

@@ -13,7 +13,7 @@ export function boundHeap(): void {
 
 /** For `watch`, which may run for days next to the workloads (a DaemonSet with a memory limit): old
  *  space is also collected at 1.5× its live size. `watch --replay` of a 256 MiB bundle peaked at
- *  135–142 MB without this and 100–129 MB with it; the 3–5 % it costs does not matter when following. */
+ *  132–142 MB without this and 100–129 MB with it; the 3–5 % it costs does not matter when following. */
 export function leanHeap(): void {
   boundHeap();
   setFlagsFromString('--heap-growing-percent=50');

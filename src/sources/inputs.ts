@@ -139,5 +139,3 @@ function planStdin(): InputPlan {
   };
   return single('-', 'stdin', src);
 }
-
-

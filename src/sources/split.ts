@@ -37,11 +37,12 @@ function limitsFromEnv(v: string | undefined): Partial<SplitLimits> {
 const PROBE_BYTES = 1 << 20;
 /** Event batches the worker may have on their way before it waits for the main thread. The main
  *  thread takes none until its own half is done, so this is how far the worker gets ahead; they
- *  wait serialized, outside the main thread's heap (16 batches of 1,024 events: 5–10 MB). */
+ *  wait serialized, outside the main thread's heap (a batch of 1,024 events is about 260 KB
+ *  serialized, so 16 of them about 4 MB). */
 const IN_FLIGHT = 16;
 const EVENT_BATCH = 1024;
-/** The worker's old space: its live heap is ~10 MB (matcher, scanner, batches in flight); the cap
- *  makes V8 collect before it grows headroom of 100 MB on a file where every line is a hit. */
+/** The worker's old space: its live heap is ~10 MB (matcher, scanner, the batch being filled); the
+ *  cap keeps V8 from growing headroom it does not need (hit-dense files are not split at all). */
 const WORKER_OLD_SPACE_MB = 64;
 
 // Workers run compiled JavaScript; from src/ under tsx (the in-process tests) files are scanned whole.
