@@ -3,7 +3,7 @@
 import picomatch from 'picomatch';
 import type { Catalog } from '../catalog/load.js';
 import type { FactRule, TimelineRule } from '../catalog/schema.js';
-import { LiteralIndex, defaultFrequencies } from './prefilter.js';
+import { LiteralIndex, defaultFrequencies, type Frequencies } from './prefilter.js';
 
 export type SignalOwner =
   | { kind: 'pattern'; patternId: string; signal: string }
@@ -53,7 +53,7 @@ export const MARKERS: { name: string; literal: string; regex: string }[] = [
   { name: 'end', literal: '==== END logs for container ', regex: '^==== END logs for container \\S+ of pod \\S+ ====' },
 ];
 
-export function compileMatcher(cat: Catalog, opts: { markers?: boolean; freq?: Uint32Array } = {}): Matcher {
+export function compileMatcher(cat: Catalog, opts: { markers?: boolean; freq?: Frequencies } = {}): Matcher {
   const signals: CompiledSignal[] = [];
   for (const p of cat.patterns) {
     for (const s of p.signals) {

@@ -7,7 +7,7 @@ import { assemble, toRecord, MAX_RECORD_BYTES, type LogRecord } from '../parse/j
 import { isoString, type TimeContext } from '../parse/time.js';
 import type { EngineEvent, Evidence, HitEvent } from './events.js';
 import { activeSignals, type CompiledSignal, type Matcher, type MatchView } from './matcher.js';
-import { LiteralIndex, bigramFrequencies } from './prefilter.js';
+import { LiteralIndex, textFrequencies } from './prefilter.js';
 
 export const CHUNK = 8 << 20;
 /** bytes of already-scanned text kept for assembling records backwards (klog blocks, CRI partials) */
@@ -15,11 +15,11 @@ const CONTEXT = 256 << 10;
 /** a line longer than this is cut: scanned up to here, the rest skipped to the next newline */
 export const MAX_LINE = 1 << 20;
 const EXCERPT = 700;
-/** below this a stream keeps the generic table (tuning costs ~1 ms per MiB sampled); it must stay
+/** below this a stream keeps the generic table (tuning costs ~4 ms per MiB sampled, 10 ms cold); it must stay
  *  under the first batch of a pushed stream, or bundle entries would never be tuned */
 const TUNE_MIN = 128 << 10;
 const STREAM_BATCH = 256 << 10;
-const TUNE_SAMPLE = 4 << 20;
+const TUNE_SAMPLE = 1 << 20;
 export const FORMAT_SAMPLE_LINES = 64;
 
 export interface StreamInfo {
@@ -177,11 +177,11 @@ export class StreamScanner {
     if (full) this.compact();
   }
 
-  /** A large stream gets a prefilter tuned to its own text: the rarest bigrams of each literal in
+  /** A large stream gets a prefilter tuned to its own text: the rarest bigram pairs of each literal in
    *  *this* log, not in a generic sample (fewer false candidates on the hot path). */
   private tune(limit: number): void {
     if (limit < TUNE_MIN) return;
-    const freq = bigramFrequencies(this.buf.subarray(0, Math.min(limit, TUNE_SAMPLE)));
+    const freq = textFrequencies(this.buf.subarray(0, Math.min(limit, TUNE_SAMPLE)));
     this.view = { ...this.view, index: new LiteralIndex(this.view.literals, freq) };
   }
 
