@@ -166,7 +166,8 @@ test('line numbers count every line, across chunks and records', () => {
 
 test('a line longer than the buffer is cut, scanned at its start, and the rest skipped', () => {
   const events = scan('x'.repeat(300_000) + '\n' + KLOG_BLOCK, 30, 1 << 16);
-  assert.ok(events.some((e) => e.type === 'problem' && /longer than/.test(e.reason)));
+  const long = events.find((e) => e.type === 'problem' && /longer than/.test(e.reason));
+  assert.equal(long?.type === 'problem' ? long.line : undefined, 1, 'the problem names the long line');
   const h = hits(events);
   assert.equal(h.length, 1);
   assert.equal(h[0].evidence.line, 3, 'the cut line still counts as one line');

@@ -25,7 +25,9 @@ test('a 70 MiB log scanned in two halves gives exactly the report of one scan', 
   const blocks = 3000;
   const genA = generateBuffer({ size: 34 * MiB, seed: 21, episodes: 3 });
   const genB = generateBuffer({ size: 34 * MiB, seed: 22, episodes: 3 });
-  const data = Buffer.concat([genA.data, Buffer.from(block.repeat(blocks)), genB.data]);
+  // and, one in each half, a line longer than the scanner's buffer: each problem names its line
+  const long = Buffer.from('y'.repeat(10 * MiB) + '\n');
+  const data = Buffer.concat([genA.data, long, Buffer.from(block.repeat(blocks)), long, genB.data]);
   const file = path.join(tempDir(t), 'node-journal.log');
   writeFileSync(file, data);
 
@@ -64,6 +66,9 @@ test('a 70 MiB log scanned in two halves gives exactly the report of one scan', 
   assert.deepEqual(parStats, seqStats);
   assert.equal(par.length, seq.length);
   assert.deepEqual(par, seq);
+  const longLines = data.toString('latin1').split('\n').flatMap((l, i) => (l.length > 9 * MiB ? [i + 1] : []));
+  assert.equal(longLines.length, 2);
+  assert.deepEqual(seq.filter((e) => (e as { type: string }).type === 'problem').map((e) => (e as { line?: number }).line), longLines);
 
   const whole = await runCli(['analyze', file, '--json', '--jobs', '1']);
   const halves = await runCli(['analyze', file, '--json', '--jobs', '2'], { env: SPLIT_ENV });

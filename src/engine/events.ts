@@ -53,6 +53,8 @@ export interface InputEvent { type: 'input'; input: InputSummary }
 export interface ProblemEvent {
   type: 'problem';
   source: string;
+  /** the line it is at, when it is at one: the reason then reads on from "line N" */
+  line?: number;
   reason: string;
   /** true when nothing of this input could be read */
   fatal?: boolean;
@@ -64,3 +66,8 @@ export interface TickEvent { type: 'tick'; now: number }
 export interface StatsEvent { type: 'stats'; lines: number; bytes: number; records: number; regexRuns: number }
 
 export type EngineEvent = HitEvent | FactEvent | TimelineEvent | InputEvent | ProblemEvent | TickEvent | StatsEvent;
+
+/** A problem as one sentence: "line 12 is longer than 9 MiB: …" */
+export function problemText(p: ProblemEvent): string {
+  return p.line === undefined ? p.reason : `line ${p.line} ${p.reason}`;
+}

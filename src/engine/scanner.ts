@@ -165,7 +165,7 @@ export class StreamScanner {
     if (!final && limit <= this.scanPos && full) {
       // A line longer than the whole buffer: cut it and skip the rest of it.
       limit = this.len;
-      this.emit({ type: 'problem', source: this.info.source, reason: `line ${this.newlines + 1} is longer than ${this.buf.length >> 20} MiB: scanned its start only` });
+      this.emit({ type: 'problem', source: this.info.source, line: this.newlines + 1, reason: `is longer than ${this.buf.length >> 20} MiB: scanned its start only` });
       this.scanRange(limit, true);
       this.countedPos = this.scanPos = this.len = 0;
       this.discarding = true;

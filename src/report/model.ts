@@ -1,7 +1,7 @@
 // The report: the JSON contract of DESIGN.md, built from engine state. Text and Markdown render it.
 import type { Catalog } from '../catalog/load.js';
 import { diagnose, facts, timeline, type Diagnosis } from '../engine/diagnose.js';
-import type { InputSummary } from '../engine/events.js';
+import { problemText, type InputSummary } from '../engine/events.js';
 import type { State } from '../engine/state.js';
 
 export interface Report {
@@ -23,7 +23,7 @@ export function buildReport(state: State, catalog: Catalog, version: string): Re
     diagnoses,
     timeline: timeline(state, diagnoses),
     problems: [
-      ...state.problems.map((p) => ({ source: p.source, reason: p.reason })),
+      ...state.problems.map((p) => ({ source: p.source, reason: problemText(p) })),
       ...(state.timelineDropped ? [{ source: 'timeline', reason: `${state.timelineDropped} more upgrade events were left out (the timeline keeps ${state.timeline.length})` }] : []),
     ],
     stats: state.stats,

@@ -132,7 +132,7 @@ function shifted(e: EngineEvent, lines: number): EngineEvent {
     case 'hit': return { ...e, evidence: { ...e.evidence, line: e.evidence.line + lines } };
     case 'fact':
     case 'timeline': return e.line === undefined ? e : { ...e, line: e.line + lines };
-    case 'problem': return { ...e, reason: e.reason.replace(/^line (\d+) /, (_, n: string) => `line ${Number(n) + lines} `) };
+    case 'problem': return e.line === undefined ? e : { ...e, line: e.line + lines };
     default: return e;
   }
 }
