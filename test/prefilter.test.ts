@@ -47,6 +47,11 @@ function check(seed: number, lits: string[], size: number): { found: number; non
       if (k % 5 === 0) [from, to] = [0, b.length];
       if (k % 5 === 1) to = b.length;
       const occ = occurrences(b, bl, from, to);
+      // mark(): exactly the literals that occur in the range
+      const seen = new Uint32Array(lits.length);
+      index.mark(b, from, to, seen, k + 1);
+      const want = bl.map((l) => { const p = b.indexOf(l, from); return p !== -1 && p + l.length <= to; });
+      assert.deepEqual([...seen].map((v) => v === k + 1), want, `mark, seed ${seed}, [${from}, ${to})`);
       const h = index.find(b, from, to);
       const where = `seed ${seed}, [${from}, ${to}) of ${b.length}, offset ${b.byteOffset & 1}`;
       if (occ.length === 0) { assert.equal(h, -1, where); none++; continue; }

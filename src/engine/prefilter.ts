@@ -129,6 +129,25 @@ export class LiteralIndex {
     return -1;
   }
 
+  /** Sets `seen[li] = stamp` for every literal li that occurs in b[from, to): one pass of probes,
+   *  where checking each literal in turn would search the text once per literal. */
+  mark(b: Buffer, from: number, to: number, seen: Uint32Array, stamp: number): void {
+    const { first, second, step, entries, literals } = this;
+    for (let i = from; i < to - 1; i += step) {
+      if ((first[key(b, i)] & (i + 3 < b.length ? second[key(b, i + 2)] : -1)) === 0) continue;
+      const list = entries[key(b, i)];
+      if (!list) continue;
+      for (let k = 0; k < list.length; k += 2) {
+        const lit = literals[list[k]];
+        const s = i - list[k + 1];
+        if (s < from || s + lit.length > to) continue;
+        let j = 0;
+        while (j < lit.length && b[s + j] === lit[j]) j++;
+        if (j === lit.length) seen[list[k]] = stamp;
+      }
+    }
+  }
+
   /** The literals registered at the bigram at i, compared in full. */
   private verify(b: Buffer, i: number, from: number, to: number): number {
     const list = this.entries[key(b, i)];

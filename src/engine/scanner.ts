@@ -22,6 +22,11 @@ const STREAM_BATCH = 256 << 10;
 const TUNE_SAMPLE = 1 << 20;
 export const FORMAT_SAMPLE_LINES = 64;
 
+/** A record's message as UTF-8, for marking its literals in one pass; longer ones search each literal */
+const SCRATCH_CHARS = 64 << 10;
+const scratch = Buffer.allocUnsafeSlow(3 * SCRATCH_CHARS);
+let stamp = 0;
+
 export interface StreamInfo {
   /** label used in evidence, e.g. `snap.microk8s.daemon-kubelite/journal.log` */
   source: string;
@@ -51,6 +56,8 @@ export class StreamScanner {
   markerSeen = false;
   /** hits of the record being matched, one per pattern */
   private pending = new Map<string, HitEvent>();
+  /** per literal: the stamp of the last record that held it */
+  private seen = new Uint32Array(0);
   /** scan once this much unscanned data is buffered */
   private batch: number;
   readonly stats: ScanStats = { bytes: 0, lines: 0, records: 0, regexRuns: 0 };
@@ -240,11 +247,19 @@ export class StreamScanner {
 
   /** Returns false when a windowed rule needs lines that have not arrived yet. */
   private onRecord(r: LogRecord, line: number, start: number, end: number, limit: number, final: boolean): boolean {
-    const { literals, groups } = this.view;
+    const { literals, groups, index } = this.view;
     const text = r.message;
     this.pending.clear();
+    // Which literals the message holds: in one pass over its bytes (a log where every line is a
+    // failure spent 15 % of its time in text.includes, once per literal per record).
+    const marked = text.length <= SCRATCH_CHARS;
+    const seen = this.seen.length >= literals.length ? this.seen : (this.seen = new Uint32Array(literals.length));
+    if (marked) {
+      stamp = (stamp + 1) >>> 0 || 1;
+      index.mark(scratch, 0, scratch.write(text, 0), seen, stamp);
+    }
     for (let li = 0; li < literals.length; li++) {
-      if (!text.includes(literals[li])) continue;
+      if (marked ? seen[li] !== stamp : !text.includes(literals[li])) continue;
       for (const s of groups[li]) {
         let subject = text;
         if (s.window) {
