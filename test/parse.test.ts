@@ -173,6 +173,18 @@ test('a line longer than the buffer is cut, scanned at its start, and the rest s
   assert.equal(h[0].evidence.line, 3, 'the cut line still counts as one line');
 });
 
+test('a record followed by a line longer than the buffer is taken as it stands (no hang)', () => {
+  // The record waits to see whether the next line continues it; that line does not fit. The scan used
+  // to spin forever here, with a full buffer and nothing it could drop.
+  const failure = '2025-05-26 18:07:16.000 [WARNING][83] felix/table.go 1454: Failed to execute ip(6)tables-restore command error=exit status 2 errorOutput="ip6tables-restore v1.8.9 (nf_tables): unknown option \\"--set-mark\\"\\n" input="" ipVersion=0x6 output="" table="mangle"';
+  for (const pieces of [1, 7, 40]) {
+    const events = scan(failure + '\n' + 'x'.repeat(300_000) + '\n' + failure + '\n', pieces, 1 << 16);
+    assert.deepEqual(hits(events).map((h) => h.evidence.line), [1, 3], `${pieces} pieces`);
+    const long = events.filter((e) => e.type === 'problem').map((e) => (e.type === 'problem' ? e.line : 0));
+    assert.deepEqual(long, [2], `${pieces} pieces`);
+  }
+});
+
 test('a required context: the IPv4 MARK warning is neither an occurrence nor evidence of the IPv6 regression', () => {
   const text = [
     'May 26 18:07:15 node1 kernel: iptables: Extension MARK revision 0 not supported, missing kernel module?',

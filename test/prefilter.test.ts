@@ -23,7 +23,7 @@ function occurrences(b: Buffer, lits: Buffer[], from: number, to: number): numbe
 
 function check(seed: number, lits: string[], size: number): { found: number; none: number } {
   const r = rng(seed);
-  const alphabet = 'ack-of setmrxiu\n';
+  const alphabet = ['a', 'c', 'k', '-', 'o', 'f', ' ', 's', 'e', 't', 'm', 'r', 'x', 'i', 'u', '\n', 'é', '日'];
   const parts: string[] = [];
   let n = 0;
   while (n < size) {
@@ -71,6 +71,7 @@ test('prefilter finds what a plain search finds, for every probe step', () => {
     ['setmr', 'ack-of', 'xiu-s'], // 5 bytes: step 4
     ['c-off ', 'mark--s'], // 6 bytes: step 4
     ['a set mark x', 'unknown option "--set-mark"'], // step 6, every position with a second bigram
+    ['日é-mark', 'set-é', 'ack-off'], // non-ASCII: 5 bytes or more, fewer characters
   ];
   let found = 0;
   let none = 0;

@@ -53,7 +53,8 @@ const key = (b: Uint8Array, i: number): number => b[i] | (b[i + 1] << 8);
 
 export class LiteralIndex {
   readonly literals: Buffer[];
-  /** probe distance: even, so that probes stay on 16-bit boundaries */
+  /** probe distance: even, so that the fast path's probes stay on 16-bit boundaries (the byte-wise
+   *  path and mark() probe from wherever their range starts) */
   readonly step: number;
   /** bucket bits by the bigram at a probe */
   private readonly first = new Int32Array(65536);

@@ -76,7 +76,9 @@ export class StreamScanner {
       // Compacting only when full: per scan batch it would copy CONTEXT bytes each time, as many
       // bytes again as a 256 KiB batch holds.
       this.compact();
-      if (this.len === this.buf.length) this.process(false, true);
+      // A full scan makes room; if it settled a record, the next one cuts the long line after it.
+      for (let i = 0; i < 2 && this.len === this.buf.length; i++) this.process(false, true);
+      if (this.len === this.buf.length) throw new Error(`${this.info.source}: the scanner could not make room in its buffer (a bug: please report it with the file)`);
     }
     return this.buf.subarray(this.len);
   }
@@ -181,7 +183,15 @@ export class StreamScanner {
     if (!this.detected && (final || limit > 0)) this.detect(limit);
     this.scanRange(limit, final);
     if (final) { this.lineNumberAt(this.len); return; }
-    if (full) this.compact();
+    if (full) {
+      this.compact();
+      if (this.len === this.buf.length && this.scanPos < limit) {
+        // A record waits to see whether the next line continues it, and that line does not fit in
+        // the buffer (it will be cut): take the record as it stands, or no room would ever be made.
+        this.scanRange(limit, true);
+        this.compact();
+      }
+    }
   }
 
   /** A large stream gets a prefilter tuned to its own text: the rarest bigram pairs of each literal in
