@@ -135,7 +135,8 @@ export class StreamScanner {
 
   end(): ScanStats {
     this.process(true);
-    this.stats.lines = this.newlines + (this.len > 0 && this.buf[this.len - 1] !== 10 ? 1 : 0);
+    // an unterminated last line counts, and so does a cut one whose end never came
+    this.stats.lines = this.newlines + (this.discarding || (this.len > 0 && this.buf[this.len - 1] !== 10) ? 1 : 0);
     return this.stats;
   }
 
@@ -227,10 +228,12 @@ export class StreamScanner {
     this.lineNumberAt(Math.min(this.scanPos, limit));
   }
 
-  /** Keep the unscanned tail and up to CONTEXT bytes of scanned text before it. */
+  /** Keep the unscanned tail and up to CONTEXT bytes of scanned text before it (a quarter of the
+   *  buffer when that is less: a small buffer kept full of context would take every line for one
+   *  longer than the buffer). */
   private compact(): void {
     const b = this.buf;
-    let keep = Math.max(0, this.scanPos - CONTEXT);
+    let keep = Math.max(0, this.scanPos - Math.min(CONTEXT, this.buf.length >> 2));
     if (keep > 0) keep = b.indexOf(10, keep - 1) + 1 || this.scanPos;
     if (keep > this.countedPos) keep = this.countedPos;
     if (keep === 0) return;

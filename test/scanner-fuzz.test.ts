@@ -1,0 +1,86 @@
+// The scanner on random logs, pushed in random pieces into buffers of random size. It must end (a
+// review found a full buffer that never made room), count every line, and, while no line is too long
+// for the smaller buffer, find exactly what one large buffer given the whole text finds.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadCatalog } from '../src/catalog/load.js';
+import { compileMatcher } from '../src/engine/matcher.js';
+import { StreamScanner, type ScanStats } from '../src/engine/scanner.js';
+import type { EngineEvent } from '../src/engine/events.js';
+
+const matcher = compileMatcher(loadCatalog());
+const ctx = { refTime: Date.UTC(2025, 4, 27, 12) };
+
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13; x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5; x >>>= 0;
+    return x / 2 ** 32;
+  };
+}
+
+const J = 'May 26 18:07:15 node1 microk8s.daemon-kubelite[2187]: ';
+const PIECES = [
+  () => `${J}I0526 18:07:15.000001    2187 proxier.go:800] "Syncing iptables rules"`,
+  () => `May 26 18:07:16 node1 calico-node[99]: 2025-05-26 18:07:16.000 [WARNING][83] felix/table.go 1454: Failed to execute ip(6)tables-restore command error=exit status 2 errorOutput="ip6tables-restore v1.8.9 (nf_tables): unknown option \\"--set-mark\\"\\n" input="" ipVersion=0x6 output="" table="mangle"`,
+  () => [
+    `${J}E0526 18:07:15.123456    2187 proxier.go:1564] "Failed to execute iptables-restore" err=<`,
+    `${J}\texit status 2: Warning: Extension MARK revision 0 not supported, missing kernel module?`,
+    `${J}\tip6tables-restore v1.8.9 (nf_tables): unknown option "--xor-mark"`,
+    `${J}\tError occurred at line: 20`,
+    `${J} > ipFamily="IPv6"`,
+  ].join('\n'),
+  () => 'May 26 18:07:17 node1 microk8s.daemon-kubelite[2187]: E0526 18:07:17.000000 2187 pod_workers.go:1298] "Error syncing pod, skipping" err="failed to \\"StartContainer\\" for \\"calico-node\\" with CrashLoopBackOff: \\"back-off 5m0s restarting failed container=calico-node pod=calico-node-abcde_kube-system\\""',
+  () => '\tat raw continuation text without a stamp',
+  () => '',
+];
+
+function randomLog(r: () => number, maxLong: number): string {
+  const lines: string[] = [];
+  const n = 20 + Math.floor(r() * 400);
+  for (let i = 0; i < n; i++) {
+    const x = r();
+    if (x < 0.04) lines.push('z'.repeat(Math.floor(r() * maxLong)));
+    else if (i === n - 1 && x < 0.3) lines.push('z'.repeat(maxLong)); // a long last line, maybe unterminated
+    else lines.push(PIECES[Math.floor(r() * PIECES.length)]());
+  }
+  return lines.join('\n') + (r() < 0.5 ? '\n' : '');
+}
+
+function scan(text: Buffer, capacity: number, cuts: number[]): { events: EngineEvent[]; stats: ScanStats } {
+  const events: EngineEvent[] = [];
+  const sc = new StreamScanner(matcher, { source: 't', path: 't.log', role: 'log', time: ctx }, (e) => events.push(e), capacity);
+  let at = 0;
+  for (const c of [...cuts, text.length]) {
+    sc.push(text.subarray(at, c));
+    at = c;
+  }
+  return { events, stats: sc.end() };
+}
+
+const hitsOf = (ev: EngineEvent[]): string[] => ev.flatMap((e) => (e.type === 'hit' ? [`${e.patternId}@${e.evidence.line}`] : []));
+
+test('scanner fuzz: it ends, counts every line, and finds what one large buffer finds', () => {
+  let compared = 0;
+  let cut = 0;
+  for (let seed = 1; seed <= 150; seed++) {
+    const r = rng(seed);
+    const capacity = (1 << 14) << Math.floor(r() * 4); // 16-128 KiB
+    // One run in three has lines longer than the small buffer.
+    const tooLong = seed % 3 === 0;
+    const text = Buffer.from(randomLog(r, tooLong ? capacity * 2 : capacity / 8));
+    const cuts = Array.from({ length: Math.floor(r() * 30) }, () => Math.floor(r() * text.length)).sort((a, b) => a - b);
+    const small = scan(text, capacity, cuts);
+    const newlines = text.toString('latin1').split('\n').length - 1;
+    const want = newlines + (text.length && text[text.length - 1] !== 10 ? 1 : 0);
+    assert.equal(small.stats.lines, want, `seed ${seed}: line count`);
+    const problems = small.events.filter((e) => e.type === 'problem');
+    if (problems.length) { cut++; continue; }
+    const large = scan(text, 1 << 24, []);
+    assert.deepEqual(hitsOf(small.events), hitsOf(large.events), `seed ${seed}, capacity ${capacity}, ${cuts.length} cuts`);
+    compared++;
+  }
+  assert.ok(compared > 80 && cut > 20, `compared ${compared}, cut ${cut}`);
+});
