@@ -7,8 +7,11 @@ import { loadCatalog } from '../src/catalog/load.js';
 import { compileMatcher } from '../src/engine/matcher.js';
 import { StreamScanner, type ScanStats } from '../src/engine/scanner.js';
 import type { EngineEvent } from '../src/engine/events.js';
+import { LiveEngine } from '../src/engine/live.js';
+import { initialState, reduce, type State } from '../src/engine/state.js';
 
-const matcher = compileMatcher(loadCatalog());
+const catalog = loadCatalog();
+const matcher = compileMatcher(catalog);
 const ctx = { refTime: Date.UTC(2025, 4, 27, 12) };
 
 function rng(seed: number): () => number {
@@ -83,4 +86,27 @@ test('scanner fuzz: it ends, counts every line, and finds what one large buffer 
     compared++;
   }
   assert.ok(compared > 80 && cut > 20, `compared ${compared}, cut ${cut}`);
+});
+
+/** per pattern: occurrences and the lines of the first and last evidence */
+const summary = (s: State): string => JSON.stringify(Object.entries(s.hits).map(([id, h]) => [id, h.occurrences, Object.values(h.signals).map((g) => [g.first.map((e) => e.line), g.last.map((e) => e.line)])]).sort());
+
+test('scanner fuzz: watch, fed the same text in random pieces, ends with the state analyze reaches', () => {
+  for (let seed = 1000; seed < 1060; seed++) {
+    const r = rng(seed);
+    const text = Buffer.from(randomLog(r, 4096));
+    const info = { source: 't', path: 't.log', role: 'log' as const, time: ctx };
+    const live = new LiveEngine(catalog, matcher);
+    for (let at = 0; at < text.length;) {
+      const n = 1 + Math.floor(r() * 3000);
+      // strings as well as buffers: stdin and journalctl hand over text
+      live.feed('t', info, r() < 0.5 ? text.subarray(at, at + n) : text.subarray(at, at + n).toString('latin1'));
+      at += n;
+    }
+    live.finish();
+    const offline = scan(text, 1 << 24, []);
+    const want = reduce(initialState(), [...offline.events, { type: 'stats', ...offline.stats }]);
+    assert.equal(summary(live.state), summary(want), `seed ${seed}`);
+    assert.equal(live.state.stats.lines, want.stats.lines, `seed ${seed}: lines`);
+  }
 });
