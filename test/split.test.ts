@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateBuffer } from '../bench/generate.js';
 import { CLI, ROOT, runCli, tempDir } from './helpers/util.js';
+import { randomLog, rng } from './helpers/random-log.js';
 
 const MiB = 1 << 20;
 /** Split files of 64 MiB and more whatever their hits, and say so on stderr. */
@@ -119,4 +120,42 @@ test('a container block of a cluster-info dump that spans the cut keeps its name
   const late = d!.evidence.filter((e) => e.line > totalLines / 2);
   assert.ok(late.length > 0, 'evidence from the second half is shown');
   for (const e of d!.evidence) assert.match(e.source, /\(kube-system\/calico-node-abc:calico-node\)$/, `${e.source}:${e.line}`);
+});
+
+test('random logs split anywhere give the events of one scan', async (t) => {
+  const split = (await import(path.join(path.dirname(CLI), '..', 'sources', 'split.js'))) as typeof import('../src/sources/split.js');
+  const { compileMatcher } = (await import(path.join(path.dirname(CLI), '..', 'engine', 'matcher.js'))) as typeof import('../src/engine/matcher.js');
+  const { readCachedCatalog } = (await import(path.join(path.dirname(CLI), '..', 'catalog', 'builtin-cache.js'))) as typeof import('../src/catalog/builtin-cache.js');
+  const { StreamScanner } = (await import(path.join(path.dirname(CLI), '..', 'engine', 'scanner.js'))) as typeof import('../src/engine/scanner.js');
+  const { readRange } = (await import(path.join(path.dirname(CLI), '..', 'sources', 'read-range.js'))) as typeof import('../src/sources/read-range.js');
+  const saved = { ...split.splitLimits };
+  Object.assign(split.splitLimits, { minBytes: MiB, densePerMiB: 1e6 });
+  t.after(() => Object.assign(split.splitLimits, saved));
+  const m = compileMatcher({ ...readCachedCatalog()!, dirs: [] });
+  const dir = tempDir(t);
+  let splitRuns = 0;
+  for (let seed = 1; seed <= 12; seed++) {
+    const r = rng(seed);
+    const parts: string[] = [];
+    for (let n = 0; n < 2.5 * MiB;) {
+      const p = randomLog(r, 4096);
+      parts.push(p.endsWith('\n') ? p : p + '\n');
+      n += p.length;
+    }
+    const file = path.join(dir, `random-${seed}.log`);
+    writeFileSync(file, parts.join(''));
+    const info = { source: 'random.log', path: file, role: 'log' as const, time: { refTime: Date.UTC(2025, 4, 27) } };
+    const plan = await split.planSplit(file, info, m);
+    if (!plan) continue;
+    splitRuns++;
+    const seq: unknown[] = [];
+    const sc = new StreamScanner(m, info, (e) => seq.push(e));
+    await readRange(file, 0, Infinity, sc);
+    const seqStats = sc.end();
+    const par: unknown[] = [];
+    const parStats = await split.scanSplit(file, info, plan, m, (e) => par.push(e));
+    assert.deepEqual(parStats, seqStats, `seed ${seed}, cut at ${plan.cut}`);
+    assert.deepEqual(par, seq, `seed ${seed}, cut at ${plan.cut}`);
+  }
+  assert.ok(splitRuns >= 6, `only ${splitRuns} of 12 random logs were split`);
 });
