@@ -28,7 +28,8 @@ const PIECES = [
   () => '',
 ];
 
-export function randomLog(r: () => number, maxLong: number): string {
+export function randomLog(r: () => number, maxLong: number, format: 'journal' | 'cri' = 'journal'): string {
+  if (format === 'cri') return randomCriLog(r, maxLong);
   const lines: string[] = [];
   const n = 20 + Math.floor(r() * 400);
   for (let i = 0; i < n; i++) {
@@ -38,4 +39,31 @@ export function randomLog(r: () => number, maxLong: number): string {
     else lines.push(PIECES[Math.floor(r() * PIECES.length)]());
   }
   return lines.join('\n') + (r() < 0.5 ? '\n' : '');
+}
+
+const FELIX_FAILURE = '2025-05-26 18:07:16.000 [WARNING][83] felix/table.go 1454: Failed to execute ip(6)tables-restore command error=exit status 2 errorOutput="ip6tables-restore v1.8.9 (nf_tables): unknown option \\"--set-mark\\"\\n" input="" ipVersion=0x6 output="" table="mangle"';
+const FELIX_QUIET = '2025-05-26 18:07:16.000 [INFO][83] felix/int_dataplane.go 1904: Received *proto.HostMetadataV4V6Update update from calculation graph msg=hostname:"node1"';
+
+/** A container log in CRI form: some lines written whole (`F`), some in partial chunks (`P` … `F`)
+ *  cut at random bytes, through the literals too. */
+function randomCriLog(r: () => number, maxLong: number): string {
+  const out: string[] = [];
+  const n = 20 + Math.floor(r() * 300);
+  for (let i = 0; i < n; i++) {
+    const stamp = `2025-05-26T18:07:${String(i % 60).padStart(2, '0')}.${String(i).padStart(9, '0')}Z stdout`;
+    const x = r();
+    const text = x < 0.3 ? FELIX_FAILURE : x < 0.04 + 0.3 ? 'z'.repeat(Math.floor(r() * maxLong)) : FELIX_QUIET;
+    if (r() < 0.4) {
+      let at = 0;
+      while (at < text.length) {
+        const len = 1 + Math.floor(r() * 120);
+        const last = at + len >= text.length;
+        out.push(`${stamp} ${last ? 'F' : 'P'} ${text.slice(at, at + len)}`);
+        at += len;
+      }
+    } else {
+      out.push(`${stamp} F ${text}`);
+    }
+  }
+  return out.join('\n') + (r() < 0.5 ? '\n' : '');
 }
