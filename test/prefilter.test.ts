@@ -3,17 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LiteralIndex, textFrequencies, defaultFrequencies } from '../src/engine/prefilter.js';
-
-/** xorshift32: the same cases on every run */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
+import { rng } from './helpers/random-log.js';
 
 function occurrences(b: Buffer, lits: Buffer[], from: number, to: number): number[] {
   const out: number[] = [];
