@@ -15,7 +15,7 @@ const CONTEXT = 256 << 10;
 /** a line longer than this is cut: scanned up to here, the rest skipped to the next newline */
 export const MAX_LINE = 1 << 20;
 const EXCERPT = 700;
-/** below this a stream keeps the generic table (tuning costs ~4 ms per MiB sampled, 10 ms cold); it must stay
+/** below this a stream keeps the generic table (tuning costs ~4 ms per MiB sampled, 10-30 ms on the first call); it must stay
  *  under the first batch of a pushed stream, or bundle entries would never be tuned */
 const TUNE_MIN = 128 << 10;
 const STREAM_BATCH = 256 << 10;
