@@ -138,14 +138,7 @@ export class LiteralIndex {
       if ((first[key(b, i)] & (i + 3 < b.length ? second[key(b, i + 2)] : -1)) === 0) continue;
       const list = entries[key(b, i)];
       if (!list) continue;
-      for (let k = 0; k < list.length; k += 2) {
-        const lit = literals[list[k]];
-        const s = i - list[k + 1];
-        if (s < from || s + lit.length > to) continue;
-        let j = 0;
-        while (j < lit.length && b[s + j] === lit[j]) j++;
-        if (j === lit.length) seen[list[k]] = stamp;
-      }
+      for (let k = 0; k < list.length; k += 2) if (occursAt(b, literals[list[k]], i - list[k + 1], from, to)) seen[list[k]] = stamp;
     }
   }
 
@@ -154,13 +147,17 @@ export class LiteralIndex {
     const list = this.entries[key(b, i)];
     if (!list) return -1;
     for (let k = 0; k < list.length; k += 2) {
-      const lit = this.literals[list[k]];
       const s = i - list[k + 1];
-      if (s < from || s + lit.length > to) continue;
-      let j = 0;
-      while (j < lit.length && b[s + j] === lit[j]) j++;
-      if (j === lit.length) return s;
+      if (occursAt(b, this.literals[list[k]], s, from, to)) return s;
     }
     return -1;
   }
+}
+
+/** `lit` starts at s and lies wholly inside [from, to). */
+function occursAt(b: Buffer, lit: Buffer, s: number, from: number, to: number): boolean {
+  if (s < from || s + lit.length > to) return false;
+  let j = 0;
+  while (j < lit.length && b[s + j] === lit[j]) j++;
+  return j === lit.length;
 }

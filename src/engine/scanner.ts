@@ -56,8 +56,8 @@ export class StreamScanner {
   markerSeen = false;
   /** hits of the record being matched, one per pattern */
   private pending = new Map<string, HitEvent>();
-  /** per literal: the stamp of the last record that held it */
-  private seen = new Uint32Array(0);
+  /** per literal: the stamp of the last record that held it (tuning keeps the literals) */
+  private seen: Uint32Array;
   /** scan once this much unscanned data is buffered */
   private batch: number;
   readonly stats: ScanStats = { bytes: 0, lines: 0, records: 0, regexRuns: 0 };
@@ -68,6 +68,7 @@ export class StreamScanner {
     this.format = info.format;
     this.detected = false;
     this.view = m.view(activeSignals(m, info));
+    this.seen = new Uint32Array(this.view.literals.length);
   }
 
   /** Room for the next bytes; commit(n) after filling it. */
@@ -266,7 +267,7 @@ export class StreamScanner {
     // Which literals the message holds: in one pass over its bytes (a log where every line is a
     // failure spent 15 % of its time in text.includes, once per literal per record).
     const marked = text.length <= SCRATCH_CHARS;
-    const seen = this.seen.length >= literals.length ? this.seen : (this.seen = new Uint32Array(literals.length));
+    const seen = this.seen;
     if (marked) {
       stamp = (stamp + 1) >>> 0 || 1;
       index.mark(scratch, 0, scratch.write(text, 0), seen, stamp);

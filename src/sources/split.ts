@@ -203,7 +203,6 @@ export async function scanSplit(file: string, info0: StreamInfo, plan: SplitPlan
     try {
       rest = await second;
     } catch (e) {
-      await worker.terminate();
       if (applied > 0) throw e;
       failed = (e as Error).message;
       // The worker failed before any of its events counted: scan the second half here instead.
