@@ -1,10 +1,12 @@
 // Decompression as streams. gzip is inflated in process (Node's zlib, on the thread pool, twice the
-// speed of the gzip program here); external `xz -dc` / `zstd -dc` beat every in-process decoder
-// (shared/reference/scan-performance.md), so they are preferred when installed.
+// speed of the gzip program here); an .xz file is decoded in process by the system's liblzma when it
+// can be loaded (liblzma.ts); otherwise external `xz -dc` / `zstd -dc` beat the bundled in-process
+// decoders (shared/reference/scan-performance.md), so they are preferred when installed.
 import { spawn, spawnSync } from 'node:child_process';
 import { createGunzip } from 'node:zlib';
 import { createReadStream } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
+import { LiblzmaReader, liblzma } from './liblzma.js';
 
 export type Compression = 'gzip' | 'xz' | 'zstd' | 'bzip2' | 'none';
 
@@ -99,6 +101,11 @@ async function fzstd(input: Readable): Promise<Readable> {
 export async function decompress(src: Readable | { file: string }, kind: Compression, prefer: 'external' | 'internal' = 'external'): Promise<Readable> {
   // gzip stays in process: Node's zlib inflates on the thread pool, in parallel with the scan, and
   // with 1 MiB output chunks it is about twice as fast as the gzip program here (bench/).
+  // A file (not a stream): the worker reads it itself.
+  if (kind === 'xz' && prefer === 'external' && !(src instanceof Readable)) {
+    const lib = liblzma();
+    if (lib) return new LiblzmaReader(src.file, lib);
+  }
   const program = kind === 'gzip' || kind === 'none' ? undefined : PROGRAMS[kind];
   if (program && prefer === 'external' && toolAvailable(program)) return viaProgram(program, ['-dc'], src);
   const input = src instanceof Readable ? src : createReadStream(src.file, { highWaterMark: 1 << 20 });

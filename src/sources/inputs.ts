@@ -5,6 +5,7 @@ import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { InputSummary } from '../engine/events.js';
 import { decompress, sniffCompression, withoutCompressionSuffix, type Compression } from './decompress.js';
+import { liblzma } from './liblzma.js';
 import type { ByteSource } from './stream.js';
 import { readAt } from './read-range.js';
 import { openBundle, isTarHeader } from './bundle/tar.js';
@@ -33,7 +34,9 @@ export function readHead(file: string, n = 4096): Promise<Buffer> {
 
 /** Peek at the first decompressed bytes (to tell a .tar.gz from a .log.gz). */
 async function decompressedHead(file: string, c: Compression): Promise<Buffer> {
-  const r = await decompress(createReadStream(file, { end: 1 << 20 }), c, 'internal');
+  // In process, no program started for a peek; for .xz the system liblzma, which the read that
+  // follows loads anyway (lzma-native would cost a load of its own, ~40 ms).
+  const r = c === 'xz' && liblzma() ? await decompress({ file }, c) : await decompress(createReadStream(file, { end: 1 << 20 }), c, 'internal');
   const parts: Buffer[] = [];
   let n = 0;
   try {

@@ -1,0 +1,158 @@
+// An .xz file decoded in process by the system's liblzma (the library the `xz` program itself uses),
+// called through koffi on the thread pool, as Node's zlib does for gzip.
+//
+// Why not `xz -dc`: every 8 KiB of its output crosses a socket and wakes a process; on the
+// paravirtualised 2-core bench machine that coupling cost the pipeline 0.6 s of CPU per 256 MiB and
+// about 15 % of its wall time (bench/README.md). Why not the bundled in-process decoders
+// (lzma-native's liblzma 5.2.3, lzma-rust2): half the system library's speed here. Both remain
+// fallbacks for machines without koffi or liblzma.so.5.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
+import { LZMA, LZMA_ERRORS, openLiblzma, type Liblzma } from './liblzma-abi.js';
+
+/** 1 MiB slabs: smaller ones cost more hand-overs between the threads than they save. */
+const SLAB = 1 << 20;
+
+type Koffi = typeof import('koffi');
+export interface LoadedLiblzma { koffi: Koffi; lib: Liblzma; code: { async: (strm: unknown, action: number, cb: (err: unknown, ret: number) => void) => void } }
+
+let loaded: LoadedLiblzma | null | undefined;
+
+/** koffi and the system liblzma, or undefined when either is missing here (then `xz -dc` or
+ *  lzma-native is used). CNI_DOCTOR_NO_LIBLZMA=1 turns it off, for tests and comparisons. */
+export function liblzma(): LoadedLiblzma | undefined {
+  if (loaded === undefined) {
+    loaded = null;
+    if (!process.env.CNI_DOCTOR_NO_LIBLZMA) {
+      try {
+        // koffi is CommonJS with a native part: loaded only when an .xz file is read.
+        const koffi = createRequire(import.meta.url)('koffi') as Koffi;
+        const lib = openLiblzma(koffi);
+        if (lib) loaded = { koffi, lib, code: lib.code as unknown as LoadedLiblzma['code'] };
+      } catch { /* no koffi build for this platform */ }
+    }
+  }
+  return loaded ?? undefined;
+}
+
+interface Slab { ptr: unknown; view: Uint8Array; addr: bigint }
+
+/** The decompressed bytes of an .xz file, in chunks of up to 1 MiB. */
+export class LiblzmaReader extends Readable {
+  private fd = -1;
+  private strm: unknown;
+  private state!: DataView;
+  private input: Slab | undefined;
+  private slabs: Slab[] = [];
+  private turn = 0;
+  private eof = false;
+  private busy = false;
+  private wanted = false;
+  private initialised = false;
+  private released = false;
+
+  constructor(private readonly file: string, private readonly l: LoadedLiblzma) {
+    super({ highWaterMark: 2 * SLAB });
+  }
+
+  private slab(): Slab {
+    const { koffi } = this.l;
+    const ptr = koffi.alloc('uint8_t', SLAB);
+    return { ptr, view: new Uint8Array(koffi.view(ptr, SLAB)), addr: koffi.address(ptr) };
+  }
+
+  override _construct(cb: (e?: Error | null) => void): void {
+    try {
+      this.fd = openSync(this.file, 'r');
+      const { koffi, lib } = this.l;
+      this.strm = koffi.alloc('uint8_t', LZMA.STREAM_SIZE);
+      this.state = new DataView(koffi.view(this.strm, LZMA.STREAM_SIZE));
+      for (let i = 0; i < LZMA.STREAM_SIZE; i++) this.state.setUint8(i, 0); // LZMA_STREAM_INIT
+      const ret = lib.streamDecoder(this.strm, LZMA.MEMLIMIT, LZMA.CONCATENATED);
+      if (ret !== LZMA.OK) throw this.error(ret);
+      this.initialised = true;
+      this.input = this.slab();
+      // Two output slabs: the decoder fills one while the other is copied out.
+      this.slabs = [this.slab(), this.slab()];
+      cb();
+    } catch (e) {
+      cb(e as Error);
+    }
+  }
+
+  private error(ret: number): Error {
+    return new Error(`xz: ${this.file}: ${LZMA_ERRORS[ret] ?? `liblzma error ${ret}`}`);
+  }
+
+  override _read(): void {
+    this.wanted = true;
+    if (!this.busy) this.decode();
+  }
+
+  /** One lzma_code() call on the thread pool, into the slab not being copied out. */
+  private decode(): void {
+    const s = this.state;
+    if (!this.eof && s.getBigUint64(LZMA.AVAIL_IN, true) === 0n) {
+      let n: number;
+      try {
+        n = readSync(this.fd, this.input!.view, 0, SLAB, null);
+      } catch (e) {
+        this.destroy(e as Error);
+        return;
+      }
+      if (n === 0) this.eof = true;
+      s.setBigUint64(LZMA.NEXT_IN, this.input!.addr, true);
+      s.setBigUint64(LZMA.AVAIL_IN, BigInt(n), true);
+    }
+    const out = this.slabs[this.turn];
+    this.turn ^= 1;
+    s.setBigUint64(LZMA.NEXT_OUT, out.addr, true);
+    s.setBigUint64(LZMA.AVAIL_OUT, BigInt(SLAB), true);
+    this.busy = true;
+    try {
+      this.l.code.async(this.strm, this.eof ? LZMA.FINISH : LZMA.RUN, (err, ret) => this.decoded(out, err, ret));
+    } catch (e) {
+      this.busy = false;
+      this.destroy(e as Error);
+    }
+  }
+
+  private decoded(out: Slab, err: unknown, ret: number): void {
+    this.busy = false;
+    if (this.destroyed) { this.release(); return; }
+    if (err) { this.destroy(err as Error); return; }
+    if (ret !== LZMA.OK && ret !== LZMA.STREAM_END) { this.destroy(this.error(ret)); return; }
+    const produced = SLAB - Number(this.state.getBigUint64(LZMA.AVAIL_OUT, true));
+    const finished = ret === LZMA.STREAM_END;
+    // The next decode starts first, so it runs while this chunk is copied out and consumed.
+    if (!finished && (this.wanted || !produced)) this.decode();
+    if (produced && !this.push(this.copy(out.view, produced))) this.wanted = false;
+    if (finished) this.push(null);
+  }
+
+  /** The slab is decoded into again while the consumer may still hold the chunk, hence a copy. Its
+   *  fresh pages cost this thread, which has time to spare; decoding straight into fresh buffers
+   *  moved those page faults onto the decoder, the slower side (+15 % wall time). */
+  private copy(view: Uint8Array, n: number): Buffer {
+    const b = Buffer.allocUnsafeSlow(n);
+    b.set(view.subarray(0, n));
+    return b;
+  }
+
+  /** Frees the native memory, once no decode is running on it. */
+  private release(): void {
+    if (this.released || this.busy) return; // the running decode's callback comes back here
+    this.released = true;
+    const { koffi, lib } = this.l;
+    if (this.initialised) lib.end(this.strm);
+    if (this.strm) koffi.free(this.strm);
+    for (const s of [this.input, ...this.slabs]) if (s) koffi.free(s.ptr);
+    if (this.fd >= 0) closeSync(this.fd);
+  }
+
+  override _destroy(e: Error | null, cb: (e?: Error | null) => void): void {
+    this.release();
+    cb(e);
+  }
+}
