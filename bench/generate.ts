@@ -629,7 +629,7 @@ export class ChunkWriter {
   private buf: Buffer;
   private off = 0;
   written = 0;
-  constructor(private out: (b: Buffer) => void, private chunk = 8 << 20) {
+  constructor(private out: (b: Buffer) => void, chunk = 8 << 20) {
     this.buf = Buffer.allocUnsafe(chunk);
   }
   static toFile(file: string): ChunkWriter & { close(): void } {
