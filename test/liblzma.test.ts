@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { liblzma, LiblzmaReader } from '../src/sources/liblzma.js';
 import { decompress } from '../src/sources/decompress.js';
-import { ROOT, tempDir } from './helpers/util.js';
+import { ROOT, runCli, tempDir } from './helpers/util.js';
 import { randomLog, rng } from './helpers/random-log.js';
 
 const SOS = path.join(ROOT, 'samples', 'bundles', 'sosreport-node1-2025-05-26-abcdefg.tar.xz');
@@ -104,4 +104,14 @@ test('decompress() takes liblzma for an .xz file, and the xz program without it'
   const s = await decompress(createReadStream(SOS), 'xz');
   assert.ok(!(s instanceof LiblzmaReader));
   assert.ok((await drain(s)).equals(xzDecoded(SOS)));
+});
+
+test('analyze gives the same report through liblzma and through the xz program', async () => {
+  lib();
+  const viaLib = await runCli(['analyze', SOS, '--json']);
+  const viaProgram = await runCli(['analyze', SOS, '--json'], { env: { CNI_DOCTOR_NO_LIBLZMA: '1' } });
+  assert.equal(viaLib.code, 1, viaLib.stderr);
+  assert.equal(viaProgram.code, 1, viaProgram.stderr);
+  assert.ok(JSON.parse(viaLib.stdout).diagnoses.length > 0);
+  assert.equal(viaLib.stdout, viaProgram.stdout);
 });
