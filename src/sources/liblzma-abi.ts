@@ -17,7 +17,7 @@ export const LZMA = {
 /** liblzma's return codes, worded as the xz program words them, so a report reads the same. */
 export const LZMA_ERRORS: Record<number, string> = {
   5: 'Cannot allocate memory',
-  6: 'Memory usage limit reached (the file needs more than 256 MiB to decompress)',
+  6: 'Memory usage limit reached: the file needs more than 256 MiB to decompress (decompress it with xz -dc first)',
   7: 'File format not recognized',
   8: 'Unsupported options',
   9: 'Compressed data is corrupt',
