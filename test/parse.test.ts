@@ -122,6 +122,19 @@ test('klog err=< block across journal prefixes is one record, whatever the chunk
   }
 });
 
+test('an ended scanner hands its buffer to the next one and takes no more bytes itself', () => {
+  const events: EngineEvent[] = [];
+  const info = { source: 't', path: 't.log', role: 'log' as const, time: ctx };
+  const first = new StreamScanner(matcher, info, (e) => events.push(e), 1 << 16);
+  first.push(Buffer.from(KLOG_BLOCK.slice(0, 200))); // a record cut in the middle: its bytes stay buffered
+  first.end();
+  assert.throws(() => first.push(Buffer.from(KLOG_BLOCK)), /could not make room/);
+  // The next scanner of that capacity gets the same memory, holding the first one's bytes: it must
+  // read only its own.
+  for (let i = 0; i < 3; i++) assert.equal(hits(scan(KLOG_BLOCK, 3)).length, 1);
+  assert.equal(hits(scan('no failure here\n'.repeat(40), 2)).length, 0);
+});
+
 test('journal without -a expands the tab to spaces: still one block', () => {
   const text = KLOG_BLOCK.replace(/: \t/g, ':         ');
   const h = hits(scan(text));
