@@ -2,8 +2,9 @@
 // made by xz: the same bytes, the same failures, and nothing left open when a reader stops early.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { liblzma, LiblzmaReader } from '../src/sources/liblzma.js';
@@ -65,6 +66,7 @@ test('liblzma failures read like the xz program\'s, with the file named', async 
     ['flipped.xz', Buffer.from(whole).fill(0x55, 200, 260), /Compressed data is corrupt/],
     ['garbage.xz', Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.alloc(4096, 0x41)]), /Compressed data is corrupt/],
     ['not-xz.xz', Buffer.from('plain text, not xz at all\n'), /File format not recognized/],
+    ['empty.xz', Buffer.alloc(0), /File format not recognized/],
   ];
   for (const [name, bytes, reason] of cases) {
     const f = path.join(d, name);
@@ -114,4 +116,50 @@ test('analyze gives the same report through liblzma and through the xz program',
   assert.equal(viaProgram.code, 1, viaProgram.stderr);
   assert.ok(JSON.parse(viaLib.stdout).diagnoses.length > 0);
   assert.equal(viaLib.stdout, viaProgram.stdout);
+});
+
+test('corrupt in the middle: everything decoded before the damage is handed on first, as xz -dc writes it', async (t) => {
+  const l = lib();
+  const d = tempDir(t);
+  const f = path.join(d, 'big.log');
+  const r = rng(11);
+  let text = '';
+  while (text.length < 12 << 20) text += randomLog(r, 2000, 'journal');
+  writeFileSync(f, text);
+  execFileSync('xz', ['-6', '-T1', f]);
+  const xzFile = `${f}.xz`;
+  const bytes = readFileSync(xzFile);
+  bytes.fill(0x55, Math.floor(bytes.length * 2 / 3), Math.floor(bytes.length * 2 / 3) + 64);
+  writeFileSync(xzFile, bytes);
+  const prog = spawnSync('xz', ['-dc', xzFile], { maxBuffer: 1 << 26 });
+  assert.notEqual(prog.status, 0);
+  assert.ok(prog.stdout.length > 4 << 20, `xz wrote ${prog.stdout.length} bytes before the damage`);
+  const parts: Buffer[] = [];
+  await assert.rejects((async () => { for await (const c of new LiblzmaReader(xzFile, l)) parts.push(c as Buffer); })(), /Compressed data is corrupt/);
+  assert.ok(Buffer.concat(parts).equals(prog.stdout), `${Buffer.concat(parts).length} bytes handed on, xz wrote ${prog.stdout.length}`);
+});
+
+test('a read error after the first chunk is an error, not a crash, and the chunk still arrives', async (t) => {
+  const l = lib();
+  const d = tempDir(t);
+  const f = path.join(d, 'noise.bin');
+  // incompressible, so the file is read in several slabs and the next read comes after a chunk
+  writeFileSync(f, randomBytes(3 << 20));
+  execFileSync('xz', ['-0', '-T1', f]);
+  const r = new LiblzmaReader(`${f}.xz`, l);
+  const dir = path.join(d, 'a-directory');
+  mkdirSync(dir);
+  let got = 0;
+  await assert.rejects((async () => {
+    for await (const c of r) {
+      if (got === 0) {
+        // The next read fails (EISDIR) while a decoded slab is waiting to be copied out.
+        const h = r as unknown as { fd: number };
+        closeSync(h.fd);
+        h.fd = openSync(dir, 'r');
+      }
+      got += (c as Buffer).length;
+    }
+  })(), /EISDIR/);
+  assert.ok(got > 0);
 });

@@ -128,11 +128,34 @@ test('an ended scanner hands its buffer to the next one and takes no more bytes 
   const first = new StreamScanner(matcher, info, (e) => events.push(e), 1 << 16);
   first.push(Buffer.from(KLOG_BLOCK.slice(0, 200))); // a record cut in the middle: its bytes stay buffered
   first.end();
-  assert.throws(() => first.push(Buffer.from(KLOG_BLOCK)), /could not make room/);
+  assert.throws(() => first.push(Buffer.from(KLOG_BLOCK)), /pushed after the scan ended/);
   // The next scanner of that capacity gets the same memory, holding the first one's bytes: it must
   // read only its own.
   for (let i = 0; i < 3; i++) assert.equal(hits(scan(KLOG_BLOCK, 3)).length, 1);
   assert.equal(hits(scan('no failure here\n'.repeat(40), 2)).length, 0);
+  // Nothing received yet: a live stream that is flushed or settles must not scan the last owner's bytes.
+  const quiet = new StreamScanner(matcher, info, (e) => events.push(e), 1 << 16);
+  events.length = 0;
+  quiet.flush();
+  quiet.settle(false);
+  quiet.settle(true);
+  assert.deepEqual(events, []);
+});
+
+test('after a line is cut for length, a live flush does not scan the bytes it dropped a second time', () => {
+  // The cut empties the buffer; a flush then asked lastIndexOf(10, -1), which searches from the end
+  // of the whole buffer, and scanned the old block again (two more hits, at line 6).
+  const cap = 1 << 16;
+  const events: EngineEvent[] = [];
+  const sc = new StreamScanner(matcher, { source: 't', path: 't.log', role: 'log', time: ctx }, (e) => events.push(e), cap);
+  sc.push(Buffer.from(KLOG_BLOCK));
+  sc.flush();
+  sc.push(Buffer.from('y'.repeat(cap - Buffer.byteLength(KLOG_BLOCK))));
+  sc.push(Buffer.from('zz'));
+  sc.flush();
+  sc.settle();
+  sc.end();
+  assert.equal(hits(events).length, 1, JSON.stringify(hits(events).map((h) => h.evidence.line)));
 });
 
 test('journal without -a expands the tab to spaces: still one block', () => {

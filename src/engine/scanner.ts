@@ -80,6 +80,7 @@ export class StreamScanner {
 
   /** Room for the next bytes; commit(n) after filling it. */
   private writable(): Buffer {
+    if (this.buf === ENDED) throw new Error(`${this.info.source}: bytes pushed after the scan ended (a bug: please report it)`);
     if (this.len === this.buf.length) {
       // Compacting only when full: per scan batch it would copy CONTEXT bytes each time, as many
       // bytes again as a 256 KiB batch holds.
@@ -130,7 +131,7 @@ export class StreamScanner {
   /** The stream has been quiet: records still waiting for a continuation are complete as they are,
    *  and with `partial`, an unterminated last line counts as a line. */
   settle(partial = false): void {
-    const limit = partial ? this.len : this.buf.lastIndexOf(10, this.len - 1) + 1;
+    const limit = partial ? this.len : this.lastLineEnd();
     if (limit <= this.scanPos) return;
     if (!this.detected) this.detect(limit);
     this.scanRange(limit, true);
@@ -163,6 +164,12 @@ export class StreamScanner {
     return this.newlines;
   }
 
+  /** Just past the last newline received, 0 without one. (lastIndexOf(10, -1) would search from the
+   *  end of the whole buffer: since buffers are reused, through the previous scanner's bytes.) */
+  private lastLineEnd(): number {
+    return this.len === 0 ? 0 : this.buf.lastIndexOf(10, this.len - 1) + 1;
+  }
+
   private lineNumberAt(pos: number): number {
     if (pos < this.countedPos) {
       // A record assembled backwards starts before the counted position.
@@ -183,8 +190,7 @@ export class StreamScanner {
   }
 
   private process(final: boolean, full = false): void {
-    const b = this.buf;
-    let limit = final ? this.len : b.lastIndexOf(10, this.len - 1) + 1;
+    let limit = final ? this.len : this.lastLineEnd();
     if (!final && limit <= this.scanPos && full) {
       // A line longer than the whole buffer: cut it and skip the rest of it.
       limit = this.len;
@@ -260,7 +266,8 @@ export class StreamScanner {
   private windowText(start: number, end: number, limit: number, w: { before: number; after: number }): string | undefined {
     const b = this.buf;
     let s = start;
-    for (let i = 0; i < w.before && s > 0; i++) s = b.lastIndexOf(10, s - 2) + 1;
+    // (s = 1: the line before is empty and starts at 0; a negative offset would search from the end)
+    for (let i = 0; i < w.before && s > 0; i++) s = s >= 2 ? b.lastIndexOf(10, s - 2) + 1 : 0;
     let e = end;
     for (let i = 0; i < w.after; i++) {
       if (e >= limit) break;

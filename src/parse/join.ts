@@ -58,7 +58,8 @@ class Lines {
   }
   prevStart(s: number): number {
     if (s <= this.w.lo) return -1;
-    const p = this.w.buf.lastIndexOf(10, s - 2);
+    // s - 2 < 0 would make lastIndexOf search from the end of the buffer
+    const p = s >= 2 ? this.w.buf.lastIndexOf(10, s - 2) : -1;
     return p < this.w.lo ? this.w.lo : p + 1;
   }
   text(s: number, e: number): string {

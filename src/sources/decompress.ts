@@ -101,7 +101,7 @@ async function fzstd(input: Readable): Promise<Readable> {
 export async function decompress(src: Readable | { file: string }, kind: Compression, prefer: 'external' | 'internal' = 'external'): Promise<Readable> {
   // gzip stays in process: Node's zlib inflates on the thread pool, in parallel with the scan, and
   // with 1 MiB output chunks it is about twice as fast as the gzip program here (bench/).
-  // A file (not a stream): the worker reads it itself.
+  // A file, not a stream: liblzma's reader reads it itself, a slab at a time.
   if (kind === 'xz' && prefer === 'external' && !(src instanceof Readable)) {
     const lib = liblzma();
     if (lib) return new LiblzmaReader(src.file, lib);

@@ -11,6 +11,9 @@ import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import { LZMA, LZMA_ERRORS, openLiblzma, type Liblzma } from './liblzma-abi.js';
 
+/** An empty file: liblzma sees a stream cut before its header, `xz` says it is not xz at all. */
+const LZMA_FORMAT_ERROR = 7;
+
 /** 1 MiB slabs: smaller ones cost more hand-overs between the threads than they save. */
 const SLAB = 1 << 20;
 
@@ -51,6 +54,8 @@ export class LiblzmaReader extends Readable {
   private wanted = false;
   private initialised = false;
   private released = false;
+  private bytesIn = 0;
+  private failure: Error | undefined;
 
   constructor(private readonly file: string, private readonly l: LoadedLiblzma) {
     super({ highWaterMark: 2 * SLAB });
@@ -86,22 +91,39 @@ export class LiblzmaReader extends Readable {
   }
 
   override _read(): void {
+    if (this.failure) {
+      if (this.readableLength === 0) this.destroy(this.failure);
+      // An empty push asks for nothing but clears `reading`: _read comes again once the consumer
+      // has taken the buffered chunks, and then the error is raised.
+      else this.push(Buffer.alloc(0));
+      return;
+    }
     this.wanted = true;
-    if (!this.busy) this.decode();
+    if (!this.busy) {
+      const e = this.decode();
+      if (e) this.fail(e);
+    }
   }
 
-  /** One lzma_code() call on the thread pool, into the slab not being copied out. */
-  private decode(): void {
+  /** destroy() drops what is buffered: chunks already pushed are read first, then the error comes. */
+  private fail(e: Error): void {
+    if (this.readableLength === 0) this.destroy(e);
+    else this.failure = e;
+  }
+
+  /** One lzma_code() call on the thread pool, into the slab not being copied out; or the error that
+   *  kept it from starting, for the caller to raise once it has handed on what it holds. */
+  private decode(): Error | undefined {
     const s = this.state;
     if (!this.eof && s.getBigUint64(LZMA.AVAIL_IN, true) === 0n) {
       let n: number;
       try {
         n = readSync(this.fd, this.input!.view, 0, SLAB, null);
       } catch (e) {
-        this.destroy(e as Error);
-        return;
+        return e as Error;
       }
       if (n === 0) this.eof = true;
+      this.bytesIn += n;
       s.setBigUint64(LZMA.NEXT_IN, this.input!.addr, true);
       s.setBigUint64(LZMA.AVAIL_IN, BigInt(n), true);
     }
@@ -114,21 +136,26 @@ export class LiblzmaReader extends Readable {
       this.l.code.async(this.strm, this.eof ? LZMA.FINISH : LZMA.RUN, (err, ret) => this.decoded(out, err, ret));
     } catch (e) {
       this.busy = false;
-      this.destroy(e as Error);
+      return e as Error;
     }
+    return undefined;
   }
 
   private decoded(out: Slab, err: unknown, ret: number): void {
     this.busy = false;
     if (this.destroyed) { this.release(); return; }
     if (err) { this.destroy(err as Error); return; }
-    if (ret !== LZMA.OK && ret !== LZMA.STREAM_END) { this.destroy(this.error(ret)); return; }
     const produced = SLAB - Number(this.state.getBigUint64(LZMA.AVAIL_OUT, true));
+    const failed = ret !== LZMA.OK && ret !== LZMA.STREAM_END;
     const finished = ret === LZMA.STREAM_END;
     // The next decode starts first, so it runs while this chunk is copied out and consumed.
-    if (!finished && (this.wanted || !produced)) this.decode();
+    const cannot = !finished && !failed && (this.wanted || !produced) ? this.decode() : undefined;
+    // What a call decoded is handed on before any error, as `xz -dc` writes it out first.
     if (produced && !this.push(this.copy(out.view, produced))) this.wanted = false;
-    if (finished) this.push(null);
+    if (this.destroyed) return; // by the consumer, inside push: release() ran or waits for `busy`
+    if (cannot) this.fail(cannot);
+    else if (failed) this.fail(this.error(this.bytesIn === 0 && this.eof ? LZMA_FORMAT_ERROR : ret));
+    else if (finished) this.push(null);
   }
 
   /** The slab is decoded into again while the consumer may still hold the chunk, hence a copy. Its
@@ -148,7 +175,9 @@ export class LiblzmaReader extends Readable {
     if (this.initialised) lib.end(this.strm);
     if (this.strm) koffi.free(this.strm);
     for (const s of [this.input, ...this.slabs]) if (s) koffi.free(s.ptr);
-    if (this.fd >= 0) closeSync(this.fd);
+    try {
+      if (this.fd >= 0) closeSync(this.fd);
+    } catch { /* nothing more to read from it; a failing close must not throw from a callback */ }
   }
 
   override _destroy(e: Error | null, cb: (e?: Error | null) => void): void {

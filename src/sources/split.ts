@@ -96,7 +96,7 @@ export async function planSplit(file: string, info: StreamInfo, m: Matcher): Pro
   const win = await readAt(file, from, 2 * PROBE_BYTES);
   let s = win.indexOf(10, mid - from) + 1;
   if (s === 0) return undefined;
-  const prevStart = win.lastIndexOf(10, s - 2) + 1;
+  const prevStart = s >= 2 ? win.lastIndexOf(10, s - 2) + 1 : 0;
   if (prevStart === 0 && from > 0) return undefined; // a line longer than the probe
   let cut = -1;
   for (let prev = win.toString('utf8', prevStart, s - 1); ;) {
