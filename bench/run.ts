@@ -376,7 +376,8 @@ async function main(): Promise<void> {
         ...(hasRg ? [{ name: 'rg -c -f', cmd: ['rg', '-c', '-f', pf.rg, sc.file], keepStdout: true, check: (_o: string, s: Sample) => (s.code === 0 || s.code === 1 ? undefined : `exit status ${s.code}`) }] : []),
       ];
       const lb = loadavg();
-      const res = bench(methods, o.runs, sc.fileBytes, `plain ${sizeLabel(size)}`);
+      // paired ratios against grep, as the table's header says (the default baseline is the second method)
+      const res = bench(methods, o.runs, sc.fileBytes, `plain ${sizeLabel(size)}`, methods.findIndex((m) => m.name.startsWith('grep')));
       finishInput(`plain journal ${sizeLabel(size)}`, sc, sc.fileBytes, res, 'grep -c -E -f', checks, lb);
     }
   }
