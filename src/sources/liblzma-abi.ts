@@ -7,7 +7,7 @@ export const LZMA = {
   STREAM_SIZE: 136,
   NEXT_IN: 0, AVAIL_IN: 8, NEXT_OUT: 24, AVAIL_OUT: 32,
   RUN: 0, FINISH: 3,
-  OK: 0, STREAM_END: 1,
+  OK: 0, STREAM_END: 1, FORMAT_ERROR: 7,
   /** like `xz -dc`: a file of several .xz streams is one output */
   CONCATENATED: 0x08,
   /** A file that needs more is refused: a sosreport (preset 3) needs 5 MiB, `xz -9` 65 MiB. */
@@ -26,7 +26,8 @@ export const LZMA_ERRORS: Record<number, string> = {
 
 export interface Liblzma {
   streamDecoder: (strm: unknown, memlimit: bigint, flags: number) => number;
-  code: (strm: unknown, action: number) => number;
+  /** koffi's function: called directly it runs here, `.async` runs it on koffi's thread */
+  code: ((strm: unknown, action: number) => number) & { async: (strm: unknown, action: number, cb: (err: unknown, ret: number) => void) => void };
   end: (strm: unknown) => void;
 }
 

@@ -2,8 +2,8 @@
 // called through koffi on the thread pool, as Node's zlib does for gzip.
 //
 // Why not `xz -dc`: every 8 KiB of its output crosses a socket and wakes a process; on the
-// paravirtualised 2-core bench machine that coupling cost the pipeline 0.6 s of CPU per 256 MiB and
-// about 15 % of its wall time (bench/README.md). Why not the bundled in-process decoders
+// paravirtualised 2-core bench machine that coupling cost the pipeline 0.6–0.9 s of CPU per 256 MiB
+// and 8–20 % of its wall time (bench/README.md). Why not the bundled in-process decoders
 // (lzma-native's liblzma 5.2.3, lzma-rust2): half the system library's speed here. Both remain
 // fallbacks for machines without koffi or liblzma.so.5.
 import { closeSync, openSync, readSync } from 'node:fs';
@@ -11,14 +11,11 @@ import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import { LZMA, LZMA_ERRORS, openLiblzma, type Liblzma } from './liblzma-abi.js';
 
-/** An empty file: liblzma sees a stream cut before its header, `xz` says it is not xz at all. */
-const LZMA_FORMAT_ERROR = 7;
-
 /** 1 MiB slabs: smaller ones cost more hand-overs between the threads than they save. */
 const SLAB = 1 << 20;
 
 type Koffi = typeof import('koffi');
-export interface LoadedLiblzma { koffi: Koffi; lib: Liblzma; code: { async: (strm: unknown, action: number, cb: (err: unknown, ret: number) => void) => void } }
+export interface LoadedLiblzma { koffi: Koffi; lib: Liblzma }
 
 let loaded: LoadedLiblzma | null | undefined;
 
@@ -32,7 +29,7 @@ export function liblzma(): LoadedLiblzma | undefined {
         // koffi is CommonJS with a native part: loaded only when an .xz file is read.
         const koffi = createRequire(import.meta.url)('koffi') as Koffi;
         const lib = openLiblzma(koffi);
-        if (lib) loaded = { koffi, lib, code: lib.code as unknown as LoadedLiblzma['code'] };
+        if (lib) loaded = { koffi, lib };
       } catch { /* no koffi build for this platform */ }
     }
   }
@@ -133,7 +130,7 @@ export class LiblzmaReader extends Readable {
     s.setBigUint64(LZMA.AVAIL_OUT, BigInt(SLAB), true);
     this.busy = true;
     try {
-      this.l.code.async(this.strm, this.eof ? LZMA.FINISH : LZMA.RUN, (err, ret) => this.decoded(out, err, ret));
+      this.l.lib.code.async(this.strm, this.eof ? LZMA.FINISH : LZMA.RUN, (err, ret) => this.decoded(out, err, ret));
     } catch (e) {
       this.busy = false;
       return e as Error;
@@ -154,7 +151,8 @@ export class LiblzmaReader extends Readable {
     if (produced && !this.push(this.copy(out.view, produced))) this.wanted = false;
     if (this.destroyed) return; // by the consumer, inside push: release() ran or waits for `busy`
     if (cannot) this.fail(cannot);
-    else if (failed) this.fail(this.error(this.bytesIn === 0 && this.eof ? LZMA_FORMAT_ERROR : ret));
+    // An empty file reads to liblzma as a stream cut before its header; `xz` says it is not xz at all.
+    else if (failed) this.fail(this.error(this.bytesIn === 0 && this.eof ? LZMA.FORMAT_ERROR : ret));
     else if (finished) this.push(null);
   }
 
