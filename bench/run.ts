@@ -389,10 +389,12 @@ async function main(): Promise<void> {
       const checks: Check[] = [];
       const name = `${dec.join(' ')} > /dev/null`;
       const lb = loadavg();
-      // For the external program, also what any reader at the other end of a pipe costs here (cat).
-      const floor = dec[0] === 'xz' ? [{ name: `${dec.join(' ')} | cat`, cmd: ['sh', '-c', `${dec.join(' ')} "$0" | cat > /dev/null`, sc.file] }] : [];
-      // The design before the in-process liblzma decoder, measured in the same run: analyze reading `xz -dc`'s pipe.
-      if (dec[0] === 'xz') floor.push({ ...analyzeMethod(sc.file, sc, checks, [], { name: 'analyze via xz -dc pipe', env: { CNI_DOCTOR_NO_LIBLZMA: '1' } }), cmd: [process.execPath, CLI, 'analyze', sc.file, '--json'] });
+      // For xz, also: what any reader at the other end of the program's pipe costs (cat), and the design
+      // before the in-process liblzma decoder, analyze reading that pipe.
+      const floor: Method[] = dec[0] === 'xz' ? [
+        { name: `${dec.join(' ')} | cat`, cmd: ['sh', '-c', `${dec.join(' ')} "$0" | cat > /dev/null`, sc.file] },
+        analyzeMethod(sc.file, sc, checks, [], { name: 'analyze via xz -dc pipe', env: { CNI_DOCTOR_NO_LIBLZMA: '1' } }),
+      ] : [];
       const res = bench([analyzeMethod(sc.file, sc, checks), { name, cmd: [...dec, sc.file] }, ...floor], o.runs, sc.tarBytes!, sc.kind);
       finishInput(`${sc.kind} ${sizeLabel(o.bundleSize)} (${path.basename(sc.file)})`, sc, sc.tarBytes!, res, name, checks, lb);
     }

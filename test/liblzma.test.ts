@@ -33,16 +33,22 @@ async function drain(r: Readable, slow = false): Promise<Buffer> {
 
 const xzDecoded = (file: string): Buffer => execFileSync('xz', ['-dc', file], { maxBuffer: 1 << 28 });
 
+/** `size` bytes of random log text in `dir/name`, and its .xz made by the program with one thread
+ *  (one block, as Python's lzma writes a sosreport). Returns the text's path; the .xz is beside it. */
+function xzLog(dir: string, name: string, seed: number, size: number, preset: string): string {
+  const f = path.join(dir, name);
+  const r = rng(seed);
+  let text = '';
+  while (text.length < size) text += randomLog(r, 3000, 'journal');
+  writeFileSync(f, text);
+  execFileSync('xz', [preset, '-T1', '-k', f]);
+  return f;
+}
+
 test('liblzma in process gives the bytes xz -dc gives: the sample sosreport, a multi-slab log, concatenated streams', async (t) => {
   const l = lib();
   const d = tempDir(t);
-  // 6 MiB of random log text, single-threaded xz (one block, like a sosreport written by Python)
-  const big = path.join(d, 'big.log');
-  const r = rng(7);
-  let text = '';
-  while (text.length < 6 << 20) text += randomLog(r, 3000, 'journal');
-  writeFileSync(big, text);
-  execFileSync('xz', ['-3', '-T1', '-k', big]);
+  const big = xzLog(d, 'big.log', 7, 6 << 20, '-3');
   // Two .xz streams back to back, as `cat a.xz b.xz` makes: one output, like xz -dc.
   const both = path.join(d, 'both.xz');
   execFileSync('sh', ['-c', `printf 'first stream\\n' | xz > "${both}" && printf 'second stream\\n' | xz >> "${both}"`]);
@@ -110,6 +116,9 @@ test('decompress() takes liblzma for an .xz file, and the xz program without it'
 
 test('analyze gives the same report through liblzma and through the xz program', async () => {
   lib();
+  // The comparison is between two paths only if the switch really turns liblzma off.
+  const probe = spawnSync(process.execPath, ['--import', 'tsx', '-e', `import('${path.join(ROOT, 'src/sources/liblzma.ts')}').then((m) => process.stdout.write(String(m.liblzma() === undefined)))`], { cwd: ROOT, env: { ...process.env, CNI_DOCTOR_NO_LIBLZMA: '1' }, encoding: 'utf8' });
+  assert.equal(probe.stdout, 'true', probe.stderr);
   const viaLib = await runCli(['analyze', SOS, '--json']);
   const viaProgram = await runCli(['analyze', SOS, '--json'], { env: { CNI_DOCTOR_NO_LIBLZMA: '1' } });
   assert.equal(viaLib.code, 1, viaLib.stderr);
@@ -121,13 +130,7 @@ test('analyze gives the same report through liblzma and through the xz program',
 test('corrupt in the middle: everything decoded before the damage is handed on first, as xz -dc writes it', async (t) => {
   const l = lib();
   const d = tempDir(t);
-  const f = path.join(d, 'big.log');
-  const r = rng(11);
-  let text = '';
-  while (text.length < 12 << 20) text += randomLog(r, 2000, 'journal');
-  writeFileSync(f, text);
-  execFileSync('xz', ['-6', '-T1', f]);
-  const xzFile = `${f}.xz`;
+  const xzFile = `${xzLog(d, 'big.log', 11, 12 << 20, '-6')}.xz`;
   const bytes = readFileSync(xzFile);
   bytes.fill(0x55, Math.floor(bytes.length * 2 / 3), Math.floor(bytes.length * 2 / 3) + 64);
   writeFileSync(xzFile, bytes);

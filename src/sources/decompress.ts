@@ -97,15 +97,15 @@ async function fzstd(input: Readable): Promise<Readable> {
 }
 
 /** A readable of the decompressed bytes of a stream or a file. `prefer: 'internal'` forces the
- *  in-process decoders (tests). */
+ *  decoders bundled with the tool (no program, no system liblzma): tests, and a cheap peek. */
 export async function decompress(src: Readable | { file: string }, kind: Compression, prefer: 'external' | 'internal' = 'external'): Promise<Readable> {
-  // gzip stays in process: Node's zlib inflates on the thread pool, in parallel with the scan, and
-  // with 1 MiB output chunks it is about twice as fast as the gzip program here (bench/).
-  // A file, not a stream: liblzma's reader reads it itself, a slab at a time.
+  // An .xz file (not a stream: liblzma's reader reads the file itself, a slab at a time).
   if (kind === 'xz' && prefer === 'external' && !(src instanceof Readable)) {
     const lib = liblzma();
     if (lib) return new LiblzmaReader(src.file, lib);
   }
+  // gzip stays in process: Node's zlib inflates on the thread pool, in parallel with the scan, and
+  // with 1 MiB output chunks it is about twice as fast as the gzip program here (bench/).
   const program = kind === 'gzip' || kind === 'none' ? undefined : PROGRAMS[kind];
   if (program && prefer === 'external' && toolAvailable(program)) return viaProgram(program, ['-dc'], src);
   const input = src instanceof Readable ? src : createReadStream(src.file, { highWaterMark: 1 << 20 });
