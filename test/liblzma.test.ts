@@ -166,3 +166,39 @@ test('a read error after the first chunk is an error, not a crash, and the chunk
   })(), /EISDIR/);
   assert.ok(got > 0);
 });
+
+test('a file that needs more than the memory limit is decoded by the fallback, not refused', async (t) => {
+  const l = lib();
+  const d = tempDir(t);
+  const f = xzLog(d, 'bigdict.log', 5, 256 << 10, '-0');
+  // A 300 MiB dictionary in the header: liblzma here declines it (LZMA.MEMLIMIT), whatever the size.
+  execFileSync('xz', ['-f', '-T1', '-k', '--lzma2=preset=1,dict=300MiB,mf=hc3', f]);
+  const want = readFileSync(f);
+  await assert.rejects(drain(new LiblzmaReader(`${f}.xz`, l)), /Memory usage limit reached.*install xz-utils/);
+  const viaDecompress = await decompress({ file: `${f}.xz` }, 'xz');
+  assert.ok(viaDecompress instanceof LiblzmaReader);
+  assert.ok((await drain(viaDecompress)).equals(want), 'the fallback hands on the whole file');
+  const res = await runCli(['analyze', `${f}.xz`, '--json']);
+  assert.equal(res.stderr, '');
+  assert.equal(JSON.parse(res.stdout).inputs[0].bytes, want.length);
+});
+
+test('the peek that tells a tar from a log hands its own reader on: every byte once, from the first', async (t) => {
+  lib();
+  const d = tempDir(t);
+  const { planInput } = await import('../src/sources/inputs.js');
+  const { loadCatalog } = await import('../src/catalog/load.js');
+  const catalog = loadCatalog([]);
+  const big = `${xzLog(d, 'big.log', 3, 3 << 20, '-1')}.xz`;
+  const tiny = path.join(d, 'tiny.log');
+  writeFileSync(tiny, 'one short line, all of it read by the peek\n');
+  execFileSync('xz', ['-k', tiny]);
+  for (const file of [big, `${tiny}.xz`]) {
+    const plan = await planInput(file, catalog);
+    for await (const src of plan.sources) {
+      assert.ok('readable' in src);
+      // The first read is the peek's reader with its bytes put back; a second read opens the file again.
+      for (let i = 0; i < 2; i++) assert.ok((await drain(await src.readable())).equals(xzDecoded(file)), `${path.basename(file)}, read ${i + 1}`);
+    }
+  }
+});

@@ -102,7 +102,8 @@ export async function decompress(src: Readable | { file: string }, kind: Compres
   // An .xz file (not a stream: liblzma's reader reads the file itself, a slab at a time).
   if (kind === 'xz' && prefer === 'external' && !(src instanceof Readable)) {
     const lib = liblzma();
-    if (lib) return new LiblzmaReader(src.file, lib);
+    const { file } = src;
+    if (lib) return new LiblzmaReader(file, lib, async () => toolAvailable('xz') ? viaProgram('xz', ['-dc'], { file }) : lzmaNative(createReadStream(file, { highWaterMark: 1 << 20 })));
   }
   // gzip stays in process: Node's zlib inflates on the thread pool, in parallel with the scan, and
   // with 1 MiB output chunks it is about twice as fast as the gzip program here (bench/).

@@ -32,22 +32,55 @@ export function readHead(file: string, n = 4096): Promise<Buffer> {
   return readAt(file, 0, n);
 }
 
-/** Peek at the first decompressed bytes (to tell a .tar.gz from a .log.gz). */
-async function decompressedHead(file: string, c: Compression): Promise<Buffer> {
-  // In process, no program started for a peek; for .xz the system liblzma, which the read that
-  // follows loads anyway (lzma-native would cost a load of its own, ~40 ms).
-  const r = c === 'xz' && liblzma() ? await decompress({ file }, c) : await decompress(createReadStream(file, { end: 1 << 20 }), c, 'internal');
+interface Peek {
+  /** the first decompressed bytes (at least 1 KiB when there are that many) */
+  head: Buffer;
+  /** the whole file decompressed, from its first byte */
+  open: () => Promise<Readable>;
+}
+
+/** Up to `n` bytes from a paused stream, leaving it paused and usable; an error ends the peek. */
+async function readSome(r: Readable, n: number): Promise<Buffer[]> {
   const parts: Buffer[] = [];
-  let n = 0;
-  try {
-    for await (const chunk of r) {
-      parts.push(chunk as Buffer);
-      n += (chunk as Buffer).length;
-      if (n >= 1024) break;
-    }
-  } catch { /* a truncated head is still a head */ }
+  let got = 0;
+  while (got < n && !r.destroyed && !r.readableEnded) {
+    const c = r.read() as Buffer | null;
+    if (c) { parts.push(c); got += c.length; continue; }
+    await new Promise<void>((resolve) => {
+      const done = (): void => { r.off('readable', done); r.off('end', done); r.off('close', done); resolve(); };
+      r.on('readable', done); r.on('end', done); r.on('close', done);
+    });
+  }
+  return parts;
+}
+
+/** Peek at the first decompressed bytes (to tell a .tar.gz from a .log.gz). */
+async function decompressedHead(file: string, c: Compression): Promise<Peek> {
+  const reopen = (): Promise<Readable> => decompress({ file }, c);
+  if (c === 'xz' && liblzma()) {
+    // In process, by the system liblzma: the peek's reader is the read's too, its bytes put back,
+    // and it decodes ahead while the rest is set up. (A second reader cost 20–50 ms of start-up.)
+    const r = await decompress({ file }, c);
+    r.on('error', () => { /* parked: a reader that failed is opened again, and fails for its consumer */ });
+    const parts = await readSome(r, 1024);
+    let taken = false;
+    return {
+      head: Buffer.concat(parts),
+      open: () => {
+        // Taken once; a reader that ended or failed while parked is not worth repairing.
+        if (taken || r.destroyed || r.readableEnded) { r.destroy(); return reopen(); }
+        taken = true;
+        for (let i = parts.length - 1; i >= 0; i--) r.unshift(parts[i]);
+        return Promise.resolve(r);
+      },
+    };
+  }
+  // Otherwise in process too, no program started for a peek: the bundled decoders, 1 MiB at most.
+  const r = await decompress(createReadStream(file, { end: 1 << 20 }), c, 'internal');
+  r.on('error', () => { /* a truncated head is still a head */ });
+  const parts = await readSome(r, 1024);
   r.destroy();
-  return Buffer.concat(parts);
+  return { head: Buffer.concat(parts), open: reopen };
 }
 
 /** Text or not, from the first 4 KiB: a NUL, many control bytes, or bytes that are not UTF-8 and
@@ -99,12 +132,12 @@ export async function planInput(p: string, catalog: Catalog): Promise<InputPlan>
     if (looksBinary(head)) throw new InputError(p, 'binary data: not a log file, a compressed log, a tar bundle or a systemd journal');
     return single(p, 'file', { info: fileInfo(p, p, st.mtimeMs), file: p });
   }
-  const inner = await decompressedHead(p, comp);
-  if (isTarHeader(inner)) return openBundle(p, comp, catalog, bundleRefTime(catalog, p, st.mtimeMs));
+  const { head: inner, open } = await decompressedHead(p, comp);
+  if (isTarHeader(inner)) return openBundle(p, comp, catalog, bundleRefTime(catalog, p, st.mtimeMs), open);
   if (inner.length === 0) throw new InputError(p, `${comp} data that does not decompress (corrupt or truncated)`);
   if (looksBinary(inner)) throw new InputError(p, `${comp}-compressed binary data: not a log file or a tar bundle`);
   const info = fileInfo(p, withoutCompressionSuffix(p), st.mtimeMs);
-  return single(p, 'file', { info, readable: () => decompress({ file: p }, comp) });
+  return single(p, 'file', { info, readable: open });
 }
 
 export function fileInfo(source: string, inner: string, mtimeMs: number) {

@@ -7,7 +7,7 @@ export const LZMA = {
   STREAM_SIZE: 136,
   NEXT_IN: 0, AVAIL_IN: 8, NEXT_OUT: 24, AVAIL_OUT: 32,
   RUN: 0, FINISH: 3,
-  OK: 0, STREAM_END: 1, FORMAT_ERROR: 7,
+  OK: 0, STREAM_END: 1, MEMLIMIT_ERROR: 6, FORMAT_ERROR: 7,
   /** like `xz -dc`: a file of several .xz streams is one output */
   CONCATENATED: 0x08,
   /** A file that needs more is refused: a sosreport (preset 3) needs 5 MiB, `xz -9` 65 MiB. */
@@ -17,7 +17,7 @@ export const LZMA = {
 /** liblzma's return codes, worded as the xz program words them, so a report reads the same. */
 export const LZMA_ERRORS: Record<number, string> = {
   5: 'Cannot allocate memory',
-  6: 'Memory usage limit reached: the file needs more than 256 MiB to decompress (decompress it with xz -dc first)',
+  6: 'Memory usage limit reached: the file needs more than 256 MiB to decompress, and neither the xz program nor lzma-native is here to do it (install xz-utils, or decompress it with xz -dc first)',
   7: 'File format not recognized',
   8: 'Unsupported options',
   9: 'Compressed data is corrupt',

@@ -52,9 +52,14 @@ export class LiblzmaReader extends Readable {
   private initialised = false;
   private released = false;
   private bytesIn = 0;
+  private bytesOut = 0;
   private failure: Error | undefined;
+  /** the reader this one hands on from, once liblzma has declined the file */
+  private delegate: Readable | undefined;
 
-  constructor(private readonly file: string, private readonly l: LoadedLiblzma) {
+  /** `fallback`: where to read the file from when it needs more memory than this reader allows
+   *  (LZMA.MEMLIMIT); without one, that is an error like any other. */
+  constructor(private readonly file: string, private readonly l: LoadedLiblzma, private readonly fallback?: () => Promise<Readable>) {
     super({ highWaterMark: 2 * SLAB });
   }
 
@@ -88,6 +93,7 @@ export class LiblzmaReader extends Readable {
   }
 
   override _read(): void {
+    if (this.delegate) { this.delegate.resume(); return; }
     if (this.failure) {
       if (this.readableLength === 0) this.destroy(this.failure);
       // An empty push asks for nothing but clears `reading`: _read comes again once the consumer
@@ -145,6 +151,10 @@ export class LiblzmaReader extends Readable {
     const produced = SLAB - Number(this.state.getBigUint64(LZMA.AVAIL_OUT, true));
     const failed = ret !== LZMA.OK && ret !== LZMA.STREAM_END;
     const finished = ret === LZMA.STREAM_END;
+    // Dictionaries beyond the limit (`xz --lzma2=dict=…` past 256 MiB) are rare: the fallback
+    // decodes them in its own process, so this one stays within its memory bound.
+    if (ret === LZMA.MEMLIMIT_ERROR && this.bytesOut === 0 && !produced && this.fallback) { this.handOver(this.fallback); return; }
+    this.bytesOut += produced;
     // The next decode starts first, so it runs while this chunk is copied out and consumed.
     const cannot = !finished && !failed && (this.wanted || !produced) ? this.decode() : undefined;
     // What a call decoded is handed on before any error, as `xz -dc` writes it out first.
@@ -154,6 +164,18 @@ export class LiblzmaReader extends Readable {
     // An empty file reads to liblzma as a stream cut before its header; `xz` says it is not xz at all.
     else if (failed) this.fail(this.error(this.bytesIn === 0 && this.eof ? LZMA.FORMAT_ERROR : ret));
     else if (finished) this.push(null);
+  }
+
+  /** From now on the fallback's bytes are this reader's, with its backpressure and its errors. */
+  private handOver(open: () => Promise<Readable>): void {
+    this.release();
+    open().then((r) => {
+      if (this.destroyed) { r.destroy(); return; }
+      this.delegate = r;
+      r.on('data', (c: Buffer) => { if (!this.push(c)) r.pause(); });
+      r.on('end', () => this.push(null));
+      r.on('error', (e) => this.destroy(e));
+    }, (e: Error) => this.destroy(e));
   }
 
   /** The slab is decoded into again while the consumer may still hold the chunk, hence a copy. Its
@@ -180,6 +202,7 @@ export class LiblzmaReader extends Readable {
 
   override _destroy(e: Error | null, cb: (e?: Error | null) => void): void {
     this.release();
+    this.delegate?.destroy();
     cb(e);
   }
 }

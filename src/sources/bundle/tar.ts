@@ -79,14 +79,15 @@ async function firstChunk(r: Readable): Promise<{ head: Buffer; rest: Readable }
   return { head, rest };
 }
 
-export async function openBundle(file: string, comp: Compression, catalog: Catalog, refTime: number): Promise<InputPlan> {
+/** `open`: the archive decompressed from its first byte, when the caller already holds a reader. */
+export async function openBundle(file: string, comp: Compression, catalog: Catalog, refTime: number, open?: () => Promise<Readable>): Promise<InputPlan> {
   const notes: string[] = [];
   const candidates = layouts(catalog);
   const plan: InputPlan = { path: file, kind: 'directory', notes, sources: entries() };
   let capped = false;
 
   async function* entries(): AsyncIterable<ByteSource> {
-    const dec = comp === 'none' ? createReadStream(file, { highWaterMark: 1 << 20 }) : await decompress({ file }, comp);
+    const dec = comp === 'none' ? createReadStream(file, { highWaterMark: 1 << 20 }) : await (open ? open() : decompress({ file }, comp));
     const counted = new Cap(LIMITS.totalBytes, (n) => { capped = true; notes.push(`stopped after ${human(n)} decompressed (limit; a compression bomb?): the rest of the archive was not read`); });
     const extract = tarStream.extract();
     // A decoder that fails (a truncated .gz) may do so long before the entries it already produced
