@@ -43,7 +43,8 @@ for (const [cols, rows] of [[100, 30], [50, 15]] as const) {
 
     tmux('send-keys', '-t', session, 'q');
     await waitFor('exit', session, (s) => /DONE/.test(s), 10_000);
-    assert.equal(execFileSync('cat', [marker], { encoding: 'utf8' }).trim(), 'EXIT=0');
+    // The UI ends with the same code as plain lines would: 1, a critical diagnosis was found.
+    assert.equal(execFileSync('cat', [marker], { encoding: 'utf8' }).trim(), 'EXIT=1');
     assert.equal(tmux('display-message', '-p', '-t', session, '#{cursor_flag}').trim(), '1', 'cursor visible again');
   });
 }

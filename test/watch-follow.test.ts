@@ -2,7 +2,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, copyFileSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { tempDir } from './helpers/util.js';
+import { ROOT, runCli, tempDir } from './helpers/util.js';
 import { WatchProcess } from './helpers/watch.js';
 
 const ID = 'kernel-ipv6-mark-regression';
@@ -55,6 +55,38 @@ test('9 failure records written across a rotation and a truncation count as exac
   assert.equal(w.count(ID), 9);
   await w.stop();
   assert.equal(w.count(ID), 9);
+});
+
+/** evidence lines of the latest diagnosis event for id: [line number, text] */
+function evidence(w: WatchProcess, id: string): { line?: number; text: string }[] {
+  const ds = w.events.filter((e) => e.type === 'diagnosis' && e.diagnosis?.id === id);
+  return ((ds.pop()?.diagnosis as unknown as { evidence?: { line?: number; text: string }[] })?.evidence) ?? [];
+}
+
+test('a rotation while the old file ends mid-line: nothing glued to the new file\'s first line, lines numbered per file', async (t) => {
+  const { w, log } = await followEmpty(t, 'calico-node.log');
+  const [r1, a, b] = [record(), record(), record()];
+  // The writer is cut off mid-line; the file is renamed away and a new one starts.
+  appendFileSync(log, r1 + a.slice(0, 60));
+  await w.waitFor('the first record', () => w.count(ID) === 1);
+  renameSync(log, `${log}.1`);
+  writeFileSync(log, b);
+  await w.waitFor('the new file\'s record', () => w.count(ID) === 2);
+  // The writer still finishes its line in the old file (a late append).
+  appendFileSync(`${log}.1`, a.slice(60));
+  await w.waitFor('3 records', () => w.count(ID) === 3);
+  appendFileSync(log, SENTINEL);
+  await w.waitFor('sentinel', () => w.count('calico-node-crashloop') === 1);
+  assert.equal(w.count(ID), 3);
+  // Each record is quoted whole, with its own stamp and sequence, at its line in its own file.
+  const ev = evidence(w, ID);
+  const at = (rec: string): number | undefined => {
+    const stamp = /^\S+ (\S+)/.exec(rec)![1];
+    const seq = /input="seq \d+"/.exec(rec)![0];
+    return ev.find((e) => e.text.includes(stamp) && e.text.includes(seq))?.line;
+  };
+  assert.deepEqual([at(r1), at(a), at(b)], [1, 2, 1], JSON.stringify(ev.map((e) => [e.line, e.text.slice(0, 80)])));
+  await w.stop();
 });
 
 test('a deleted file is waited for, and read from its start when it comes back', async (t) => {
@@ -110,4 +142,24 @@ test('a burst of 200k lines is read whole, with bounded memory', async (t) => {
   await w.stop();
   const last = w.events.filter((e) => e.type === 'stats').pop();
   assert.ok((last?.lines ?? 0) >= 200_050, `every line counted: ${last?.lines}`);
+});
+
+test('watch --replay of something unreadable ends like analyze: exit 2, named under "Not read"', async (t) => {
+  const d = tempDir(t);
+  const cut = path.join(d, 'cut.tar.gz');
+  writeFileSync(cut, readFileSync(path.join(ROOT, 'samples', 'bundles', 'inspection-report-20250526_182512.tar.gz')).subarray(0, 20_000));
+  for (const [input, reason] of [[path.join(d, 'missing.tar.gz'), /no such file or directory/], [cut, /cut short/]] as const) {
+    const r = await runCli(['watch', '--replay', input, '--speed', '0', '--no-tui']);
+    assert.equal(r.code, 2, `${input}: ${r.stdout.slice(-400)}`);
+    assert.match(r.stdout, new RegExp(`Not read, or read in part\\n  ${input.replace(/[.]/g, '\\.')}: [^\\n]*${reason.source}`));
+  }
+});
+
+test('watch options that a replay would silently ignore are usage errors', async () => {
+  const sample = path.join(ROOT, 'samples', 'logs', 'calico-node-felix.log');
+  for (const [args, reason] of [[['--replay', sample, '--since', '-1h'], /--since selects journal history/], [['-', '--replay', sample], /cannot be combined/]] as const) {
+    const r = await runCli(['watch', ...args, '--no-tui'], { input: '' });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, reason);
+  }
 });

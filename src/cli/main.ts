@@ -88,6 +88,9 @@ export function program(): Command {
     .action(async (stdin: string | undefined, o) => {
       if (stdin !== undefined && stdin !== '-') throw new CommanderError(2, 'cni-doctor.args', `watch takes - (stdin) or options, not ${stdin}: did you mean --file ${stdin} or --replay ${stdin}?`);
       if (!Number.isFinite(o.speed) || o.speed < 0) throw new CommanderError(2, 'cni-doctor.args', '--speed must be a number ≥ 0');
+      // A replay plays its recording with the recording's own times; silently ignoring these misleads.
+      if (o.replay && o.since) throw new CommanderError(2, 'cni-doctor.args', '--since selects journal history; a replay plays the whole recording: drop --since (or cut the recording first)');
+      if (o.replay && stdin === '-') throw new CommanderError(2, 'cni-doctor.args', '--replay and - (stdin) cannot be combined: replay a recording, or pipe the log into watch -');
       leanHeap();
       const { runWatch } = await import('./watch.js');
       process.exitCode = await runWatch(await catalogFrom(o.patterns), {

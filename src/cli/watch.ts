@@ -77,6 +77,13 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     },
   });
   const note = (m: string): void => store.problem(m);
+  /** inputs that could not be read, or only in part: in the final report, and exit 2 if nothing is found */
+  const unreadable: string[] = [];
+  const cannotRead = (source: string, reason: string): void => {
+    note(`${source}: ${reason}`);
+    engine.event({ type: 'problem', source, reason });
+    if (!unreadable.includes(source)) unreadable.push(source);
+  };
   let printer: LinePrinter | undefined;
   let ink: { unmount(): void; waitUntilExit(): Promise<unknown> } | undefined;
   let quit!: () => void;
@@ -111,7 +118,9 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     const follow = async (file: string, fromStart: boolean): Promise<void> => {
       if (seen.has(file)) return;
       seen.add(file);
-      const f = new FileFollower(file, { data: (b) => engine.feed(file, info(file, file), b), note }, { fromStart });
+      // One engine source per file under the name: line numbers and unfinished lines stay per file.
+      const id = (gen: number): string => `${file}#${gen}`;
+      const f = new FileFollower(file, { data: (b, gen) => engine.feed(id(gen), info(file, file), b), end: (gen) => engine.end(id(gen)), note }, { fromStart });
       followers.push(f);
       await f.start().catch((e: Error) => note(`${file}: ${e.message}`));
       if (paused) f.setPaused(true);
@@ -149,7 +158,11 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
       waitWhilePaused: () => (paused ? new Promise<void>((r) => { resume = r; }) : Promise.resolve()),
       stopped: () => finished,
       note,
-    }).catch((e: Error) => { note(`replay: ${e.message}`); }));
+      unreadable: cannotRead,
+    }).catch((e: Error) => {
+      const m = e.message.startsWith(`${o.replay}: `) ? e.message.slice(o.replay!.length + 2) : e.message;
+      cannotRead(o.replay!, m);
+    }));
   }
   // Views start once every source is open: "watching" then means no line from now on is missed.
   const tty = process.stdout.isTTY && process.stdin.isTTY && o.tui && !o.json && !o.headless;
@@ -199,5 +212,6 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   engine.event({ type: 'input', input: { path: sources.join(', '), kind: o.stdin ? 'stdin' : o.replay ? 'file' : wantsJournal ? 'journal' : 'file', files: Math.max(1, followers.length), lines: st.lines, bytes: st.bytes } });
   const report = buildReport(engine.state, catalog, toolVersion());
   if (!tty && !o.json && !o.headless) process.stdout.write('\n' + renderText(report, { color: false }));
-  return ink ? 0 : exitCode(report, []);
+  // The same code whichever view ran: a script cannot tell the UI from plain lines.
+  return exitCode(report, unreadable);
 }

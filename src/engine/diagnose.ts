@@ -129,7 +129,9 @@ function evidenceOf(h: NonNullable<State['hits'][string]>): Evidence[] {
   const out: Evidence[] = [];
   for (const s of Object.values(h.signals)) {
     for (const e of [...s.first, ...s.last]) {
-      const key = `${e.source}:${e.line}`;
+      // A record quoted by several signals once; a followed file's successors (after a rotation)
+      // restart their line numbers under the same name, so the text tells them apart.
+      const key = `${e.source}:${e.line}:${e.text}`;
       if (seen.has(key)) continue;
       seen.add(key);
       out.push(e);

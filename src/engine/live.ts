@@ -70,6 +70,16 @@ export class LiveEngine {
     }
   }
 
+  /** One source is over (a rotated-away file): complete what it holds back and forget it. */
+  end(id: string): void {
+    const s = this.sources.get(id);
+    if (!s) return;
+    this.sources.delete(id);
+    const before = s.scanner.lines;
+    const st = s.scanner.end();
+    this.apply([{ type: 'stats', lines: st.lines - before, bytes: 0, records: 0, regexRuns: 0 }]);
+  }
+
   /** Everything is read: finish every source. */
   finish(): void {
     const stats: EngineEvent[] = [];

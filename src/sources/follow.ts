@@ -11,10 +11,15 @@ const READ = 1 << 20;
 /** how long a rotated-away file is still drained for a writer's late appends */
 export const DRAIN_GRACE_MS = 5000;
 
-interface Open { fh: FileHandle; ino: number; dev: number; offset: number; fp: Buffer }
+/** `gen`: which file under the name (rotation and truncation start a new one). */
+interface Open { fh: FileHandle; ino: number; dev: number; offset: number; fp: Buffer; gen: number }
 
 export interface FollowEvents {
-  data(chunk: Buffer): void;
+  /** Bytes of one file under the name. Each `gen` is its own byte stream: a rotated-away file's
+   *  unfinished last line must not run into the new file's first (nor count its lines). */
+  data(chunk: Buffer, gen: number): void;
+  /** no more bytes will come for `gen`: what it holds back (an unfinished line) is complete */
+  end(gen: number): void;
   /** rotation, truncation, deletion: one line for the operator */
   note(msg: string): void;
 }
@@ -30,6 +35,7 @@ export class FileFollower {
   private paused = false;
   /** bytes known to be waiting in the file beyond our offset */
   backlog = 0;
+  private gens = 0;
 
   constructor(readonly path: string, private ev: FollowEvents, private opts: { fromStart: boolean; pollMs?: number }) {}
 
@@ -66,8 +72,13 @@ export class FileFollower {
     if (this.timer) clearInterval(this.timer);
     await this.watcher?.close();
     await this.busy;
-    for (const d of this.draining) await d.f.fh.close().catch(() => undefined);
-    await this.cur?.fh.close().catch(() => undefined);
+    for (const d of this.draining) await this.retire(d.f);
+    if (this.cur) await this.retire(this.cur);
+  }
+
+  private async retire(f: Open): Promise<void> {
+    await f.fh.close().catch(() => undefined);
+    this.ev.end(f.gen);
   }
 
   private async openCurrent(where: 'start' | 'end'): Promise<boolean> {
@@ -82,7 +93,7 @@ export class FileFollower {
     }
     const st = await fh.stat();
     const offset = where === 'end' ? st.size : 0;
-    this.cur = { fh, ino: st.ino, dev: st.dev, offset, fp: await this.readFp(fh, offset) };
+    this.cur = { fh, ino: st.ino, dev: st.dev, offset, fp: await this.readFp(fh, offset), gen: ++this.gens };
     return true;
   }
 
@@ -103,7 +114,7 @@ export class FileFollower {
       f.offset += bytesRead;
       total += bytesRead;
       f.fp = Buffer.concat([f.fp, b.subarray(0, bytesRead)]).subarray(-FINGERPRINT);
-      this.ev.data(b.subarray(0, bytesRead));
+      this.ev.data(b.subarray(0, bytesRead), f.gen);
       if (this.closed) break;
       // Let the UI and other sources breathe during a long catch-up.
       await new Promise((r) => setImmediate(r));
@@ -117,8 +128,8 @@ export class FileFollower {
     for (const d of [...this.draining]) {
       if (await this.drain(d.f)) d.until = now + DRAIN_GRACE_MS;
       if (now > d.until) {
-        await d.f.fh.close().catch(() => undefined);
         this.draining.splice(this.draining.indexOf(d), 1);
+        await this.retire(d.f);
       }
     }
     if (!this.cur) {
@@ -145,6 +156,9 @@ export class FileFollower {
     if (st.size < cur.offset || !(await this.readFp(cur.fh, cur.offset)).equals(cur.fp)) {
       // Truncated in place (copytruncate), perhaps already refilled past our old offset.
       this.ev.note(`${this.path}: truncated, reading again from its start`);
+      // What was read before the truncation is a finished stream; the refill is a new one.
+      this.ev.end(cur.gen);
+      cur.gen = ++this.gens;
       cur.offset = 0;
       cur.fp = Buffer.alloc(0);
     }

@@ -20,6 +20,8 @@ export interface ReplayHooks {
   waitWhilePaused(): Promise<void>;
   stopped(): boolean;
   note(msg: string): void;
+  /** a part of the recording that could not be read (the report says so, and the exit code) */
+  unreadable(source: string, reason: string): void;
 }
 
 interface Line { text: string; time?: number }
@@ -50,7 +52,7 @@ export async function replay(path: string, catalog: Catalog, speed: number, hook
       if (concurrent && 'file' in src) { merged.push(streamCursor(src.info, createReadStream(src.file))); continue; }
       const copy = await spool('file' in src ? createReadStream(src.file) : await src.readable());
       merged.push(streamCursor(src.info, copy.stream));
-      if (copy.error) hooks.note(`replay: ${src.info.source}: cut short: ${copy.error.message}`);
+      if (copy.error) hooks.unreadable(`${path}: ${src.info.source}`, `cut short: ${copy.error.message}`);
     }
   } catch (e) {
     // A corrupt archive: what was read before the damage is still replayed.
