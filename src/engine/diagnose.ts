@@ -220,13 +220,38 @@ export function timeline(state: State, diagnoses: Diagnosis[]): { time?: string;
   return entries.map((e) => ({ time: isoString(e.t), kind: e.kind, text: e.text, source: e.source }));
 }
 
+/** A value split into what it states and the detail some sources add: `v1.32.3 (rev 7964)` from
+ *  `snap list` is `1.32.3` plus `rev 7964`. Sources differ in prefix and case too (`v1.8.9`,
+ *  `1.8.9`; `True`, `true`), and none of that is a disagreement. */
+function factCore(value: string): { core: string; note: string } {
+  const t = value.trim();
+  let base = t;
+  let note = '';
+  // lastIndexOf, not a regex: values come from logs, and this runs once per fact source per report
+  const open = t.endsWith(')') ? t.lastIndexOf('(') : -1;
+  if (open > 0) {
+    base = t.slice(0, open).trimEnd();
+    note = t.slice(open + 1, -1).trim().replace(/\s+/g, ' ').toLowerCase();
+  }
+  return { core: base.toLowerCase().replace(/^v(?=\d)/, ''), note };
+}
+
+/** Do two sources say the same thing? A detail only one of them gives does not count against it,
+ *  but two different details do (two snap revisions of one release are two installs). */
+export function factValuesAgree(a: string, b: string): boolean {
+  if (a === b) return true;
+  const x = factCore(a);
+  const y = factCore(b);
+  if (x.note && y.note && x.note !== y.note) return false;
+  // `6.8.0-57` (felix) and `6.8.0-57-generic` (uname) agree: one is the other without its flavour.
+  return x.core === y.core || x.core.startsWith(`${y.core}-`) || y.core.startsWith(`${x.core}-`);
+}
+
 export function facts(state: State): Record<string, { value: string; source: string; conflicts?: { value: string; source: string }[] }> {
   const out: Record<string, { value: string; source: string; conflicts?: { value: string; source: string }[] }> = {};
   for (const name of Object.keys(state.facts).sort()) {
     const [best, ...rest] = state.facts[name];
-    // `6.8.0-57` (felix) and `6.8.0-57-generic` (uname) agree: one is the other without its flavour.
-    const agrees = (v: string): boolean => v === best.value || best.value.startsWith(`${v}-`) || v.startsWith(`${best.value}-`);
-    const conflicts = rest.filter((f) => !agrees(f.value) && best.combine !== 'max')
+    const conflicts = rest.filter((f) => !factValuesAgree(f.value, best.value) && best.combine !== 'max')
       .map((f) => ({ value: f.value, source: f.source }));
     out[name] = { value: best.value, source: best.source, ...(conflicts.length ? { conflicts } : {}) };
   }

@@ -383,13 +383,49 @@ function fill(template: string, groups: Record<string, string>, whole: string): 
   return out;
 }
 
+/** context kept ahead of a match deep in a record, and at least after one near its start */
+const EXCERPT_BEFORE = 200;
+const EXCERPT_AFTER = 150;
+/** how far a cut moves to reach a line or word boundary before it gives up and cuts mid-word */
+const EXCERPT_SNAP = 80;
+/** The timestamps records start with (ISO/felix, syslog, klog), so a cut never lands inside one. */
+const LEADING_TIME = /^(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?|[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+)/;
+
+const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 9 || c === 13;
+
+/** A record's text, or when it is longer than EXCERPT, the part around the match: from the record's
+ *  start whenever the match and some context after it fit (the timestamp and prefix say when and
+ *  who), else from the first line or word boundary shortly before the match. Runs only on hits. */
 function excerpt(text: string, m: RegExpExecArray, source: string, line: number, time: number | undefined): Evidence {
   const ms = m.index;
   const me = m.index + m[0].length;
   if (text.length <= EXCERPT) return { source, line, time: isoString(time), text, match: [ms, me] };
-  let s = Math.max(0, ms - 200);
-  let e = Math.min(text.length, Math.max(me + 200, s + EXCERPT));
-  if (e - s > EXCERPT + 400) e = Math.min(text.length, me + 100);
+  let s = 0;
+  if (ms > EXCERPT_BEFORE && me + EXCERPT_AFTER > EXCERPT) {
+    s = ms - EXCERPT_BEFORE;
+    const reach = Math.min(ms, s + EXCERPT_SNAP);
+    // a line start first (a joined block's own line), else the next word; looked for only up to
+    // `reach`, as a record can be a megabyte without a newline
+    let nl = -1;
+    let sp = -1;
+    for (let i = s - 1; i < reach; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10) { nl = i; break; }
+      if (sp < 0 && isSpace(c)) sp = i;
+    }
+    if (nl >= 0) s = nl + 1;
+    else if (sp >= 0) s = sp + 1;
+    // a timestamp is kept whole or left out, never cut
+    const head = LEADING_TIME.exec(text.slice(0, 48))?.[0].length ?? 0;
+    if (s < head) s = 0;
+  }
+  let e = Math.min(text.length, s + EXCERPT);
+  if (e < text.length) {
+    // end on a word boundary too, unless that would cut into the match
+    let i = e;
+    while (i > me && i > e - EXCERPT_SNAP && !isSpace(text.charCodeAt(i))) i--;
+    if (i > me && isSpace(text.charCodeAt(i))) e = i;
+  }
   const pre = s > 0 ? '…' : '';
   const post = e < text.length ? '…' : '';
   return { source, line, time: isoString(time), text: pre + text.slice(s, e) + post, match: [ms - s + pre.length, Math.min(me, e) - s + pre.length] };

@@ -3,6 +3,7 @@
 // appears and, at most once a second, when it changes; the last state is always printed.
 import type { Diagnosis } from '../engine/diagnose.js';
 import type { LiveModel, LiveStore } from '../ui/model.js';
+import { duration } from '../ui/format.js';
 
 const THROTTLE_MS = 1000;
 const STATS_EVERY_MS = 10_000;
@@ -25,7 +26,7 @@ export class LinePrinter {
   private line(d: Diagnosis, first: boolean): string {
     if (this.json) return JSON.stringify({ type: 'diagnosis', diagnosis: d });
     const t = new Date().toISOString().slice(11, 19);
-    const quiet = d.quietFor ? `, not seen for ${Math.round(d.quietFor / 60_000)} min` : '';
+    const quiet = d.quietFor ? `, not seen for ${duration(d.quietFor)}` : '';
     const cause = d.likelyCause ? `, likely caused by ${d.likelyCause}` : '';
     return `${t} ${first ? 'NEW' : 'UPD'} ${d.severity.toUpperCase()} ${d.id} confidence=${d.confidence.toFixed(2)} seen=${d.occurrences}${quiet}${cause} — ${d.title}`;
   }

@@ -16,15 +16,22 @@ export function compactNum(n: number): string {
   return `${Math.round(v / 1_000_000)}M`;
 }
 
-/** 45s, 12m, 3h5m, 2d */
+const DAYS_PER_YEAR = 365.25;
+
+/** 45s, 12m, 3h5m, 12d, 1.5y, 12y: never more than six characters, so an age fits the list's
+ *  column however old the logs are (a bundle replayed a year later is quiet for ~500,000 min). */
 export function duration(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
+  const s = Number.isFinite(ms) ? Math.max(0, Math.floor(ms / 1000)) : 0;
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m`;
   const h = Math.floor(m / 60);
   if (h < 24) return m % 60 ? `${h}h${m % 60}m` : `${h}h`;
-  return `${Math.floor(h / 24)}d`;
+  const d = Math.floor(h / 24);
+  if (d < DAYS_PER_YEAR) return `${d}d`;
+  const y = d / DAYS_PER_YEAR;
+  // one decimal while it says something (1.5y), whole years after; floored, as every unit above is
+  return y < 10 ? `${(Math.floor(y * 10) / 10).toFixed(1)}y` : `${Math.floor(y)}y`;
 }
 
 /** "quiet 12m" when the store says it went quiet, else "2m ago" from lastSeen, else "". */
