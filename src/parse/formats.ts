@@ -29,6 +29,25 @@ const GET_EVENTS = /^(?:(\S+)\s+)?(\S+)\s+(Normal|Warning)\s+(\w+)\s+([a-z.]+\/\
 
 const LEADING_STAMP = /^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)[\s\]]/;
 
+// rsyslog ($EscapeControlCharactersOnReceive, on by default) writes each control character of a
+// message as '#' and three octal digits, so the tab that opens every line of a klog `err=<` block
+// arrives as `#011`. Read back, a syslog copy is the same text as the journal entry it copies: the
+// block joins, and de-duplication across copies sees one entry. Only control characters are undone
+// (printable `#123` was never an escape; 8-bit escaping is off by default and would need the bytes
+// re-decoded as UTF-8); rsyslog does not escape '#' itself, so a literal `#011` typed into a syslog
+// message cannot be told apart. Other formats never go through this.
+const RSYSLOG_ESCAPE = /#([0-3][0-7][0-7])/g;
+
+function controlChar(seq: string, octal: string): string {
+  const c = parseInt(octal, 8);
+  return c < 0x20 || c === 0x7f ? String.fromCharCode(c) : seq;
+}
+
+/** A syslog message with rsyslog's control-character escapes read as the characters they stand for. */
+function unescapeRsyslog(msg: string): string {
+  return msg.includes('#') ? msg.replace(RSYSLOG_ESCAPE, controlChar) : msg;
+}
+
 const KLOG_LEVEL: Record<string, string> = { I: 'info', W: 'warning', E: 'error', F: 'fatal' };
 
 const parsers: Record<Exclude<Format, 'plain' | 'cluster-info-dump' | 'json'>, LineParser> = {
@@ -39,7 +58,7 @@ const parsers: Record<Exclude<Format, 'plain' | 'cluster-info-dump' | 'json'>, L
   },
   syslog(line, ctx) {
     const p = parsers.journal(line, ctx) ?? parsers['journal-iso'](line, ctx);
-    return p && { ...p, format: 'syslog' };
+    return p && { ...p, format: 'syslog', msg: unescapeRsyslog(p.msg) };
   },
   'journal-iso'(line) {
     const m = ISO_SYSLOG.exec(line);
