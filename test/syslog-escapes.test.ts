@@ -99,3 +99,21 @@ test('sample sosreport: syslog copies of kube-proxy blocks are not counted twice
   assert.equal(d.occurrences, 69);
   assert.ok(d.evidence.every((e) => !e.text.startsWith('#011')), 'no bare fragment in evidence');
 });
+
+test('watch --file on a file named syslog joins #011-escaped blocks as analyze does', async (t) => {
+  const { WatchProcess } = await import('./helpers/watch.js');
+  const { appendFileSync } = await import('node:fs');
+  const d = tempDir(t);
+  const log = path.join(d, 'syslog');
+  writeFileSync(log, '');
+  const w = new WatchProcess(['--file', log]);
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('start', () => w.events.some((e) => e.type === 'stats'));
+  appendFileSync(log, SYSLOG);
+  await w.waitFor('the failure', () => w.count(ID) === 1);
+  await w.stop();
+  const ds = w.events.filter((e) => e.type === 'diagnosis' && e.diagnosis?.id === ID);
+  const ev = (ds.pop()?.diagnosis as unknown as { evidence: Ev[] }).evidence;
+  assert.equal(ev[0].line, 2, 'evidence points at the block header');
+  assert.equal(ev[0].text, BLOCK.join('\n'), 'the whole block, tabs restored');
+});

@@ -9,6 +9,7 @@ import type { Catalog } from '../catalog/load.js';
 import { LiveEngine } from '../engine/live.js';
 import type { StreamInfo } from '../engine/scanner.js';
 import { FileFollower } from '../sources/follow.js';
+import { fallbackLayout } from '../sources/bundle/layouts.js';
 import { JournalFollower } from '../sources/journal-live.js';
 import { replay } from '../sources/replay.js';
 import { toolAvailable } from '../sources/decompress.js';
@@ -114,13 +115,16 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   }
   if (o.files.length) {
     const patterns = o.files.map((f) => path.resolve(f));
+    const byName = fallbackLayout(catalog);
     const seen = new Set<string>();
     const follow = async (file: string, fromStart: boolean): Promise<void> => {
       if (seen.has(file)) return;
       seen.add(file);
       // One engine source per file under the name: line numbers and unfinished lines stay per file.
       const id = (gen: number): string => `${file}#${gen}`;
-      const f = new FileFollower(file, { data: (b, gen) => engine.feed(id(gen), info(file, file), b), end: (gen) => engine.end(id(gen)), note }, { fromStart });
+      // A format the name implies (rsyslog's files escape control characters: only `syslog` reads them back).
+      const inf: StreamInfo = { ...info(file, file), format: byName.roleOf(path.basename(file))?.format };
+      const f = new FileFollower(file, { data: (b, gen) => engine.feed(id(gen), inf, b), end: (gen) => engine.end(id(gen)), note }, { fromStart });
       followers.push(f);
       await f.start().catch((e: Error) => note(`${file}: ${e.message}`));
       if (paused) f.setPaused(true);
