@@ -61,6 +61,8 @@ export function program(): Command {
     .option('--max-total-bytes <size>', 'read at most this much decompressed data from one archive', bytes)
     .option('--jobs <n>', '1: scan every file on the main thread; 2 or more (the default with 2 cores): scan a log of 512 MiB or more with few hits as two halves at once', jobsArg)
     .action(async (paths: string[], o) => {
+      // stdin can be read only once; a second - would wait for bytes that never come.
+      if (paths.filter((p) => p === '-').length > 1) throw new CommanderError(2, 'cni-doctor.args', '- (stdin) can be given only once: pass it once, or save the stream to a file and name that file');
       const cat = await catalogFrom(o.patterns);
       const { runAnalyze } = await import('./analyze.js');
       process.exitCode = await runAnalyze(paths, cat, { json: o.json, format: o.format, color: o.color === false ? false : undefined, maxEntryBytes: o.maxEntryBytes, maxTotalBytes: o.maxTotalBytes, jobs: o.jobs });

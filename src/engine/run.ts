@@ -63,6 +63,16 @@ export async function analyzePaths(paths: string[], catalog: Catalog, matcher: M
     }
     summary.kind = plan.kind;
     for (const n of plan.notes) emit({ type: 'problem', source: p, reason: n });
+    // A size limit reached is a partial read, like a truncated archive (already said in the notes).
+    if (plan.partial && !unreadable.includes(p)) unreadable.push(p);
+    // A directory or bundle with nothing to read is no all-clear: nothing was looked at.
+    if (summary.files === 0 && !unreadable.includes(p)) {
+      const reason = plan.notes.length
+        ? 'no readable log file in it (see the lines above)'
+        : `no log files found in it: give the directory or bundle that holds the node's logs (/var/log, an unpacked microk8s inspect or sosreport)`;
+      emit({ type: 'problem', source: p, reason, fatal: true });
+      unreadable.push(p);
+    }
     emit({ type: 'input', input: summary });
     flush();
   }

@@ -30,7 +30,9 @@ export function buildReport(state: State, catalog: Catalog, version: string): Re
   };
 }
 
-/** 0 nothing found, 1 a warning or worse, 2 nothing readable (DESIGN.md). */
+/** 0 nothing found, 1 a warning or worse, 2 an input not read, or read in part (DESIGN.md). A
+ *  diagnosis outranks unreadable input: what was found is the news, and the unreadable input is
+ *  still named on stderr and in the report (README, exit codes). */
 export function exitCode(r: Report, unreadable: string[]): 0 | 1 | 2 {
   if (r.diagnoses.some((d) => d.severity !== 'info')) return 1;
   return unreadable.length ? 2 : 0;

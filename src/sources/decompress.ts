@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createGunzip } from 'node:zlib';
 import { createReadStream } from 'node:fs';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { LiblzmaReader, liblzma } from './liblzma.js';
 
 export type Compression = 'gzip' | 'xz' | 'zstd' | 'bzip2' | 'none';
@@ -20,6 +20,20 @@ export function toolAvailable(cmd: string): boolean {
     hasTool.set(cmd, r.status === 0);
   }
   return hasTool.get(cmd)!;
+}
+
+/** The compression a file's name claims (`.gz`, `.tgz`, `.xz`, `.zst`, …), for when there are no bytes
+ *  to sniff: an empty file so named is a damaged copy, not an empty log. */
+export function compressionOfName(name: string): Exclude<Compression, 'none'> | undefined {
+  const m = /\.(gz|tgz|xz|txz|zst|tzst|bz2|tbz2?)$/i.exec(name);
+  if (!m) return undefined;
+  const ext = m[1].toLowerCase();
+  return ext.endsWith('gz') ? 'gzip' : ext.endsWith('xz') ? 'xz' : ext.endsWith('zst') ? 'zstd' : 'bzip2';
+}
+
+/** Why an empty file named as compressed is unreadable, and what to do about it. */
+export function emptyCompressedReason(c: Exclude<Compression, 'none'>): string {
+  return `corrupt or truncated: empty (0 bytes), while even an empty ${c} stream has a header (${c} -t says the same): copy the file again from the node`;
 }
 
 /** A compressed file's name without its compression suffix (`syslog.2.gz` → `syslog.2`). */
@@ -42,32 +56,63 @@ function failure(cmd: string, d: { code: number | null; signal: string | null; s
   return new Error(last.startsWith(`${cmd}:`) ? last : `${cmd}: ${last || (d.signal ? `killed by ${d.signal}` : `exit status ${d.code}`)}`);
 }
 
+/** Decoded output that outlives its decoder's failure: destroy() would drop the chunks the reader has
+ *  not taken yet (a truncated .zst lost everything its decoder had written before it failed, when the
+ *  reader was slower than the decoder), so the error is raised only once those are read, as `xz -dc`
+ *  and zlib hand on the prefix of a cut file. `source` is paused while the reader is full. */
+export class Relay extends Readable {
+  private failure?: Error;
+  constructor(private source?: Readable) {
+    super({ highWaterMark: 1 << 20 });
+  }
+  give(chunk: Buffer): void {
+    if (this.failure || this.destroyed) return;
+    if (!this.push(chunk)) this.source?.pause();
+  }
+  override _read(): void {
+    if (this.failure) {
+      if (this.readableLength === 0) this.destroy(this.failure);
+      // An empty push clears `reading`, so _read comes again once the buffered chunks are taken.
+      else this.push(Buffer.alloc(0));
+      return;
+    }
+    this.source?.resume();
+  }
+  fail(e: Error): void {
+    if (this.failure || this.destroyed) return;
+    if (this.readableLength === 0) { this.destroy(e); return; }
+    this.failure = e;
+    // A _read already under way waits for a push that would never come: release it.
+    this.push(Buffer.alloc(0));
+  }
+}
+
 /** A file or a stream decompressed by a program. (A reader thread draining the program's output
  *  into shared memory or transferred batches was tried: slower here, see bench/README.md.) */
 function viaProgram(cmd: string, args: string[], input: Readable | { file: string }): Readable {
   // A file is handed to the program by name: one pipe less to feed.
   const fromFile = !(input instanceof Readable);
   const child = spawn(cmd, fromFile ? [...args, input.file] : args, { stdio: [fromFile ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-  const out = new PassThrough({ highWaterMark: 1 << 20 });
+  const out = new Relay(child.stdout!);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { if (stderr.length < 2000) stderr += d.toString(); });
   if (!fromFile) {
-    input.on('error', (e) => out.destroy(e));
+    input.on('error', (e) => out.fail(e));
     child.stdin!.on('error', () => { /* the decoder stopped reading: its exit status says why */ });
     input.pipe(child.stdin!);
   }
-  child.stdout!.pipe(out, { end: false });
+  child.stdout!.on('data', (c: Buffer) => out.give(c));
   let exited: { code: number | null; signal: string | null } | undefined;
   let drained = false;
   const finish = (): void => {
     if (!exited || !drained) return;
     const err = failure(cmd, { ...exited, stderr });
-    if (err) out.destroy(err);
-    else out.end();
+    if (err) out.fail(err);
+    else out.push(null);
   };
   child.stdout!.on('end', () => { drained = true; finish(); });
   child.on('close', (code, signal) => { exited = { code, signal }; finish(); });
-  child.on('error', (e) => out.destroy(e));
+  child.on('error', (e) => out.fail(e));
   out.on('close', () => { if (!exited) child.kill(); if (!fromFile) input.destroy(); });
   return out;
 }
@@ -81,18 +126,25 @@ async function lzmaNative(input: Readable): Promise<Readable> {
 
 async function fzstd(input: Readable): Promise<Readable> {
   const { Decompress } = await import('fzstd');
-  const out = new PassThrough();
+  const out = new Relay(input);
+  let ended = false;
+  const end = (): void => { if (!ended) { ended = true; out.push(null); } };
+  let failed = false;
+  // The input keeps flowing after a failure: a tar entry must still be read to its end.
+  const fail = (e: Error): void => { failed = true; out.fail(e); };
   const d = new Decompress((chunk: Uint8Array, final?: boolean) => {
-    out.write(Buffer.from(chunk));
-    if (final) out.end();
+    out.give(Buffer.from(chunk));
+    if (final) end();
   });
   input.on('data', (c: Buffer) => {
-    try { d.push(c); } catch (e) { out.destroy(e as Error); }
+    if (failed) return;
+    try { d.push(c); } catch (e) { fail(e as Error); }
   });
   input.on('end', () => {
-    try { d.push(new Uint8Array(0), true); out.end(); } catch (e) { out.destroy(e as Error); }
+    if (failed) return;
+    try { d.push(new Uint8Array(0), true); end(); } catch (e) { fail(e as Error); }
   });
-  input.on('error', (e) => out.destroy(e));
+  input.on('error', (e) => { if (!failed) fail(e); });
   return out;
 }
 

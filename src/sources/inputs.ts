@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { InputSummary } from '../engine/events.js';
-import { decompress, sniffCompression, withoutCompressionSuffix, type Compression } from './decompress.js';
+import { compressionOfName, decompress, emptyCompressedReason, Relay, sniffCompression, withoutCompressionSuffix, type Compression } from './decompress.js';
 import { liblzma } from './liblzma.js';
 import type { ByteSource } from './stream.js';
 import { readAt } from './read-range.js';
@@ -26,6 +26,8 @@ export interface InputPlan {
   sources: AsyncIterable<ByteSource>;
   /** problems found while listing (skipped files) */
   notes: string[];
+  /** set while reading when a size limit cut the input short: read in part, as a truncated one is */
+  partial?: boolean;
 }
 
 export function readHead(file: string, n = 4096): Promise<Buffer> {
@@ -108,7 +110,7 @@ export function looksBinary(head: Buffer): boolean {
 }
 
 export async function planInput(p: string, catalog: Catalog): Promise<InputPlan> {
-  if (p === '-') return planStdin();
+  if (p === '-') return planStdin(catalog);
   let st;
   try {
     st = await stat(p);
@@ -124,7 +126,12 @@ export async function planInput(p: string, catalog: Catalog): Promise<InputPlan>
   } catch (e) {
     throw new InputError(p, (e as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied (run as a user who can read it)' : (e as Error).message);
   }
-  if (head.length === 0) return single(p, 'file', { info: fileInfo(p, p, st.mtimeMs), file: p });
+  if (head.length === 0) {
+    // An empty log is just empty; an empty .gz/.xz/.zst is a damaged copy (no header), not an all-clear.
+    const named = compressionOfName(p);
+    if (named) throw new InputError(p, emptyCompressedReason(named));
+    return single(p, 'file', { info: fileInfo(p, p, st.mtimeMs), file: p });
+  }
   if (isJournalFile(head)) return { path: p, kind: 'journal', notes: [], sources: once(journalSource(p, { refTime: st.mtimeMs })) };
   const comp = sniffCompression(head);
   if (comp === 'none') {
@@ -134,10 +141,16 @@ export async function planInput(p: string, catalog: Catalog): Promise<InputPlan>
   }
   const { head: inner, open } = await decompressedHead(p, comp);
   if (isTarHeader(inner)) return openBundle(p, comp, catalog, bundleRefTime(catalog, p, st.mtimeMs), open);
-  if (inner.length === 0) throw new InputError(p, `${comp} data that does not decompress (corrupt or truncated)`);
+  if (inner.length === 0) throw new InputError(p, undecodable(comp));
   if (looksBinary(inner)) throw new InputError(p, `${comp}-compressed binary data: not a log file or a tar bundle`);
   const info = fileInfo(p, withoutCompressionSuffix(p), st.mtimeMs);
   return single(p, 'file', { info, readable: open });
+}
+
+function undecodable(comp: Compression): string {
+  // zstd decodes whole blocks of up to 128 KiB: a cut inside the first leaves nothing, as for `zstd -dc`.
+  const blocks = comp === 'zstd' ? ', or cut inside its first block' : '';
+  return `${comp} data that does not decompress (corrupt or truncated${blocks}): check it with \`${comp} -t\` and copy it again from the node`;
 }
 
 export function fileInfo(source: string, inner: string, mtimeMs: number) {
@@ -152,26 +165,49 @@ async function* once(s: ByteSource): AsyncIterable<ByteSource> {
   yield s;
 }
 
-function planStdin(): InputPlan {
+/** The first `n` bytes of a paused stream, and the stream again from its first byte (the bytes put
+ *  back). A stream that ended or failed during the peek is handed on as what it gave, then its error. */
+async function peek(r: Readable, n: number): Promise<{ head: Buffer; stream: Readable; failed: boolean }> {
+  let failure: Error | undefined;
+  // Kept on: until its reader comes (after planning) a failing stream must not crash the process;
+  // the reader still gets the error.
+  r.on('error', (e: Error) => { failure ??= e; });
+  const parts = await readSome(r, n);
+  const head = Buffer.concat(parts);
+  if (!r.destroyed && !r.readableEnded) {
+    for (let i = parts.length - 1; i >= 0; i--) r.unshift(parts[i]);
+    return { head, stream: r, failed: false };
+  }
+  failure ??= r.errored ?? undefined;
+  const rest = new Relay();
+  // The error reaches whoever reads; a stream nobody reads (the plan gave up on it) must not crash.
+  rest.on('error', () => undefined);
+  if (head.length) rest.push(head);
+  if (failure) rest.fail(failure);
+  else rest.push(null);
+  return { head, stream: rest, failed: !!failure };
+}
+
+let stdinTaken = false;
+
+/** stdin, sniffed like a file: compressed or not, a log or a tar bundle (read through its layout). */
+async function planStdin(catalog: Catalog): Promise<InputPlan> {
+  // It can be read once: a second `-` would wait for bytes that never come (main.ts refuses it first).
+  if (stdinTaken) throw new InputError('-', '- (stdin) can be given only once');
+  stdinTaken = true;
+  const now = Date.now();
+  const raw = await peek(process.stdin as Readable, 1024);
+  const comp = sniffCompression(raw.head);
+  const body = comp === 'none' ? raw : await peek(await decompress(raw.stream, comp), 1024);
+  if (comp !== 'none' && body.head.length === 0 && body.failed) throw new InputError('-', undecodable(comp));
+  if (isTarHeader(body.head)) {
+    // No file name and no mtime: the year of year-less stamps comes from the archive's top directory
+    // (a sosreport's is dated), else its first entry's mtime, else now.
+    return openBundle('-', comp, catalog, (top, mtime) => bundleRefTime(catalog, top, mtime ?? now), () => Promise.resolve(body.stream));
+  }
   const src: ByteSource = {
-    info: { source: 'stdin', path: 'stdin', role: 'log', time: { refTime: Date.now() } },
-    readable: async () => {
-      const stdin = process.stdin as Readable;
-      // Compressed stdin works too: sniff the first chunk, then hand the whole stream on.
-      const { PassThrough } = await import('node:stream');
-      const first: Buffer = await new Promise((resolve, reject) => {
-        const onData = (c: Buffer): void => { stdin.pause(); cleanup(); resolve(c); };
-        const onEnd = (): void => { cleanup(); resolve(Buffer.alloc(0)); };
-        const onErr = (e: Error): void => { cleanup(); reject(e); };
-        const cleanup = (): void => { stdin.off('data', onData); stdin.off('end', onEnd); stdin.off('error', onErr); };
-        stdin.on('data', onData); stdin.on('end', onEnd); stdin.on('error', onErr);
-      });
-      const pt = new PassThrough({ highWaterMark: 1 << 20 });
-      pt.write(first);
-      stdin.pipe(pt);
-      stdin.resume();
-      return decompress(pt, sniffCompression(first));
-    },
+    info: { source: 'stdin', path: 'stdin', role: 'log', time: { refTime: now } },
+    readable: () => body.stream,
   };
   return single('-', 'stdin', src);
 }

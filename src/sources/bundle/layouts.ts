@@ -5,7 +5,7 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import type { Catalog } from '../../catalog/load.js';
 import type { Format, Layout } from '../../catalog/schema.js';
-import { decompress, sniffCompression, withoutCompressionSuffix } from '../decompress.js';
+import { compressionOfName, decompress, emptyCompressedReason, sniffCompression, withoutCompressionSuffix } from '../decompress.js';
 import { looksBinary, readHead, type InputPlan } from '../inputs.js';
 import { isJournalFile, journalSource } from '../journal.js';
 import type { ByteSource } from '../stream.js';
@@ -99,6 +99,13 @@ export async function planDirectory(dir: string, catalog: Catalog): Promise<Inpu
         continue;
       }
       const time = { refTime: mtime };
+      const named = h.length ? undefined : compressionOfName(rel);
+      if (named) {
+        // Read as a source that fails, so that it is named and counts as unreadable like a corrupt one.
+        const reason = emptyCompressedReason(named);
+        yield { info: { source: rel, path: withoutCompressionSuffix(rel), role: role.role, format: role.format, time }, readable: () => Promise.reject(new Error(reason)) };
+        continue;
+      }
       if (isJournalFile(h)) { yield journalSource(full, time, rel); continue; }
       const comp = sniffCompression(h);
       if (comp === 'none') {

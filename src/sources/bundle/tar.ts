@@ -9,7 +9,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import tarStream from 'tar-stream';
 import type { Catalog } from '../../catalog/load.js';
-import { decompress, sniffCompression, withoutCompressionSuffix, type Compression } from '../decompress.js';
+import { compressionOfName, decompress, emptyCompressedReason, sniffCompression, withoutCompressionSuffix, type Compression } from '../decompress.js';
 import { looksBinary, type InputPlan } from '../inputs.js';
 import { isJournalFile, journalSource } from '../journal.js';
 import type { ByteSource } from '../stream.js';
@@ -22,8 +22,11 @@ export const LIMITS = {
   totalBytes: 32 * 1024 ** 3,
 };
 
-function human(n: number): string {
-  return n >= 1024 ** 3 ? `${+(n / 1024 ** 3).toFixed(1)} GiB` : `${+(n / 1024 ** 2).toFixed(1)} MiB`;
+/** A size as people write limits: `10 KiB`, not `0 MiB`. */
+export function human(n: number): string {
+  const units = [[1024 ** 3, 'GiB'], [1024 ** 2, 'MiB'], [1024, 'KiB']] as const;
+  for (const [size, unit] of units) if (n >= size) return `${+(n / size).toFixed(1)} ${unit}`;
+  return `${n} B`;
 }
 
 export function isTarHeader(head: Buffer): boolean {
@@ -79,16 +82,20 @@ async function firstChunk(r: Readable): Promise<{ head: Buffer; rest: Readable }
   return { head, rest };
 }
 
-/** `open`: the archive decompressed from its first byte, when the caller already holds a reader. */
-export async function openBundle(file: string, comp: Compression, catalog: Catalog, refTime: number, open?: () => Promise<Readable>): Promise<InputPlan> {
+/** `open`: the archive decompressed from its first byte, when the caller already holds a reader.
+ *  `refTime`: the year reference of stamps without one; a function when only the archive's own top
+ *  directory and first entry's mtime can tell (a bundle on stdin has no file name or mtime). */
+export async function openBundle(file: string, comp: Compression, catalog: Catalog, refTime: number | ((topDir: string, mtime: number | undefined) => number), open?: () => Promise<Readable>): Promise<InputPlan> {
   const notes: string[] = [];
   const candidates = layouts(catalog);
   const plan: InputPlan = { path: file, kind: 'directory', notes, sources: entries() };
   let capped = false;
+  // A limit reached is a partial read: it counts as unreadable in part for the exit code.
+  const limit = (note: string): void => { plan.partial = true; notes.push(note); };
 
   async function* entries(): AsyncIterable<ByteSource> {
-    const dec = comp === 'none' ? createReadStream(file, { highWaterMark: 1 << 20 }) : await (open ? open() : decompress({ file }, comp));
-    const counted = new Cap(LIMITS.totalBytes, (n) => { capped = true; notes.push(`stopped after ${human(n)} decompressed (limit; a compression bomb?): the rest of the archive was not read`); });
+    const dec = open ? await open() : comp === 'none' ? createReadStream(file, { highWaterMark: 1 << 20 }) : await decompress({ file }, comp);
+    const counted = new Cap(LIMITS.totalBytes, (n) => { capped = true; limit(`stopped after ${human(n)} decompressed (limit; a compression bomb?): the rest of the archive was not read (raise --max-total-bytes to read it all)`); });
     const extract = tarStream.extract();
     // A decoder that fails (a truncated .gz) may do so long before the entries it already produced
     // are read: end the tar input there, so those entries are still read; the error is raised after.
@@ -97,6 +104,7 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
     dec.pipe(counted).pipe(extract);
     let layout: CompiledLayout | undefined;
     let root = '';
+    let time = { refTime: typeof refTime === 'number' ? refTime : 0 };
     const unsafe: string[] = [];
     let links = 0;
     let entriesSeen = 0;
@@ -113,6 +121,7 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
           if (layout) root = top;
           else layout = fallbackLayout(catalog);
           plan.kind = layout.layout.inputKind;
+          if (typeof refTime === 'function') time = { refTime: refTime(top, h.mtime && h.mtime.getTime() > 0 ? h.mtime.getTime() : undefined) };
         }
         if (rel0 === undefined) { unsafe.push(h.name); entry.resume(); continue; }
         if (h.type === 'symlink' || h.type === 'link') {
@@ -127,13 +136,19 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
         const role = layout.roleOf(rel);
         if (!role) { entry.resume(); continue; }
         const { head, rest } = await firstChunk(entry as unknown as Readable);
-        const time = { refTime };
+        const named = head.length ? undefined : compressionOfName(rel);
+        if (named) {
+          const reason = emptyCompressedReason(named);
+          yield { info: { source: rel, path: withoutCompressionSuffix(rel), role: role.role, format: role.format, time }, readable: () => Promise.reject(new Error(reason)) };
+          await drain(rest);
+          continue;
+        }
         if (isJournalFile(head)) {
           // journalctl reads only real files: a private temp copy, removed right after.
           const dir = await mkdtemp(path.join(tmpdir(), 'cni-doctor-'));
           const tmp = path.join(dir, 'entry.journal');
           try {
-            await pipeline(rest, new Cap(LIMITS.entryBytes, () => notes.push(`${rel}: cut at the entry limit`)), createWriteStream(tmp));
+            await pipeline(rest, new Cap(LIMITS.entryBytes, (n) => limit(`${rel}: cut at the entry limit (${human(n)}; raise --max-entry-bytes to read it all)`)), createWriteStream(tmp));
             yield journalSource(tmp, time, rel);
           } finally {
             await rm(dir, { recursive: true, force: true });
@@ -143,7 +158,7 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
         const c = sniffCompression(head);
         const inner = c === 'none' ? rel : withoutCompressionSuffix(rel);
         if (c === 'none' && looksBinary(head)) { await drain(rest); continue; }
-        const cap = new Cap(LIMITS.entryBytes, (n) => notes.push(`${rel}: read the first ${human(n)} only (entry size limit)`));
+        const cap = new Cap(LIMITS.entryBytes, (n) => limit(`${rel}: read the first ${human(n)} only (entry size limit): raise --max-entry-bytes to read it all`));
         const readable = async (): Promise<Readable> => {
           const body = c === 'none' ? rest : await decompress(rest, c);
           // The reader may be gone by the time the entry fails (it took what it could): not a crash.
