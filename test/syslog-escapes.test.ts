@@ -117,3 +117,18 @@ test('watch --file on a file named syslog joins #011-escaped blocks as analyze d
   assert.equal(ev[0].line, 2, 'evidence points at the block header');
   assert.equal(ev[0].text, BLOCK.join('\n'), 'the whole block, tabs restored');
 });
+
+test('analyze on a lone file named syslog (or syslog.1.gz) reads it as syslog', async (t) => {
+  const d = tempDir(t);
+  const { execFileSync } = await import('node:child_process');
+  const log = path.join(d, 'syslog');
+  writeFileSync(log, SYSLOG);
+  writeFileSync(path.join(d, 'syslog.1'), SYSLOG);
+  execFileSync('gzip', [path.join(d, 'syslog.1')]);
+  for (const f of [log, path.join(d, 'syslog.1.gz')]) {
+    const h = headline(await analyze(f));
+    assert.ok(h, f);
+    assert.equal(h.evidence[0].line, 2, `${f}: evidence points at the block header`);
+    assert.equal(h.evidence[0].text, BLOCK.join('\n'), `${f}: the whole block, tabs restored`);
+  }
+});

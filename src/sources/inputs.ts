@@ -2,6 +2,7 @@
 // byte sources inside it. Content decides, not the name: magic numbers first, extensions second.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { InputSummary } from '../engine/events.js';
 import { compressionOfName, decompress, emptyCompressedReason, Relay, sniffCompression, withoutCompressionSuffix, type Compression } from './decompress.js';
@@ -10,7 +11,8 @@ import type { ByteSource } from './stream.js';
 import { readAt } from './read-range.js';
 import { openBundle, isTarHeader } from './bundle/tar.js';
 import { journalSource, isJournalFile } from './journal.js';
-import { bundleRefTime, planDirectory } from './bundle/layouts.js';
+import { bundleRefTime, fallbackLayout, planDirectory } from './bundle/layouts.js';
+import type { Format } from '../catalog/schema.js';
 import type { Catalog } from '../catalog/load.js';
 
 export class InputError extends Error {
@@ -130,20 +132,21 @@ export async function planInput(p: string, catalog: Catalog): Promise<InputPlan>
     // An empty log is just empty; an empty .gz/.xz/.zst is a damaged copy (no header), not an all-clear.
     const named = compressionOfName(p);
     if (named) throw new InputError(p, emptyCompressedReason(named));
-    return single(p, 'file', { info: fileInfo(p, p, st.mtimeMs), file: p });
+    return single(p, 'file', { info: fileInfo(p, p, st.mtimeMs, nameFormat(catalog, p)), file: p });
   }
   if (isJournalFile(head)) return { path: p, kind: 'journal', notes: [], sources: once(journalSource(p, { refTime: st.mtimeMs })) };
   const comp = sniffCompression(head);
   if (comp === 'none') {
     if (isTarHeader(head)) return openBundle(p, 'none', catalog, bundleRefTime(catalog, p, st.mtimeMs));
     if (looksBinary(head)) throw new InputError(p, 'binary data: not a log file, a compressed log, a tar bundle or a systemd journal');
-    return single(p, 'file', { info: fileInfo(p, p, st.mtimeMs), file: p });
+    return single(p, 'file', { info: fileInfo(p, p, st.mtimeMs, nameFormat(catalog, p)), file: p });
   }
   const { head: inner, open } = await decompressedHead(p, comp);
   if (isTarHeader(inner)) return openBundle(p, comp, catalog, bundleRefTime(catalog, p, st.mtimeMs), open);
   if (inner.length === 0) throw new InputError(p, undecodable(comp));
   if (looksBinary(inner)) throw new InputError(p, `${comp}-compressed binary data: not a log file or a tar bundle`);
-  const info = fileInfo(p, withoutCompressionSuffix(p), st.mtimeMs);
+  const plain = withoutCompressionSuffix(p);
+  const info = fileInfo(p, plain, st.mtimeMs, nameFormat(catalog, plain));
   return single(p, 'file', { info, readable: open });
 }
 
@@ -153,8 +156,14 @@ function undecodable(comp: Compression): string {
   return `${comp} data that does not decompress (corrupt or truncated${blocks}): check it with \`${comp} -t\` and copy it again from the node`;
 }
 
-export function fileInfo(source: string, inner: string, mtimeMs: number) {
-  return { source, path: inner, role: 'log' as const, time: { refTime: mtimeMs } };
+export function fileInfo(source: string, inner: string, mtimeMs: number, format?: Format) {
+  return { source, path: inner, role: 'log' as const, format, time: { refTime: mtimeMs } };
+}
+
+/** The format a lone file's name implies, by the directory layout's rules: content cannot tell
+ *  rsyslog's `syslog` (control characters escaped as #011) from a journal export with the same stamps. */
+function nameFormat(catalog: Catalog, file: string): Format | undefined {
+  return fallbackLayout(catalog).roleOf(path.basename(file))?.format;
 }
 
 function single(p: string, kind: InputSummary['kind'], s: ByteSource): InputPlan {
