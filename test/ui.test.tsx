@@ -169,7 +169,7 @@ function model(patch: Partial<LiveModel> = {}): LiveModel {
       'calico.version': { value: 'v3.28.1', source: 'cni.yaml' },
     },
     diagnoses: [MARK, CRASHLOOP, NOT_READY],
-    startedAt: NOW - 14 * 60_000,
+    upFor: 14 * 60_000,
     now: NOW,
     problems: [],
     version: 1,
@@ -488,6 +488,27 @@ describe('watch UI', () => {
     assert.match(facts, /microk8s v1\.32\.3/);
     assert.match(facts, /calico v3\.28\.1/);
     assert.match(problem, /^! file: \/var\/log\/syslog: permission denied \(\+1 more\)/);
+  });
+
+  test('in a replay the header\'s "up" is time since the watch started, not the recording\'s clock', async () => {
+    const { WatchStore } = await import('../src/cli/watch-store.js');
+    const { LiveEngine } = await import('../src/engine/live.js');
+    const { loadCatalog } = await import('../src/catalog/load.js');
+    const catalog = loadCatalog([]);
+    const engine = new LiveEngine(catalog);
+    const store = new WatchStore(engine, catalog, { sources: ['replay x'], mode: 'replay', speed: 60, backlog: () => 0, setPaused: () => {} });
+    engine.feed('x', { source: 'x', path: 'x', role: 'log', time: { refTime: Date.UTC(2025, 4, 27) } },
+      '2025-05-26 18:06:59.731 [WARNING][83] felix/table.go 1454: Failed to execute ip(6)tables-restore command error=exit status 2 errorOutput="ip6tables-restore v1.8.9 (nf_tables): unknown option \\"--set-mark\\"\\n" ipVersion=0x6\n');
+    engine.settle(0, Date.now() + 60_000); // the record is complete: no line will join it
+    store.tick();
+    store.publish();
+    const m = store.getSnapshot();
+    assert.ok(m.now < Date.UTC(2025, 5, 1), 'the replay clock is the recording\'s');
+    assert.ok(m.upFor >= 0 && m.upFor < 60_000, `up for ${m.upFor} ms`);
+    const t = render(<App store={store} onQuit={() => {}} />);
+    await drawn(t.frames, () => {}, t.frames.length === 0);
+    assert.match(lines(t.lastFrame())[0], / up \d+s/);
+    t.unmount();
   });
 
   test('--bell rings once for a new critical diagnosis, not on re-render or for non-critical ones', async () => {

@@ -70,7 +70,7 @@ export class WatchStore implements LiveStore {
 
   publish(): void {
     const next = this.build(Date.now());
-    const sig = JSON.stringify({ ...next, now: Math.floor(next.now / 30_000), version: 0, startedAt: 0 });
+    const sig = JSON.stringify({ ...next, now: Math.floor(next.now / 30_000), version: 0, upFor: Math.floor(next.upFor / 30_000) });
     if (sig === this.signature) return;
     this.signature = sig;
     this.model = next;
@@ -92,7 +92,7 @@ export class WatchStore implements LiveStore {
       facts: Object.fromEntries(Object.entries(facts(s)).map(([k, v]) => [k, { value: v.value, source: v.source }])),
       // Quiet time in whole minutes: a quiet diagnosis must not redraw the pane every second.
       diagnoses: diagnose(s, this.catalog).map((d) => (d.quietFor === undefined ? d : { ...d, quietFor: Math.floor(d.quietFor / 60_000) * 60_000 })),
-      startedAt: this.startedAt,
+      upFor: now - this.startedAt,
       now: this.meta.mode === 'replay' ? this.replayNow ?? now : now,
       problems: this.problems,
       version: (this.model?.version ?? 0) + 1,

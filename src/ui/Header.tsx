@@ -9,7 +9,7 @@ import { Lines, fitPieces, seg, truncateRow, type Piece, type Row } from './Line
 
 export type HeaderProps = Pick<
   LiveModel,
-  'sources' | 'lines' | 'linesPerSec' | 'keepingUp' | 'backlog' | 'paused' | 'mode' | 'speed' | 'facts' | 'problems' | 'startedAt' | 'now'
+  'sources' | 'lines' | 'linesPerSec' | 'keepingUp' | 'backlog' | 'paused' | 'mode' | 'speed' | 'facts' | 'problems' | 'upFor' | 'now'
 > & { width: number; color: boolean; /** one row only: a very short pane */ compact?: boolean };
 
 /** Rows the header takes for this model. */
@@ -52,7 +52,7 @@ export function statusRow(p: HeaderProps): Row {
       prio: 90,
     });
   }
-  pieces.push({ full: [seg(`up ${duration(p.now - p.startedAt)}`, { dim: true })], prio: 5, optional: true });
+  pieces.push({ full: [seg(`up ${duration(p.upFor)}`, { dim: true })], prio: 5, optional: true });
   return fitPieces(pieces, p.width);
 }
 

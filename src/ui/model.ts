@@ -21,7 +21,8 @@ export interface LiveModel {
   facts: Record<string, LiveFact>;
   /** ranked, most severe first; `quietFor` set when not seen recently */
   diagnoses: Diagnosis[];
-  startedAt: number;
+  /** wall-clock time since the watch started (a replay's `now` is the recording's clock) */
+  upFor: number;
   now: number;
   /** one-line problems (a source lost, a permission error) */
   problems: string[];
