@@ -89,6 +89,11 @@ test('lint: RE2 syntax and backtracking shapes', () => {
   assert.match(re2Problem('(?=x)y') ?? '', /not RE2 syntax/);
   assert.match(re2Problem('(a)\\1') ?? '', /not RE2 syntax/);
   assert.equal(re2Problem('ip6tables(?<v>-restore)? v[0-9.]+'), undefined);
+  // named as the author wrote them (re2js alone calls a lookbehind an "invalid named capture")
+  assert.match(re2Problem('(?<=widget )exploded') ?? '', /lookbehind .* not in RE2/);
+  assert.match(re2Problem('(?=x)y') ?? '', /lookahead .* not in RE2/);
+  assert.match(re2Problem('(a)\\1') ?? '', /backreferences .* not in RE2/);
+  assert.equal(re2Problem('[(?=]x'), undefined, 'in a class the characters are literal: RE2 takes it');
   assert.match(backtrackingProblem('(a+)+b') ?? '', /backtracking/);
   assert.match(backtrackingProblem('x.*y.*z') ?? '', /backtracking/);
   assert.equal(backtrackingProblem('unknown option \\\\?"--set-mark'), undefined);

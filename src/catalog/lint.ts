@@ -12,12 +12,22 @@ export function toRe2Syntax(src: string): string {
   return src.replace(/\(\?<([A-Za-z_][A-Za-z0-9_]*)>/g, '(?P<$1>');
 }
 
+/** JavaScript constructs RE2 lacks, named as a pattern author knows them: re2js reports a lookbehind
+ *  as an "invalid named capture", which sends the author looking in the wrong place. */
+const NOT_IN_RE2: [RegExp, string][] = [
+  [/\(\?<[=!]/, 'lookbehind (?<= or (?<! is not in RE2: match the text before it instead, or move the condition into a second signal'],
+  [/\(\?[=!]/, 'lookahead (?= or (?! is not in RE2: match the text after it instead, or use a negative example to check the near miss'],
+  [/\\[1-9]|\\k</, 'backreferences (\\1, \\k<name>) are not in RE2: spell the repeated text out'],
+];
+
 export function re2Problem(src: string, ignoreCase = false): string | undefined {
   try {
     RE2JS.compile(toRe2Syntax(src), ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
     return undefined;
   } catch (e) {
-    return `not RE2 syntax: ${(e as Error).message}`;
+    // Only once RE2 has refused: a `(?=` inside a character class is legal and must not be blamed.
+    const known = NOT_IN_RE2.find(([re]) => re.test(src));
+    return `not RE2 syntax: ${known ? known[1] : (e as Error).message}`;
   }
 }
 
