@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { runCli, tempDir } from './helpers/util.js';
 import { WatchProcess } from './helpers/watch.js';
-import { writeJournal, type Entry } from './helpers/journal.js';
+import { exportFormat, JOURNAL_REMOTE, writeJournal, type Entry } from './helpers/journal.js';
 
 const KUBELITE = { unit: 'snap.microk8s.daemon-kubelite.service', ident: 'microk8s.daemon-kubelite' };
 const T0 = Date.UTC(2025, 4, 26, 18, 0, 0) * 1000;
@@ -22,9 +22,9 @@ function xorMarkBlock(usec: number, n: number): Entry[] {
   ].map((message, i) => ({ ...KUBELITE, message, usec: usec + i }));
 }
 
-function history(failures: number, filler: number): Entry[] {
-  const out: Entry[] = [{ ident: 'kernel', transport: 'kernel', message: 'Linux version 6.8.0-57-generic (buildd@lcy02-amd64-039) (gcc) #59-Ubuntu SMP PREEMPT_DYNAMIC', usec: T0 }];
-  let t = T0 + 1_000_000;
+function history(failures: number, filler: number, t0 = T0, kernel = '6.8.0-57-generic'): Entry[] {
+  const out: Entry[] = [{ ident: 'kernel', transport: 'kernel', message: `Linux version ${kernel} (buildd@lcy02-amd64-039) (gcc) #59-Ubuntu SMP PREEMPT_DYNAMIC`, usec: t0 }];
+  let t = t0 + 1_000_000;
   for (let f = 0; f < failures; f++) {
     for (let i = 0; i < filler; i++) out.push({ ...KUBELITE, message: `I0526 18:07:00.000000    2187 kubelet.go:2418] "SyncLoop (PLEG): event for pod" seq=${f}-${i}`, usec: t++ });
     out.push({ unit: 'ssh.service', ident: 'sshd', message: `Accepted publickey for ops from 10.0.0.9 port ${f}`, usec: t++ });
@@ -97,4 +97,137 @@ test('a journal the user may not read is one line saying how to fix it, and exit
   assert.equal(code, 2);
   assert.match(w.stderr, /^cni-doctor: journalctl cannot read the system journal: add yourself to group systemd-journal \(sudo usermod -aG systemd-journal \$USER/m);
   assert.equal(w.stderr.trim().split('\n').length, 1);
+});
+
+const BOOT_A = 'a'.repeat(32);
+const BOOT_B = 'b'.repeat(32);
+const CRASHLOOP = 'E0526 19:30:00.000000    2187 pod_workers.go:1301] "Error syncing pod, skipping" err="failed to \\"StartContainer\\" for \\"calico-node\\" with CrashLoopBackOff: \\"back-off 5m0s restarting failed container=calico-node pod=calico-node-x7k2p_kube-system(3f1d)\\""';
+
+/** One journal file holding several boots, as a node's journal does after a kernel upgrade and reboot. */
+function writeBoots(file: string, boots: [string, Entry[]][]): void {
+  if (!JOURNAL_REMOTE) throw new Error('systemd-journal-remote is not installed: apt-get install systemd-journal-remote');
+  execFileSync(JOURNAL_REMOTE, ['-o', file, '-'], { input: Buffer.concat(boots.map(([boot, es]) => exportFormat(es, boot))), stdio: ['pipe', 'ignore', 'pipe'] });
+}
+
+/** Boot A: 3 failures on the old kernel. Boot B (after the upgrade): 2 more, then a sentinel that
+ *  says everything before it has been read, so the count can be checked for exactness. */
+function upgradeAndReboot(dir: string): string {
+  const file = path.join(dir, '0123456789abcdef0123456789abcdef', 'system.journal');
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tB = T0 + 3_600_000_000;
+  writeBoots(file, [
+    [BOOT_A, history(3, 1, T0, '6.8.0-56-generic')],
+    [BOOT_B, [...history(2, 1, tB), { ...KUBELITE, message: CRASHLOOP, usec: tB + 600_000_000 }]],
+  ]);
+  return file;
+}
+
+for (const [name, args] of [
+  ['--journal-dir', (d: string, _f: string) => ['--journal-dir', d]],
+  ['--journal-file', (_d: string, f: string) => ['--journal-file', f]],
+  ['--journal-dir --since', (d: string, _f: string) => ['--journal-dir', d, '--since', '2025-05-01']],
+] as const) {
+  test(`watch ${name} reads every boot in the journal, not only the last one`, async (t) => {
+    const d = tempDir(t);
+    const file = upgradeAndReboot(d);
+    const w = new WatchProcess(args(d, file));
+    t.after(() => w.child.kill('SIGKILL'));
+    await w.waitFor('the sentinel after both boots', () => w.count('calico-node-crashloop') === 1);
+    // Changes are printed at most once a second; the last state is always printed at exit.
+    await w.stop();
+    assert.equal(w.count(ID), 5, 'the 3 failures of the boot before the upgrade are part of the history');
+    assert.equal(w.events.filter((e) => e.type === 'fact' && e.name === 'kernel.release').pop()?.value, '6.8.0-57-generic');
+  });
+}
+
+test('watch --journal-dir keeps following once history is read: a later boot in a new file is read too', async (t) => {
+  const d = tempDir(t);
+  const file = upgradeAndReboot(d);
+  const w = new WatchProcess(['--journal-dir', d]);
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('both boots', () => w.count('calico-node-crashloop') === 1 && w.count(ID) === 5);
+  writeBoots(path.join(path.dirname(file), 'system@0002.journal'), [['c'.repeat(32), xorMarkBlock(T0 + 7_200_000_000, 77)]]);
+  await w.waitFor('the failure of the third boot', () => w.count(ID) === 6);
+  await w.stop();
+});
+
+test('journalctl killed while still in the earlier boot resumes there: every boot read, nothing twice', async (t) => {
+  const d = tempDir(t);
+  const file = path.join(d, 'system.journal');
+  const tB = T0 + 36_000_000_000;
+  // A long first boot, so that the kill lands in it, well before the reboot.
+  writeBoots(file, [
+    [BOOT_A, history(30, 300, T0, '6.8.0-56-generic')],
+    [BOOT_B, [...history(10, 150, tB), { ...KUBELITE, message: CRASHLOOP, usec: tB + 36_000_000_000 }]],
+  ]);
+  const w = new WatchProcess(['--journal-file', file]);
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('the first failures', () => w.count(ID) >= 1);
+  const pids = execFileSync('pgrep', ['-P', String(w.child.pid), 'journalctl']).toString().trim().split('\n').filter(Boolean);
+  assert.equal(pids.length, 1, 'one journalctl child');
+  process.kill(Number(pids[0]), 'SIGKILL');
+  const newKernel = (): boolean => w.events.some((e) => e.type === 'fact' && e.value === '6.8.0-57-generic');
+  assert.ok(!newKernel(), 'the kill lands before the reboot');
+  await w.waitFor('restart note', () => w.events.some((e) => e.type === 'problem' && /journalctl killed by SIGKILL; restarting/.test(e.message ?? '')));
+  await w.waitFor('the sentinel at the end of the second boot', () => w.count('calico-node-crashloop') === 1, 30_000);
+  assert.ok(newKernel(), JSON.stringify(w.events.filter((e) => e.type !== 'diagnosis')));
+  // Changes are printed at most once a second; the last state is always printed at exit.
+  await w.stop();
+  assert.equal(w.count(ID), 40, 'all 30 + 10, none repeated');
+});
+
+/** Exits 2 quickly with a single line naming what is wrong: not twenty restarts of journalctl. */
+async function failsAtOnce(w: WatchProcess, reason: RegExp): Promise<void> {
+  await w.waitFor('exit', () => w.child.exitCode !== null, 5_000);
+  assert.equal(w.child.exitCode, 2, w.stderr);
+  assert.equal(w.stderr.trim().split('\n').length, 1, w.stderr);
+  assert.match(w.stderr, reason);
+}
+
+test('watch --journal-file that does not exist: exit 2 at once, naming the file', async (t) => {
+  const w = new WatchProcess(['--journal-file', '/nonexistent.journal']);
+  t.after(() => w.child.kill('SIGKILL'));
+  await failsAtOnce(w, /^cni-doctor: --journal-file \/nonexistent\.journal: no such file/);
+});
+
+test('watch --journal-file that is not a journal: exit 2 at once, pointing to --file', async (t) => {
+  const d = tempDir(t);
+  const f = path.join(d, 'syslog');
+  writeFileSync(f, 'May 26 18:00:00 node1 kernel: hello\n');
+  const w = new WatchProcess(['--journal-file', f]);
+  t.after(() => w.child.kill('SIGKILL'));
+  await failsAtOnce(w, new RegExp(`--journal-file ${f} is not a systemd journal file.*--file ${f}`));
+});
+
+test('watch --journal-dir that does not exist: exit 2 at once, naming the directory', async (t) => {
+  const w = new WatchProcess(['--journal-dir', '/nonexistent-dir']);
+  t.after(() => w.child.kill('SIGKILL'));
+  await failsAtOnce(w, /^cni-doctor: --journal-dir \/nonexistent-dir: no such directory/);
+});
+
+test('watch --since journalctl cannot parse: exit 2 at once, naming the value', async (t) => {
+  const d = tempDir(t);
+  const j = path.join(d, 'system.journal');
+  writeJournal(j, history(1, 1));
+  const w = new WatchProcess(['--journal-file', j, '--since', 'garbage']);
+  t.after(() => w.child.kill('SIGKILL'));
+  await failsAtOnce(w, /^cni-doctor: journalctl cannot read --since garbage \(Failed to parse timestamp: garbage\): give a time such as/);
+});
+
+test('watch --journal-dir with the journals one level too deep: exit 2 at once, naming the directory to pass', async (t) => {
+  // journalctl -D reads DIR/*.journal and DIR/<machine-id>/*.journal only; a bundle's
+  // journal/node1/ was reported as "Data from the specified boot (+0) is not available".
+  const d = tempDir(t);
+  mkdirSync(path.join(d, 'node1'));
+  writeJournal(path.join(d, 'node1', 'system.journal'), history(1, 1));
+  const w = new WatchProcess(['--journal-dir', d]);
+  t.after(() => w.child.kill('SIGKILL'));
+  await failsAtOnce(w, new RegExp(`--journal-dir ${d} holds no journal files .*: pass --journal-dir ${path.join(d, 'node1')}$`, 'm'));
+});
+
+test('watch --journal-dir with no journal at all: exit 2 at once, not a silent wait', async (t) => {
+  const d = tempDir(t);
+  const w = new WatchProcess(['--journal-dir', d]);
+  t.after(() => w.child.kill('SIGKILL'));
+  await failsAtOnce(w, new RegExp(`--journal-dir ${d} holds no journal files`));
 });

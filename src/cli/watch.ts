@@ -112,6 +112,12 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     journals.push(j);
     await j.start();
     stops.push(() => j.close());
+    // A bad --journal-file, --journal-dir or --since is known by now: say so, never "watching".
+    if (fatal) {
+      for (const s of stops.reverse()) await s();
+      process.stderr.write(`cni-doctor: ${fatal}\n`);
+      return 2;
+    }
   }
   if (o.files.length) {
     const patterns = o.files.map((f) => path.resolve(f));

@@ -1,9 +1,12 @@
 // Following the systemd journal through the real `journalctl -f -o json -a`. The last __CURSOR is
 // kept; if journalctl dies it is restarted with --after-cursor, so nothing is lost or read twice.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, closeSync, constants, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import path from 'node:path';
 import split2 from 'split2';
 import { renderJournalEntry, type JournalEntry } from '../parse/journal-json.js';
 import { toolAvailable } from './decompress.js';
+import { isJournalFile } from './journal.js';
 
 export interface JournalFollowOptions {
   units: string[];
@@ -23,6 +26,97 @@ export interface JournalEvents {
 }
 
 const PERMISSION_HINT = /insufficient permissions|not seeing messages from other users|Permission denied/i;
+const PERMISSION_FIX = 'journalctl cannot read the system journal: add yourself to group systemd-journal (sudo usermod -aG systemd-journal $USER, then log in again) or run with sudo';
+const MACHINE_ID_DIR = /^[0-9a-f]{32}$/;
+const JOURNAL_NAME = /\.journal~?$/;
+
+function errCode(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException).code;
+}
+
+/** Why --journal-file FILE cannot be followed, or undefined if it can. journalctl itself would only
+ *  say "Failed to open files", and only after the follower had announced it was watching. */
+export function journalFileProblem(file: string): string | undefined {
+  let fd: number;
+  try {
+    if (statSync(file).isDirectory()) return `--journal-file ${file} is a directory: follow it with --journal-dir ${file}`;
+    fd = openSync(file, 'r');
+  } catch (e) {
+    if (errCode(e) === 'ENOENT') return `--journal-file ${file}: no such file: pass the path of a .journal file (journald keeps them in /var/log/journal/<machine-id>/)`;
+    if (errCode(e) === 'EACCES') return `--journal-file ${file}: permission denied: run with sudo, or add yourself to group systemd-journal (sudo usermod -aG systemd-journal $USER, then log in again)`;
+    return `--journal-file ${file}: ${(e as Error).message}`;
+  }
+  try {
+    const head = Buffer.alloc(8);
+    const n = readSync(fd, head, 0, 8, 0);
+    if (!isJournalFile(head.subarray(0, n))) return `--journal-file ${file} is not a systemd journal file (no LPKSHHRH header): follow a text log with --file ${file}`;
+  } catch (e) {
+    return `--journal-file ${file}: ${(e as Error).message}`;
+  } finally {
+    closeSync(fd);
+  }
+  return undefined;
+}
+
+function hasJournalFiles(dir: string): boolean {
+  try {
+    return readdirSync(dir).some((n) => JOURNAL_NAME.test(n));
+  } catch {
+    return false;
+  }
+}
+
+/** Directories below DIR (a few levels down) that hold journal files, for a hint. */
+function journalDirsBelow(dir: string, depth: number, out: string[]): string[] {
+  if (depth === 0 || out.length >= 3) return out;
+  let subs: string[];
+  try {
+    subs = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => path.join(dir, d.name));
+  } catch {
+    return out;
+  }
+  for (const s of subs) {
+    if (out.length >= 3) break;
+    if (hasJournalFiles(s)) out.push(s);
+    else journalDirsBelow(s, depth - 1, out);
+  }
+  return out;
+}
+
+/** Why --journal-dir DIR cannot be followed, or undefined if it can. `journalctl -D` reads only
+ *  DIR/*.journal and DIR/<32-hex machine id>/*.journal; given anything else it waits forever on
+ *  nothing (or, without --merge, fails with a puzzling "Data from the specified boot (+0) is not
+ *  available"). */
+export function journalDirProblem(dir: string): string | undefined {
+  try {
+    const st = statSync(dir);
+    if (!st.isDirectory()) {
+      return `--journal-dir ${dir} is a file, not a directory: ${journalFileProblem(dir) ? 'pass the directory that holds the .journal files' : `follow it with --journal-file ${dir}`}`;
+    }
+    accessSync(dir, constants.R_OK | constants.X_OK);
+  } catch (e) {
+    if (errCode(e) === 'ENOENT') return `--journal-dir ${dir}: no such directory: pass the directory that holds the .journal files (on a node: /var/log/journal)`;
+    if (errCode(e) === 'EACCES') return PERMISSION_FIX;
+    return `--journal-dir ${dir}: ${(e as Error).message}`;
+  }
+  const names = readdirSync(dir);
+  // journald's own layout: a machine-id directory counts even while empty, its files are on the way.
+  if (names.some((n) => JOURNAL_NAME.test(n) || MACHINE_ID_DIR.test(n))) return undefined;
+  const below = journalDirsBelow(dir, 3, []);
+  if (below.length) {
+    return `--journal-dir ${dir} holds no journal files itself nor in a 32-hex machine-id directory, which is all journalctl -D reads: pass --journal-dir ${below[0]}${below.length > 1 ? ` (also found: ${below.slice(1).join(', ')})` : ''}`;
+  }
+  return `--journal-dir ${dir} holds no journal files (*.journal, directly or in a 32-hex machine-id directory): pass the directory journald or systemd-journal-remote writes to (on a node: /var/log/journal)`;
+}
+
+function localMachineId(): string | undefined {
+  try {
+    const id = readFileSync('/etc/machine-id', 'utf8').trim();
+    return MACHINE_ID_DIR.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export class JournalFollower {
   private child: ChildProcess | undefined;
@@ -31,16 +125,39 @@ export class JournalFollower {
   private restarts = 0;
   entries = 0;
   private paused = false;
+  /** any byte on journalctl's stdout yet: until then, a journalctl that exits is misconfigured, not unlucky */
+  private output = false;
+  private machineId: string | undefined;
+  private ev: JournalEvents;
 
-  constructor(private opts: JournalFollowOptions, private ev: JournalEvents) {
+  constructor(private opts: JournalFollowOptions, ev: JournalEvents) {
+    // One reason only: the first one is the cause, a later one (journalctl exiting after it was
+    // killed for that cause) would overwrite it.
+    let failed = false;
+    this.ev = { ...ev, fatal: (m) => { if (failed) return; failed = true; this.closed = true; ev.fatal(m); } };
     this.unitRes = this.opts.units.map((u) =>
     new RegExp(`^${u.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}${/\.[a-z]+$/.test(u) && !u.endsWith('*') ? '' : '(\\.service)?'}$`));
+  }
+
+  /** history asked for: journals from elsewhere, --since, --from-start */
+  private get history(): boolean {
+    return !!this.opts.dir || !!this.opts.files?.length || !!this.opts.since || this.opts.fromStart;
   }
 
   args(): string[] {
     const a = ['-f', '-o', 'json', '-a', '--no-pager'];
     if (this.opts.dir) a.push('-D', this.opts.dir);
     for (const f of this.opts.files ?? []) a.push('--file', f);
+    // Since systemd 250, -f silently implies -b (the last boot only), whatever --no-tail, --since,
+    // --after-cursor or --boot=all say (systemd#21711, #36102; only recent releases let --boot=all
+    // lift it). The one spelling every version honours is --merge: then no boot match is added. With -D or --file the
+    // journals are named, so --merge changes nothing else there; on the local journal it would also
+    // open other machines' journals kept beside it (journal-remote, containers), hence the match.
+    // The restart after a kill keeps the same flags, or it would resume in the last boot only.
+    if (this.history) {
+      a.push('-m');
+      if (!this.opts.dir && !this.opts.files?.length && this.machineId) a.push(`_MACHINE_ID=${this.machineId}`);
+    }
     if (this.cursor) a.push(`--after-cursor=${this.cursor}`, '--no-tail');
     else if (this.opts.since) a.push(`--since=${this.opts.since}`, '--no-tail');
     else if (this.opts.fromStart) a.push('--no-tail');
@@ -64,6 +181,12 @@ export class JournalFollower {
       this.ev.fatal('journalctl is not installed: install systemd (apt-get install systemd), or follow files with --file');
       return;
     }
+    const problem = (this.opts.dir ? journalDirProblem(this.opts.dir) : undefined) ?? (this.opts.files ?? []).map(journalFileProblem).find(Boolean);
+    if (problem) {
+      this.ev.fatal(problem);
+      return;
+    }
+    if (this.history && !this.opts.dir && !this.opts.files?.length) this.machineId = localMachineId();
     this.spawn();
   }
 
@@ -80,10 +203,11 @@ export class JournalFollower {
     child.stderr!.on('data', (d: Buffer) => {
       stderr += d.toString();
       if (PERMISSION_HINT.test(stderr)) {
-        this.ev.fatal('journalctl cannot read the system journal: add yourself to group systemd-journal (sudo usermod -aG systemd-journal $USER, then log in again) or run with sudo');
+        this.ev.fatal(PERMISSION_FIX);
         child.kill();
       }
     });
+    child.stdout!.once('data', () => { this.output = true; });
     const lines = child.stdout!.pipe(split2());
     lines.on('data', (line: string) => {
       if (!line) return;
@@ -102,8 +226,16 @@ export class JournalFollower {
     child.on('error', (e) => this.ev.fatal(`journalctl: ${e.message}`));
     child.on('close', (code, signal) => {
       if (this.closed || this.child !== child) return;
+      const said = stderr.trim().split('\n').pop() ?? '';
+      // Dying at its very first start, before a single byte, with a reason of its own is how
+      // journalctl rejects its arguments (a --since it cannot parse, files it cannot open): a restart
+      // would fail the same way twenty times over. Signals and silent deaths are still retried.
+      if (this.restarts === 0 && !this.output && !signal && code !== 0 && said) {
+        this.ev.fatal(this.startFailure(said));
+        return;
+      }
       this.restarts++;
-      const why = signal ? `killed by ${signal}` : `exited with status ${code}${stderr ? `: ${stderr.trim().split('\n').pop()}` : ''}`;
+      const why = signal ? `killed by ${signal}` : `exited with status ${code}${said ? `: ${said}` : ''}`;
       if (this.restarts > 20) {
         this.ev.fatal(`journalctl keeps dying (${why}); giving up`);
         return;
@@ -111,6 +243,14 @@ export class JournalFollower {
       this.ev.note(`journalctl ${why}; restarting after the last entry read`);
       setTimeout(() => { if (!this.closed) this.spawn(); }, Math.min(5000, 100 * this.restarts));
     });
+  }
+
+  private startFailure(said: string): string {
+    if (this.opts.since && /timestamp|time|date/i.test(said)) {
+      return `journalctl cannot read --since ${this.opts.since} (${said}): give a time such as --since "2025-05-01 18:00:00", --since 2025-05-01, --since -2h or --since yesterday`;
+    }
+    const what = this.opts.dir ? `--journal-dir ${this.opts.dir}` : this.opts.files?.length ? `--journal-file ${this.opts.files.join(', ')}` : 'the system journal';
+    return `journalctl cannot follow ${what} (${said}): check the journal options (journalctl ${this.args().join(' ')} shows the same error)`;
   }
 
   /** for tests: the running journalctl's pid */
