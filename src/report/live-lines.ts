@@ -4,6 +4,10 @@
 import type { Diagnosis } from '../engine/diagnose.js';
 import type { LiveModel, LiveStore } from '../ui/model.js';
 import { duration } from '../ui/format.js';
+import { visible } from './text.js';
+
+/** One event, one line: a newline or an escape sequence from a log must not forge or hide one. */
+const plain = (s: string): string => visible(s.replace(/\n/g, ' '));
 
 const THROTTLE_MS = 1000;
 const STATS_EVERY_MS = 10_000;
@@ -28,7 +32,7 @@ export class LinePrinter {
     const t = new Date().toISOString().slice(11, 19);
     const quiet = d.quietFor ? `, not seen for ${duration(d.quietFor)}` : '';
     const cause = d.likelyCause ? `, likely caused by ${d.likelyCause}` : '';
-    return `${t} ${first ? 'NEW' : 'UPD'} ${d.severity.toUpperCase()} ${d.id} confidence=${d.confidence.toFixed(2)} seen=${d.occurrences}${quiet}${cause} — ${d.title}`;
+    return plain(`${t} ${first ? 'NEW' : 'UPD'} ${d.severity.toUpperCase()} ${d.id} confidence=${d.confidence.toFixed(2)} seen=${d.occurrences}${quiet}${cause} — ${d.title}`);
   }
 
   private update(final = false): void {
@@ -49,9 +53,9 @@ export class LinePrinter {
     for (const [name, f] of Object.entries(m.facts)) {
       if (this.facts.get(name) === f.value) continue;
       this.facts.set(name, f.value);
-      this.out(this.json ? JSON.stringify({ type: 'fact', name, value: f.value, source: f.source }) : `${new Date().toISOString().slice(11, 19)} FACT ${name}=${f.value} (${f.source})`);
+      this.out(this.json ? JSON.stringify({ type: 'fact', name, value: f.value, source: f.source }) : plain(`${new Date().toISOString().slice(11, 19)} FACT ${name}=${f.value} (${f.source})`));
     }
-    for (const p of m.problems.slice(this.problems)) this.out(this.json ? JSON.stringify({ type: 'problem', message: p }) : `${new Date().toISOString().slice(11, 19)} NOTE ${p}`);
+    for (const p of m.problems.slice(this.problems)) this.out(this.json ? JSON.stringify({ type: 'problem', message: p }) : plain(`${new Date().toISOString().slice(11, 19)} NOTE ${p}`));
     this.problems = m.problems.length;
     this.stats(m, final);
   }

@@ -1,63 +1,142 @@
 // Markdown for pasting into a ticket: the same report, no colour, evidence in code blocks.
+// Pattern prose and log text are shown as written: GitHub drops what looks like raw HTML
+// (`br-<id>`), turns `*`/`_`/`[…]` into emphasis and links, and a `|` or newline from a file name
+// splits a table row, so everything outside a code span or fence is escaped, and what goes into one
+// is made unable to close it early.
 import type { Report } from './model.js';
+import { visible } from './text.js';
 
+/** A code block that no run of backticks in `s` can close; control characters made visible. */
 function fence(s: string): string {
-  const longest = Math.max(2, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+  const t = visible(s);
+  const longest = Math.max(2, ...(t.match(/`+/g) ?? []).map((m) => m.length));
   const f = '`'.repeat(longest + 1);
-  return `${f}\n${s}\n${f}`;
+  return `${f}\n${t}\n${f}`;
+}
+
+/** One line; a newline would end a list item, a heading or a table row. */
+function oneLine(s: string): string {
+  return s.replace(/\r?\n/g, ' ');
+}
+
+/** A code span around any text: delimited by a backtick run the text does not hold, padded where
+ *  the text starts or ends with a backtick or a space (CommonMark strips one space a side). In a
+ *  table cell `|` still splits the row inside a span, unless backslash-escaped (GFM). */
+function code(s: string, inTable = false): string {
+  let t = oneLine(visible(s));
+  // GFM reads `\|` in a cell as a pipe even inside a span, so a backslash before a pipe cannot be
+  // shown there; escaped text can.
+  if (inTable && t.includes('\\|')) return cell(s);
+  if (inTable) t = t.replace(/\|/g, '\\|');
+  if (!t) return '` `';
+  const runs = new Set((t.match(/`+/g) ?? []).map((m) => m.length));
+  let n = 1;
+  while (runs.has(n)) n++;
+  const f = '`'.repeat(n);
+  const pad = /^[` ]|[` ]$/.test(t) && /[^ ]/.test(t) ? ' ' : '';
+  return `${f}${pad}${t}${pad}${f}`;
+}
+
+/** Plain text that renders literally. `_` between two letters or digits is left alone: it can
+ *  neither open nor close emphasis there, and IP_AUTODETECTION_METHOD stays readable in the source.
+ *  `&` only where it could start an entity (`&lt;`, `&#60;`). A line may not open a block either:
+ *  heading, list item, setext underline, quote or fence (`lineStart`: nor may the first line). */
+function text(s: string, lineStart = false): string {
+  const t = visible(s).replace(/[\\`*_[\]<>|~&]/g, (c, i: number, all: string) => {
+    if (c === '_' && /[A-Za-z0-9]/.test(all[i - 1] ?? '') && /[A-Za-z0-9]/.test(all[i + 1] ?? '')) return c;
+    if (c === '&' && !/^&(?:#|[A-Za-z0-9]+;)/.test(all.slice(i, i + 34))) return c;
+    return '\\' + c;
+  });
+  return t.replace(/(^|\n)([ \t]*)(#|[-+=]|\d{1,9}(?=[.)]))/g, (m, nl: string, sp: string, mark: string) =>
+    !nl && !lineStart ? m : /\d/.test(mark) ? `${nl}${sp}${mark}\\` : `${nl}${sp}\\${mark}`);
+}
+
+/** Pattern prose: its backtick spans are meant as code (`first-found`, `interface=<regex>`) and
+ *  stay code; everything between them is escaped as text. A backtick run with no closing run of the
+ *  same length is a literal backtick, as CommonMark reads it. */
+function prose(s: string, lineStart = false): string {
+  const out: string[] = [];
+  let rest = s;
+  for (;;) {
+    const open = /`+/.exec(rest);
+    if (!open) break;
+    const after = rest.slice(open.index + open[0].length);
+    const close = new RegExp(`(?<!\`)${open[0]}(?!\`)`).exec(after);
+    if (!close) {
+      out.push(text(rest.slice(0, open.index + open[0].length), lineStart && !out.length));
+      rest = after;
+      continue;
+    }
+    out.push(text(rest.slice(0, open.index), lineStart && !out.length), open[0] + visible(after.slice(0, close.index)) + open[0]);
+    rest = after.slice(close.index + open[0].length);
+  }
+  out.push(text(rest, lineStart && !out.length));
+  return out.join('');
+}
+
+/** A table cell: one line, `|` escaped (text() escapes it; code(…, true) inside spans). */
+function cell(s: string): string {
+  return text(oneLine(s));
+}
+
+/** A link where it is plainly a URL (an autolink takes its text literally); otherwise text. */
+function link(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /^[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>\x00-\x1f\x7f-\x9f]+$/.test(s) ? `<${s}>` : text(oneLine(s));
 }
 
 export function renderMarkdown(r: Report): string {
   const out: string[] = [];
   out.push(`# cni-doctor report`, '');
-  out.push(`cni-doctor ${r.tool.version}. Inputs:`, '');
-  for (const i of r.inputs) out.push(`- \`${i.path}\` (${i.kind}): ${i.files} files, ${i.lines} lines, ${i.bytes} bytes`);
+  out.push(`cni-doctor ${text(r.tool.version)}. Inputs:`, '');
+  for (const i of r.inputs) out.push(`- ${code(i.path)} (${i.kind}): ${i.files} files, ${i.lines} lines, ${i.bytes} bytes`);
   out.push('');
   if (!r.diagnoses.length) out.push('**No known failure found in these logs.**', '');
   for (const d of r.diagnoses) {
-    out.push(`## ${d.severity.toUpperCase()}: ${d.title}`, '');
-    out.push(`\`${d.id}\` · confidence ${d.confidence.toFixed(2)} · ${d.occurrences} occurrences${d.firstSeen ? ` · first ${d.firstSeen}` : ''}${d.lastSeen ? ` · last ${d.lastSeen}` : ''}`, '');
-    out.push(d.summary, '');
-    out.push('**Root cause.** ' + d.rootCause, '');
-    if (d.notThis) out.push('**Not the cause.** ' + d.notThis, '');
+    // a heading's trailing run of # is its closing sequence, not text
+    out.push(`## ${d.severity.toUpperCase()}: ${prose(oneLine(d.title)).replace(/(^|[ \t])(#+[ \t]*)$/, '$1\\$2')}`, '');
+    out.push(`${code(d.id)} · confidence ${d.confidence.toFixed(2)} · ${d.occurrences} occurrences${d.firstSeen ? ` · first ${text(d.firstSeen)}` : ''}${d.lastSeen ? ` · last ${text(d.lastSeen)}` : ''}`, '');
+    out.push(prose(d.summary, true), '');
+    out.push('**Root cause.** ' + prose(d.rootCause), '');
+    if (d.notThis) out.push('**Not the cause.** ' + prose(d.notThis), '');
     if (d.factors.length) {
       out.push('**Why this confidence**', '');
       for (const f of d.factors) {
-        out.push(`- ${f.add >= 0 ? '+' : ''}${f.add.toFixed(2)} ${f.because}${f.facts.length ? ` (${f.facts.map((x) => `\`${x.name}\` = \`${x.value}\` from \`${x.source}\``).join('; ')})` : ''}`);
+        out.push(`- ${f.add >= 0 ? '+' : ''}${f.add.toFixed(2)} ${prose(oneLine(f.because))}${f.facts.length ? ` (${f.facts.map((x) => `${code(x.name)} = ${code(x.value)} from ${code(x.source)}`).join('; ')})` : ''}`);
       }
       out.push('');
     }
     out.push('**Evidence**', '');
     for (const e of d.evidence.slice(0, 8)) {
-      out.push(`- \`${e.source}:${e.line}\`${e.time ? ` at ${e.time}` : ''}`, '');
+      out.push(`- ${code(`${e.source}:${e.line}`)}${e.time ? ` at ${text(e.time)}` : ''}`, '');
       out.push(fence(e.text), '');
     }
     out.push('**What to do**', '');
     d.remediation.forEach((step, i) => {
       const [first, ...cmds] = step.split('\n');
-      out.push(`${i + 1}. ${first}`);
+      out.push(`${i + 1}. ${prose(first)}`);
       if (cmds.length) out.push('', fence(cmds.map((c) => c.trim().replace(/^\$ /, '')).join('\n')).split('\n').map((l) => `   ${l}`).join('\n'));
     });
     out.push('', '**References**', '');
-    for (const ref of d.references) out.push(`- ${ref}`);
+    for (const ref of d.references) out.push(`- ${link(ref)}`);
     out.push('');
   }
   if (Object.keys(r.facts).length) {
     out.push('## Facts', '', '| fact | value | source |', '|---|---|---|');
     for (const [n, f] of Object.entries(r.facts)) {
-      out.push(`| \`${n}\` | \`${f.value}\` | ${f.source}${f.conflicts ? ` (conflicts: ${f.conflicts.map((c) => `${c.value} in ${c.source}`).join(', ')})` : ''} |`);
+      out.push(`| ${code(n, true)} | ${code(f.value, true)} | ${cell(f.source)}${f.conflicts ? ` (conflicts: ${f.conflicts.map((c) => `${cell(c.value)} in ${cell(c.source)}`).join(', ')})` : ''} |`);
     }
     out.push('');
   }
   const tl = r.timeline.filter((t) => t.time);
   if (tl.length) {
     out.push('## Timeline', '', '| time | event | source |', '|---|---|---|');
-    for (const t of tl.slice(0, 60)) out.push(`| ${t.time} | ${t.text.replace(/\|/g, '\\|')} | ${t.source} |`);
+    for (const t of tl.slice(0, 60)) out.push(`| ${cell(t.time ?? '')} | ${cell(t.text)} | ${cell(t.source)} |`);
     out.push('');
   }
   if (r.problems.length) {
     out.push('## Not read, or read in part', '');
-    for (const p of r.problems) out.push(`- \`${p.source}\`: ${p.reason}`);
+    for (const p of r.problems) out.push(`- ${code(p.source)}: ${text(oneLine(p.reason))}`);
     out.push('');
   }
   return out.join('\n');
