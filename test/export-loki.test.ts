@@ -7,7 +7,7 @@ import { RE2JS } from 're2js';
 import { parse as parseYaml } from 'yaml';
 import { loadCatalog, type LoadedPattern } from '../src/catalog/load.js';
 import { buildLoki, lokiYaml, logqlString, type LokiOptions } from '../src/export/loki.js';
-import { ExportError } from '../src/export/re2.js';
+import { ExportError, translateRegex } from '../src/export/re2.js';
 
 const cat = loadCatalog();
 
@@ -40,43 +40,104 @@ const EXPR = /^sum by \(([A-Za-z_][A-Za-z0-9_]*)\) \(count_over_time\((\{[^}]*\}
 
 interface Rule { alert: string; expr: string; for: string; labels: Record<string, string>; annotations: Record<string, string> }
 interface RuleFile { groups: { name: string; rules: Rule[] }[] }
+// ---- which stream a positive example's line is in, worked out here independently of the exporter ----
+// The journal: MESSAGEs of kubelite, or of the pre-1.21 daemons whose components kubelite now hosts
+// (shared/reference/bundle-layouts.md). Pod logs: a cluster-info-dump names the container in its
+// START/END markers and holds API objects (NodeList, Events) outside them; a Calico felix-format line
+// names its component (log-formats.md): calico-node's daemons, the install-cni init container's
+// `cni-installer`, or the host-side CNI plugin, which writes cni.log and no pod log. An unprefixed
+// (pre-v3.14) line is placed only if the catalog shows its source file under one component.
+type Stream = 'calico-node' | 'install-cni' | 'journal';
+const KUBELITE_FAMILY = /^microk8s\.daemon-(?:kubelite|kubelet|proxy|apiserver|scheduler|controller-manager|control-plane-kicker)$/;
+const COMPONENT: Record<string, Stream> = {
+  felix: 'calico-node', startup: 'calico-node', confd: 'calico-node', 'tunnel-ip-allocator': 'calico-node',
+  'cni-config-monitor': 'calico-node', 'status-reporter': 'calico-node', 'monitor-addresses': 'calico-node',
+  'cni-installer': 'install-cni',
+};
+const FELIX_HEAD = /^\d{4}-\d\d-\d\d [\d:.]+ \[[A-Z]+\]\[\d+\] (?:([\w.-]+)\/)?(\S+)/;
+const CRI_LINE = /^\S+ (?:stdout|stderr) ([PF]) ?(.*)$/;
 
-/** Log lines the pattern's positive examples put in a stream: pod logs or kubelite's journal MESSAGEs. */
-function exampleLines(p: LoadedPattern, stream: 'pods' | 'journal'): string[] {
+function joinCri(lines: string[]): string[] {
+  const out: string[] = [];
+  let acc = '';
+  for (const l of lines) {
+    const m = CRI_LINE.exec(l);
+    if (!m) continue;
+    acc += m[2];
+    if (m[1] === 'F') { out.push(acc); acc = ''; }
+  }
+  return out;
+}
+
+const sourceFiles = new Map<string, Set<string>>();
+for (const p of cat.patterns) {
+  for (const ex of [...p.examples.positive, ...p.examples.negative]) {
+    const lines = ex.format === 'cri' ? joinCri(ex.text.split('\n')) : ex.text.split('\n');
+    for (const l of lines) {
+      const m = FELIX_HEAD.exec(l);
+      if (m?.[1]) sourceFiles.set(m[2], new Set([...(sourceFiles.get(m[2]) ?? []), m[1]]));
+    }
+  }
+}
+
+function felixStream(line: string): Stream | null | undefined {
+  const m = FELIX_HEAD.exec(line);
+  if (!m) return undefined;
+  const files = sourceFiles.get(m[2]);
+  const component = m[1] ?? (files?.size === 1 ? [...files][0] : undefined);
+  return component ? COMPONENT[component] ?? null : null;
+}
+
+/** Log lines the pattern's positive examples put in a stream. */
+function exampleLines(p: LoadedPattern, stream: Stream): string[] {
   const out: string[] = [];
   for (const ex of p.examples.positive) {
     const lines = ex.text.split('\n');
-    if (stream === 'journal' && ['journal', 'journal-iso', 'syslog'].includes(ex.format)) {
+    if (stream === 'journal') {
+      if (!['journal', 'journal-iso', 'syslog'].includes(ex.format)) continue;
       for (const l of lines) {
-        const m = /^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?|\d{4}-\d\d-\d\dT\S+) \S+ microk8s\.daemon-kubelite(?:\[\d+\])?: ?(.*)$/.exec(l);
-        if (m) out.push(m[1].trim());
+        const m = /^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?|\d{4}-\d\d-\d\dT\S+) \S+ ([^\s[:]+)(?:\[\d+\])?: ?(.*)$/.exec(l);
+        if (m && KUBELITE_FAMILY.test(m[1])) out.push(m[2].trim());
       }
-    } else if (stream === 'pods' && ['felix', 'logrus'].includes(ex.format)) out.push(...lines);
-    else if (stream === 'pods' && ex.format === 'cluster-info-dump') out.push(...lines.filter((l) => !l.startsWith('==== ')));
-    else if (stream === 'pods' && ex.format === 'cri') {
-      let acc = '';
+    } else if (ex.format === 'cluster-info-dump') {
+      let container: string | undefined;
       for (const l of lines) {
-        const m = /^\S+ (?:stdout|stderr) ([PF]) ?(.*)$/.exec(l);
-        if (!m) continue;
-        acc += m[2];
-        if (m[1] === 'F') { out.push(acc); acc = ''; }
+        const m = /^==== (START|END) logs for container (\S+) of pod \S+ ====$/.exec(l.trim());
+        if (m) container = m[1] === 'START' ? m[2] : undefined;
+        else if (container === stream) out.push(l);
+      }
+    } else if (ex.format === 'felix' || ex.format === 'cri') {
+      let current: Stream | null = null;
+      for (const l of ex.format === 'cri' ? joinCri(lines) : lines) {
+        const s = felixStream(l);
+        if (s !== undefined) current = s;
+        if (current === stream) out.push(l);
       }
     }
   }
   return out;
 }
 
+const GROUP_STREAM: Record<string, Stream> = { 'cni-doctor-pods': 'calico-node', 'cni-doctor-pods-install-cni': 'install-cni' };
+const streamOf = (group: string): Stream => GROUP_STREAM[group] ?? 'journal';
+const SELECTORS = {
+  'calico-node': '{namespace="kube-system", container="calico-node"}',
+  'install-cni': '{namespace="kube-system", container="install-cni"}',
+  journal: '{unit="snap.microk8s.daemon-kubelite.service"}',
+};
+const ruleRegex = (r: Rule): string => goUnquote(EXPR.exec(r.expr.replace(/\s*\n\s*/g, ' '))![3]);
+
 function load(opts: LokiOptions = {}): RuleFile {
   return parseYaml(lokiYaml(buildLoki(cat, opts))) as RuleFile;
 }
 
-function checkFile(file: RuleFile, selectors: Record<string, string>): number {
+function checkFile(file: RuleFile, selectors: Record<Stream, string>): number {
   assert.ok(Array.isArray(file.groups) && file.groups.length, 'groups');
   const names = file.groups.map((g) => g.name);
   assert.equal(new Set(names).size, names.length, 'group names unique');
   let n = 0;
   for (const g of file.groups) {
-    const stream = g.name === 'cni-doctor-pods' ? 'pods' : 'journal';
+    const stream = streamOf(g.name);
     assert.ok(g.rules.length, `${g.name} has rules`);
     for (const r of g.rules) {
       assert.deepEqual(Object.keys(r).sort(), ['alert', 'annotations', 'expr', 'for', 'labels'], 'only rule-file keys (Prometheus rejects unknown ones)');
@@ -103,10 +164,7 @@ function checkFile(file: RuleFile, selectors: Record<string, string>): number {
 }
 
 test('rule file: groups → rules with alert/expr/for/labels/annotations; exprs unquote, compile and match examples', () => {
-  const n = checkFile(load(), {
-    pods: '{namespace="kube-system", container="calico-node"}',
-    journal: '{unit="snap.microk8s.daemon-kubelite.service"}',
-  });
+  const n = checkFile(load(), SELECTORS);
   assert.ok(n >= 3, `${n} rules`);
 });
 
@@ -121,13 +179,8 @@ test('the headline: calico-node felix --set-mark line fires KernelIPv6MarkRegres
 test('double-quoted LogQL strings escape every backslash and quote, and mean the same regex', () => {
   const raw = load();
   const dq = load({ quote: 'double' });
-  const selectors = { pods: '{namespace="kube-system", container="calico-node"}', journal: '{unit="snap.microk8s.daemon-kubelite.service"}' };
-  checkFile(dq, selectors);
-  raw.groups.forEach((g, gi) => g.rules.forEach((r, ri) => {
-    const a = goUnquote(EXPR.exec(r.expr.replace(/\s*\n\s*/g, ' '))![3]);
-    const b = goUnquote(EXPR.exec(dq.groups[gi].rules[ri].expr.replace(/\s*\n\s*/g, ' '))![3]);
-    assert.equal(a, b);
-  }));
+  checkFile(dq, SELECTORS);
+  raw.groups.forEach((g, gi) => g.rules.forEach((r, ri) => assert.equal(ruleRegex(r), ruleRegex(dq.groups[gi].rules[ri]))));
   assert.equal(logqlString('a\\d"`', 'auto'), '"a\\\\d\\"`"');
   assert.equal(goUnquote(logqlString('a\\d"`\n\t', 'auto')), 'a\\d"`\n\t');
   assert.equal(logqlString('a\\d'), '`a\\d`');
@@ -135,15 +188,18 @@ test('double-quoted LogQL strings escape every backslash and quote, and mean the
 });
 
 test('selectors, node labels, range and for come from the options; bad ones are refused', () => {
-  const file = load({ selector: '{job="kube-system/calico-node"}', journalSelector: '{systemd_unit="snap.microk8s.daemon-kubelite.service", job="journal"}', nodeLabel: 'node', journalNodeLabel: 'host', for: '5m', range: '15m' });
-  checkFile(file, { pods: '{job="kube-system/calico-node"}', journal: '{systemd_unit="snap.microk8s.daemon-kubelite.service", job="journal"}' });
+  const file = load({ selector: '{job="kube-system/calico-node"}', installCniSelector: '{job="kube-system/calico-node", container="install-cni"}', journalSelector: '{systemd_unit="snap.microk8s.daemon-kubelite.service", job="journal"}', nodeLabel: 'node', journalNodeLabel: 'host', for: '5m', range: '15m' });
+  checkFile(file, { 'calico-node': '{job="kube-system/calico-node"}', 'install-cni': '{job="kube-system/calico-node", container="install-cni"}', journal: '{systemd_unit="snap.microk8s.daemon-kubelite.service", job="journal"}' });
   const exprs = file.groups.flatMap((g) => g.rules.map((r) => ({ g: g.name, r })));
-  assert.ok(exprs.every(({ g, r }) => r.expr.startsWith(g === 'cni-doctor-pods' ? 'sum by (node) ' : 'sum by (host) ') && r.for === '5m'));
+  const pods = (g: string) => streamOf(g) !== 'journal';
+  assert.ok(exprs.every(({ g, r }) => r.expr.startsWith(pods(g) ? 'sum by (node) ' : 'sum by (host) ') && r.for === '5m'));
   assert.ok(exprs.some(({ r }) => r.expr.includes('[15m]')));
-  assert.ok(exprs.every(({ g, r }) => r.annotations.summary.startsWith(g === 'cni-doctor-pods' ? '{{ $labels.node }}' : '{{ $labels.host }}')));
+  assert.ok(exprs.every(({ g, r }) => r.annotations.summary.startsWith(pods(g) ? '{{ $labels.node }}' : '{{ $labels.host }}')));
   assert.throws(() => buildLoki(cat, { selector: 'namespace="kube-system"' }), ExportError);
+  assert.throws(() => buildLoki(cat, { installCniSelector: 'container=install-cni' }), ExportError);
   assert.throws(() => buildLoki(cat, { range: 'ten minutes' }), ExportError);
-  assert.equal(load({ journal: false }).groups.length, 1);
+  assert.deepEqual(load({ journal: false }).groups.map((g) => g.name), ['cni-doctor-pods', 'cni-doctor-pods-install-cni']);
+  assert.deepEqual(load({ pods: false }).groups.map((g) => streamOf(g.name)), ['journal']);
 });
 
 test('expr and remediation are YAML block scalars (no second escaping layer)', () => {
@@ -159,4 +215,51 @@ test('an untranslatable regex fails the Loki export too, even for a signal it wo
   const i = p.signals.findIndex((s) => s.name === 'ip6-no-target');
   p.signals[i] = { ...p.signals[i], regex: `(?<=x)${p.signals[i].regex}` };
   assert.throws(() => buildLoki(broken), (e: unknown) => e instanceof ExportError && /ip6-no-target: lookbehind/.test(e.message));
+});
+
+// A rule on a stream the signal's lines never reach cannot fire (bug: calico-node rules for kubelet's
+// "cni plugin not initialized", read from a NodeList condition and a containerd line). Checked for
+// every signal of every rule against where the pattern's own examples put that signal.
+test('every rule watches a stream its signals\' positive examples actually come from', () => {
+  const file = load();
+  let checked = 0;
+  for (const g of file.groups) {
+    const stream = streamOf(g.name);
+    for (const r of g.rules) {
+      const p = cat.patterns.find((x) => x.id === r.labels.diagnosis)!;
+      const re = ruleRegex(r);
+      const inRule = p.signals.filter((s) => re.includes(translateRegex(s.regex, { groups: 'drop', caretIsLineStart: false })));
+      assert.ok(inRule.length, `${g.name}/${r.alert}: no signal of ${p.id} found in ${re}`);
+      const lines = exampleLines(p, stream);
+      for (const s of inRule) {
+        const js = new RegExp(s.regex, s.ignoreCase ? 'i' : '');
+        assert.ok(lines.some((l) => js.test(l)), `${g.name}/${r.alert}: signal ${s.name} is in no ${stream} line of ${p.id}'s examples`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked >= 20, `only ${checked} signal/stream pairs checked`);
+});
+
+test('kubelite: kubelet\'s "cni plugin not initialized" gets a journal rule (MicroK8s >= 1.21 logs kubelet there)', () => {
+  const journal = load().groups.find((g) => streamOf(g.name) === 'journal')!;
+  const r = journal.rules.find((x) => x.alert === 'CNINotInitialized');
+  assert.ok(r, journal.rules.map((x) => x.alert).join(', '));
+  const msg = 'E0526 18:05:12.150357    2187 kubelet.go:3002] "Container runtime network not ready" networkReady="NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized"';
+  assert.ok(RE2JS.compile(ruleRegex(r)).matcher(msg).find());
+});
+
+test('near misses: felix\'s --set-mark failure keeps its calico-node rule; the installer\'s token error goes to install-cni', () => {
+  const file = load();
+  const byGroup = (name: string) => file.groups.find((g) => g.name === name)?.rules ?? [];
+  const setMark = '2025-05-26 18:07:12.345 [WARNING][83] felix/table.go 1454: Failed to execute ip(6)tables-restore command error=exit status 2 errorOutput="ip6tables-restore v1.8.4 (legacy): unknown option \\"--set-mark\\"\\n" ipVersion=0x6';
+  assert.ok(byGroup('cni-doctor-pods').some((r) => r.alert === 'KernelIPv6MarkRegression' && RE2JS.compile(ruleRegex(r)).matcher(setMark).find()));
+  const token = '2024-03-05 08:12:00.118 [ERROR][1] cni-installer/<nil> <nil>: Unable to create token for CNI kubeconfig error=Unauthorized';
+  assert.ok(byGroup('cni-doctor-pods-install-cni').some((r) => r.alert === 'CalicoCNIUnauthorized' && RE2JS.compile(ruleRegex(r)).matcher(token).find()));
+  assert.ok(!byGroup('cni-doctor-pods').some((r) => RE2JS.compile(ruleRegex(r)).matcher(token).find()), 'container="calico-node" never selects install-cni output');
+  for (const alert of ['CNINotInitialized', 'CalicoCNINodenameMissing']) {
+    assert.ok(!byGroup('cni-doctor-pods').some((r) => r.alert === alert), `${alert}: kubelet/containerd/CNI-plugin text is not calico-node output`);
+  }
+  const skipped = buildLoki(cat).skipped;
+  assert.ok(skipped.some((s) => s.pattern === 'cni-not-initialized' && s.signal === 'node-condition'), 'the NodeList condition is an API object, not a log line');
 });

@@ -15,6 +15,8 @@ import { buildNpd, npdConfigMap, npdFlag, npdJson, type NpdConfig } from '../src
 import { ExportError, npdPattern, translateRegex } from '../src/export/re2.js';
 import { camel } from '../src/export/visibility.js';
 import { runExportNpd } from '../src/cli/export-run.js';
+import { registerExport } from '../src/cli/export.js';
+import { Command } from 'commander';
 
 const cat = loadCatalog();
 
@@ -71,10 +73,11 @@ function monitorFor(cfgs: Map<string, NpdConfig>, source: string): NpdConfig | u
   return [...cfgs.values()].find((c) => c.pluginConfig.source === source);
 }
 
-test('default export: one journald monitor per MicroK8s/kernel identifier, each a valid NPD config', () => {
+test('default export: one journald monitor per MicroK8s daemon identifier, each a valid NPD config', () => {
   const exp = buildNpd(cat);
   assert.ok(exp.sources.includes('microk8s.daemon-kubelite'), `sources: ${exp.sources.join(', ')}`);
-  for (const s of exp.sources) assert.ok(s === 'kernel' || s.startsWith('microk8s.'), s);
+  for (const s of exp.sources) assert.ok(s.startsWith('microk8s.'), s);
+  assert.deepEqual([...exp.monitors.keys()], exp.sources.map((s) => `cni-doctor-${s}.json`));
   for (const [file, cfg] of exp.monitors) {
     const parsed = JSON.parse(npdJson(cfg)) as unknown;
     const res = npdSchema.safeParse(parsed);
@@ -216,7 +219,65 @@ test('--output writes the monitors, a ConfigMap and prints the NPD flag', (t) =>
   assert.deepEqual(fromCm, JSON.parse(readFileSync(path.join(dir, 'cni-doctor-microk8s.daemon-kubelite.json'), 'utf8')));
   assert.ok(npdSchema.safeParse(fromCm).success);
   assert.ok(out.join('').includes('--config.system-log-monitor=/config/cni-doctor-microk8s.daemon-kubelite.json'), out.join(''));
-  const exp = buildNpd(cat, { sources: ['microk8s.daemon-kubelite', 'kernel'] });
-  assert.equal(npdFlag(exp, '/config/'), '--config.system-log-monitor=/config/cni-doctor-microk8s.daemon-kubelite.json,/config/cni-doctor-kernel.json');
-  assert.ok(npdConfigMap(exp).includes('cni-doctor-kernel.json: |'));
+  const exp = buildNpd(cat, { sources: ['microk8s.daemon-kubelite', 'microk8s.daemon-containerd'] });
+  assert.equal(npdFlag(exp, '/config/'), '--config.system-log-monitor=/config/cni-doctor-microk8s.daemon-kubelite.json,/config/cni-doctor-microk8s.daemon-containerd.json');
+  assert.ok(npdConfigMap(exp).includes('cni-doctor-microk8s.daemon-containerd.json: |'));
+});
+
+/** Runs the CLI verb with stdout/stderr captured. */
+function runNpd(o: Parameters<typeof runExportNpd>[1]): { code: number; out: string; err: string } {
+  const out: string[] = [];
+  const err: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  const errWrite = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string) => { out.push(String(s)); return true; }) as typeof process.stdout.write;
+  process.stderr.write = ((s: string) => { err.push(String(s)); return true; }) as typeof process.stderr.write;
+  try {
+    return { code: runExportNpd(cat, o), out: out.join(''), err: err.join('') };
+  } finally {
+    process.stdout.write = write;
+    process.stderr.write = errWrite;
+  }
+}
+
+// The help promised `kernel` in the default set while the default never wrote a kernel monitor.
+// Read the help as an operator would and hold the default export to it, both ways.
+test('export npd --help describes the default source set the export really writes', () => {
+  const prog = new Command();
+  registerExport(prog, async () => cat);
+  const npd = prog.commands.find((c) => c.name() === 'export')!.commands.find((c) => c.name() === 'npd')!;
+  const desc = npd.options.find((o) => o.long === '--source')!.description;
+  const claim = /\(default: ([^;)]*)/.exec(desc)?.[1];
+  assert.ok(claim, `--source help names its default: ${desc}`);
+  const { sources } = buildNpd(cat);
+  assert.ok(sources.length);
+  const claimed = (id: string): boolean => new RegExp(`(?:^|\\W)${id.replace(/[.]/g, '\\.')}(?:\\W|$)`).test(claim)
+    || (/microk8s\.\*/.test(claim) && id.startsWith('microk8s.'));
+  for (const id of sources) assert.ok(claimed(id), `default writes ${id}, help says: ${claim}`);
+  for (const id of ['kernel', 'kubelet', 'k3s']) assert.equal(claimed(id), sources.includes(id), `${id}: help says "${claim}", default writes ${sources.join(', ')}`);
+  assert.ok(npd.helpInformation().replace(/\s+/g, ' ').includes(claim), 'the same words reach --help');
+});
+
+test('--source nosuch is a usage error (exit 2) naming the valid sources; nothing is written', (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cnidoctor-npd-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const r = runNpd({ source: ['nosuch'], output: dir });
+  assert.equal(r.code, 2);
+  assert.equal(r.out, '');
+  assert.match(r.err, /nosuch/);
+  assert.match(r.err, /valid sources: .*microk8s\.daemon-kubelite/);
+  assert.equal(r.err.trim().split('\n').length, 1, 'one-line reason');
+  assert.deepEqual(readdirSync(dir), []);
+  // a real identifier whose lines raise nothing alone would be an empty monitor all the same
+  const k = runNpd({ source: ['kernel'] });
+  assert.equal(k.code, 2);
+  assert.match(k.err, /kernel.*no rules/);
+  assert.equal(runNpd({ source: ['microk8s.daemon-kubelite'], json: true }).code, 0);
+  assert.throws(() => buildNpd(cat, { sources: ['nosuch'] }), ExportError);
+});
+
+test('kubelite carries kubelet\'s CNI-not-initialized rule (MicroK8s >= 1.21 hosts kubelet)', () => {
+  const mon = monitorFor(buildNpd(cat).monitors, 'microk8s.daemon-kubelite')!;
+  const msg = 'E0526 18:05:12.150357    2187 kubelet.go:3002] "Container runtime network not ready" networkReady="NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized"';
+  assert.ok(mon.rules.some((r) => r.reason === 'CNINotInitialized' && npdFires(r.pattern, [msg], mon.bufferSize)));
 });

@@ -1,5 +1,6 @@
 // `export npd` and `export loki`: argument parsing and file writing only; the configs are built in
-// src/export/. Exit codes as everywhere: 0 done, 2 usage error or a catalog that cannot be exported.
+// src/export/. Exit codes as everywhere: 0 done, 2 usage error (an unknown --source too) or a catalog
+// that cannot be exported.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Catalog } from '../catalog/load.js';
@@ -74,9 +75,6 @@ export function runExportNpd(cat: Catalog, o: NpdCliOptions): number {
     const only = exp.monitors.size === 1 ? [...exp.monitors.values()][0] : undefined;
     process.stdout.write(only ? npdJson(only) : JSON.stringify(files, null, 2) + '\n');
     process.stderr.write(`cni-doctor: ${exp.monitors.size} monitor${exp.monitors.size === 1 ? '' : 's'} (${exp.sources.map(monitorFileName).join(', ')}); with --output DIR the files, a ConfigMap and the flag are written\n`);
-  }
-  for (const cfg of exp.monitors.values()) {
-    if (!cfg.rules.length) process.stderr.write(`cni-doctor: warning: no pattern has a journal example from ${cfg.pluginConfig.source}: its monitor has no rules\n`);
   }
   process.stderr.write(skippedNote(exp.skipped.length, 'node-problem-detector (felix output is not in the journal: see export loki)'));
   return 0;

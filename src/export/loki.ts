@@ -1,18 +1,21 @@
 // Loki ruler alerting rules from the catalog: one alert per failure class and log stream, LogQL
-// `count_over_time` over a line filter made of the class's signals. Pod logs (calico-node, where felix
-// writes) and the journal (kubelite: kubelet and kube-proxy) are separate rule groups, because they are
-// separate streams with their own labels. Which signal goes where is derived from the pattern files'
+// `count_over_time` over a line filter made of the class's signals. The calico-node container's pod
+// log (felix, start-up), its install-cni init container's log (the CNI installer) and the journal
+// (kubelite: kubelet and kube-proxy) are separate rule groups, because they are separate streams
+// with their own labels, and a signal goes only to the streams its examples put it in. Which signal goes where is derived from the pattern files'
 // examples (visibility.ts); each regex is translated to Go RE2, quoted for LogQL, and checked to match
 // the example lines it is exported for. Facts: shared/reference/fleet-formats.md §3.
 import { Document, isScalar, visit, type Scalar } from 'yaml';
 import type { Catalog, LoadedPattern } from '../catalog/load.js';
 import { ExportError, lokiRegex, TranslateError } from './re2.js';
 import { RE2JS } from 're2js';
-import { camel, signalViews, type SignalView } from './visibility.js';
+import { CALICO_NODE, camel, INSTALL_CNI, signalViews, type SignalView } from './visibility.js';
 
 export interface LokiOptions {
   /** stream selector of calico-node's pod logs (labels as your shipper's relabeling makes them) */
   selector?: string;
+  /** stream selector of the install-cni init container's logs (same pod, own container label) */
+  installCniSelector?: string;
   /** stream selector of the journal unit whose entries carry `journalSource` */
   journalSelector?: string;
   /** the SYSLOG_IDENTIFIER the journal selector reads (signals are matched to it by the examples) */
@@ -32,8 +35,8 @@ export interface LokiOptions {
   version?: string;
 }
 
-import { DEFAULT_JOURNAL_SELECTOR, DEFAULT_JOURNAL_SOURCE, DEFAULT_SELECTOR } from './defaults.js';
-export { DEFAULT_JOURNAL_SELECTOR, DEFAULT_JOURNAL_SOURCE, DEFAULT_SELECTOR };
+import { DEFAULT_INSTALL_CNI_SELECTOR, DEFAULT_JOURNAL_SELECTOR, DEFAULT_JOURNAL_SOURCE, DEFAULT_SELECTOR } from './defaults.js';
+export { DEFAULT_INSTALL_CNI_SELECTOR, DEFAULT_JOURNAL_SELECTOR, DEFAULT_JOURNAL_SOURCE, DEFAULT_SELECTOR };
 
 export interface LokiRule {
   alert: string;
@@ -86,15 +89,17 @@ function checkDuration(d: string, flag: string): void {
   if (!/^(\d+(ms|s|m|h|d|w|y))+$/.test(d)) throw new ExportError([`${flag}: not a Prometheus duration: ${d} (e.g. 10m)`]);
 }
 
-interface Channel { key: 'pods' | 'journal'; group: string; selector: string; node: string; what: string; texts: (v: SignalView) => string[] }
+interface Channel { key: 'pods' | 'journal'; container?: string; group: string; selector: string; node: string; what: string; texts: (v: SignalView) => string[] }
 
 export function buildLoki(cat: Catalog, opts: LokiOptions = {}): LokiExport {
   const selector = opts.selector ?? DEFAULT_SELECTOR;
+  const installCniSelector = opts.installCniSelector ?? DEFAULT_INSTALL_CNI_SELECTOR;
   const journalSelector = opts.journalSelector ?? DEFAULT_JOURNAL_SELECTOR;
   const journalSource = opts.journalSource ?? DEFAULT_JOURNAL_SOURCE;
   const range = opts.range ?? '10m';
   const forDuration = opts.for ?? '1m';
   checkSelector(selector, '--selector');
+  checkSelector(installCniSelector, '--install-cni-selector');
   checkSelector(journalSelector, '--journal-selector');
   checkDuration(range, '--range');
   checkDuration(forDuration, '--for');
@@ -104,7 +109,9 @@ export function buildLoki(cat: Catalog, opts: LokiOptions = {}): LokiExport {
 
   const channels: Channel[] = [];
   if (opts.pods !== false) {
-    channels.push({ key: 'pods', group: 'cni-doctor-pods', selector, node: nodeLabel, what: 'pod logs', texts: (v) => v.pods.flatMap((s) => s.texts) });
+    const pod = (container: string) => (v: SignalView) => (v.containers.get(container) ?? []).flatMap((s) => s.texts);
+    channels.push({ key: 'pods', container: CALICO_NODE, group: 'cni-doctor-pods', selector, node: nodeLabel, what: 'calico-node pod logs', texts: pod(CALICO_NODE) });
+    channels.push({ key: 'pods', container: INSTALL_CNI, group: 'cni-doctor-pods-install-cni', selector: installCniSelector, node: nodeLabel, what: 'install-cni init container logs', texts: pod(INSTALL_CNI) });
   }
   if (opts.journal !== false) {
     channels.push({
@@ -172,7 +179,9 @@ export function buildLoki(cat: Catalog, opts: LokiOptions = {}): LokiExport {
         });
       }
     }
-    groups.push({ name: ch.group, rules });
+    // A pod stream no signal is seen in gets no group (an empty group would only ask the ruler to
+    // evaluate nothing); the calico-node group and the journal group are always written.
+    if (rules.length || ch.container !== INSTALL_CNI) groups.push({ name: ch.group, rules });
   }
   if (problems.length) throw new ExportError(problems);
 
@@ -183,8 +192,10 @@ export function buildLoki(cat: Catalog, opts: LokiOptions = {}): LokiExport {
     if (!v.need) why = 'raises the diagnosis only with facts, captures or other signals (when:), which a line filter cannot check';
     else if (v.journal.size && !v.journal.has(journalSource)) why = `journal examples come from ${[...v.journal.keys()].join(', ')}, not ${journalSource} (see --journal-source)`;
     else if (v.journal.size && !channels.some((c) => c.key === 'journal')) why = 'journal-only, and --no-journal';
-    else if (v.pods.length && !channels.some((c) => c.key === 'pods')) why = 'pod-log-only, and --no-pods';
+    else if (v.containers.size && !channels.some((c) => c.key === 'pods')) why = 'pod-log-only, and --no-pods';
     else if (v.journal.has(journalSource)) why = 'its journal example spans several journal entries, which a Loki line filter sees one at a time';
+    else if (v.containers.size) why = `seen only in the logs of container ${[...v.containers.keys()].join(', ')}, which no rule group selects`;
+    else if (v.unplaced) why = 'its container-log-format examples are not in a pod log this export selects (an API object in a cluster-info-dump, the CNI plugin\'s cni.log, or a line without a Calico component that places it)';
     else why = 'no journal or container-log positive example shows it (kubectl output, events)';
     skipped.push({ pattern: v.pattern.id, signal: v.signal.name, why });
   }

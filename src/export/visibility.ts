@@ -4,14 +4,20 @@
 //   * a signal is JOURNAL-visible under SYSLOG_IDENTIFIER X when one of its pattern's positive
 //     examples is journal-wrapped (formats journal, journal-iso, syslog), carries entries of X, and
 //     the signal's regex matches those entries' MESSAGE text (one message, or consecutive messages
-//     joined by "\n" as node-problem-detector's buffer joins them);
-//   * a signal is POD-LOG-visible when a positive example in a container-log format (felix, cri,
-//     logrus, cluster-info-dump) matches it line by line (CRI `P` partials joined, as Promtail's
-//     `cri` stage does).
+//     joined by "\n" as node-problem-detector's buffer joins them). MicroK8s ≥ 1.21 runs kubelet,
+//     kube-proxy, the apiserver, scheduler and controller-manager inside kubelite, so what the
+//     pre-1.21 per-component daemons logged is also seen under microk8s.daemon-kubelite
+//     (shared/reference/bundle-layouts.md);
+//   * a signal is POD-LOG-visible in container C when a positive example shows its line in C's log
+//     (CRI `P` partials joined, as Promtail's `cri` stage does). Only what the line itself says
+//     places it in a container, because the same felix-format line can be calico-node's stdout or
+//     the host-side CNI plugin's cni.log, and a cluster-info-dump holds API objects (NodeList
+//     conditions, Events) next to the pod logs: see `podStreams`.
 //
 // calico-node's felix output is never in the journal: the container runtime writes it to
 // /var/log/pods/<ns>_<pod>_<uid>/calico-node/<restart>.log. So felix-only signals are POD-LOG-visible
-// only, and NPD (which reads the journal) cannot export them; `export loki` can.
+// only, and NPD (which reads the journal) cannot export them; `export loki` can. containerd's own
+// (logrus) lines are its journal, not a pod log, and carry no identifier in the examples.
 //
 // Second filter: NPD and Loki see one line at a time, with no facts and no other diagnoses. A signal
 // is exported only if the pattern's `when` raises the diagnosis on that signal alone (possibly with a
@@ -22,11 +28,38 @@ import type { Condition, Signal } from '../catalog/schema.js';
 import { parseLine } from '../parse/formats.js';
 
 export const JOURNAL_FORMATS = new Set(['journal', 'journal-iso', 'syslog']);
-export const POD_FORMATS = new Set(['felix', 'cri', 'logrus', 'cluster-info-dump']);
+/** Formats that can hold container output: felix-format lines (bare or in CRI lines) and cluster-info-dump log blocks. */
+export const POD_FORMATS = new Set(['felix', 'cri', 'cluster-info-dump']);
 /** node-problem-detector's default buffer, and ours */
 export const NPD_BUFFER = 10;
 
+export const KUBELITE = 'microk8s.daemon-kubelite';
+/** The pre-1.21 MicroK8s daemons whose components kubelite now hosts (bundle-layouts.md, "Older layouts"). */
+export const KUBELITE_PREDECESSORS: ReadonlySet<string> = new Set([
+  'microk8s.daemon-kubelet', 'microk8s.daemon-proxy', 'microk8s.daemon-apiserver',
+  'microk8s.daemon-scheduler', 'microk8s.daemon-controller-manager', 'microk8s.daemon-control-plane-kicker',
+]);
+
+export const CALICO_NODE = 'calico-node';
+export const INSTALL_CNI = 'install-cni';
+/** The container a Calico felix-format line comes from, by its component prefix (`felix/table.go`).
+ *  calico-node's image runs felix, confd, the start-up step and its helper daemons in the one
+ *  calico-node container; `cni-installer` is the install-cni init container of the same pod; the
+ *  CNI plugin (`cni-plugin`) runs on the host, called by containerd: its lines are in cni.log and in
+ *  containerd's and kubelet's errors, never in a pod log (log-formats.md, felix row). */
+const COMPONENT_CONTAINER: Readonly<Record<string, string | null>> = {
+  felix: CALICO_NODE, startup: CALICO_NODE, confd: CALICO_NODE, 'tunnel-ip-allocator': CALICO_NODE,
+  'cni-config-monitor': CALICO_NODE, 'status-reporter': CALICO_NODE, 'monitor-addresses': CALICO_NODE,
+  'cni-installer': INSTALL_CNI,
+  'cni-plugin': null,
+};
+
 const CTX = { refTime: Date.UTC(2025, 5, 1) };
+
+/** `2025-05-26 18:07:12.345 [WARNING][83] felix/table.go 1454:` → component `felix`, file `table.go`;
+ *  before Calico v3.14 there is no component: `table.go 884:`. */
+const FELIX_SOURCE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \[[A-Z]+\]\[\d+\] (?:([A-Za-z0-9_.-]+)\/)?(\S+)/;
+const DUMP_BLOCK = /^==== (START|END) logs for container (\S+) of pod (\S+) ====$/;
 
 export interface JournalEntry { identifier: string; message: string }
 
@@ -43,23 +76,74 @@ export function journalEntries(text: string): JournalEntry[] {
   return out;
 }
 
-/** The log lines a container-log example becomes once a shipper reads /var/log/pods. */
-export function podLines(text: string, format: string): string[] {
+/** Source file → the components the catalog's prefixed felix-format lines show it in, so that an
+ *  unprefixed (pre-v3.14) line can be placed by its file when the catalog itself says where that
+ *  file lives (`startup.go` is `startup/startup.go`); a file it never shows prefixed stays unplaced. */
+export function calicoSourceFiles(cat: Catalog): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const p of cat.patterns) {
+    for (const ex of [...p.examples.positive, ...p.examples.negative]) {
+      if (!POD_FORMATS.has(ex.format)) continue;
+      for (const raw of ex.text.split('\n')) {
+        const cri = ex.format === 'cri' ? parseLine(raw, 'cri', CTX) : undefined;
+        const m = FELIX_SOURCE.exec(cri?.format === 'cri' ? cri.msg : raw);
+        if (m?.[1]) out.set(m[2], new Set([...(out.get(m[2]) ?? []), m[1]]));
+      }
+    }
+  }
+  return out;
+}
+
+function felixContainer(line: string, files: Map<string, Set<string>>): string | null | undefined {
+  const m = FELIX_SOURCE.exec(line);
+  if (!m) return undefined;
+  let component = m[1];
+  if (!component) {
+    const known = files.get(m[2]);
+    if (known?.size !== 1) return null;
+    component = [...known][0];
+  }
+  return COMPONENT_CONTAINER[component] ?? null;
+}
+
+export interface PodLine { line: string; container: string | null }
+
+/** The pod-log lines of a container-log example and the container each was written by (null: not
+ *  a pod log, or nothing in the line says which container). A cluster-info-dump names the container
+ *  in its START/END markers and everything outside them is API objects; a felix-format line names
+ *  its component; a line without a header continues the record before it (a raw newline in a
+ *  felix value). */
+export function podStreams(text: string, format: string, files: Map<string, Set<string>>): PodLine[] {
   const lines = text.split('\n').filter((l) => l.trim());
+  const out: PodLine[] = [];
+  if (format === 'cluster-info-dump') {
+    let container: string | null = null;
+    for (const line of lines) {
+      const m = DUMP_BLOCK.exec(line.trim());
+      if (m) { container = m[1] === 'START' ? m[2] : null; continue; }
+      if (container) out.push({ line, container });
+    }
+    return out;
+  }
+  let joined = lines;
   if (format === 'cri') {
-    const out: string[] = [];
+    joined = [];
     let partial = '';
     for (const line of lines) {
       const p = parseLine(line, 'cri', CTX);
-      if (p.format !== 'cri') { out.push(line); continue; }
+      if (p.format !== 'cri') { joined.push(line); continue; }
       partial += p.msg;
-      if (!p.partial) { out.push(partial); partial = ''; }
+      if (!p.partial) { joined.push(partial); partial = ''; }
     }
-    if (partial) out.push(partial);
-    return out;
+    if (partial) joined.push(partial);
   }
-  if (format === 'cluster-info-dump') return lines.filter((l) => !/^==== (START|END) logs for container /.test(l));
-  return lines;
+  let current: string | null = null;
+  for (const line of joined) {
+    const c = felixContainer(line, files);
+    if (c !== undefined) current = c;
+    out.push({ line, container: current });
+  }
+  return out;
 }
 
 /** Message windows as NPD's buffer holds them when each message arrives (the newest last). */
@@ -123,56 +207,82 @@ export interface SignalView {
   need?: Need;
   /** SYSLOG_IDENTIFIER → where the examples show the signal */
   journal: Map<string, Sighting[]>;
+  /** container name → where the examples show the signal in that container's pod log */
+  containers: Map<string, Sighting[]>;
+  /** the calico-node container's sightings (containers.get('calico-node') ?? []) */
   pods: Sighting[];
+  /** positive examples in a container-log format that match but put the line in no container's log
+   *  (an API object in a cluster-info-dump, the CNI plugin's cni.log, an unplaced line) */
+  unplaced: number;
 }
 
 function jsRegex(s: Signal): RegExp {
   return new RegExp(s.regex, s.ignoreCase ? 'i' : '');
 }
 
+function addSighting(map: Map<string, Sighting[]>, key: string, s: Sighting): void {
+  map.set(key, [...(map.get(key) ?? []), s]);
+}
+
 /** Every signal of every pattern, with where its examples show it and what it needs alone. */
 export function signalViews(cat: Catalog): SignalView[] {
   const out: SignalView[] = [];
+  const files = calicoSourceFiles(cat);
   for (const p of [...cat.patterns].sort((a, b) => a.id.localeCompare(b.id))) {
     for (const s of p.signals) {
       const re = jsRegex(s);
-      const view: SignalView = { pattern: p, signal: s, need: standaloneNeed(p, s.name), journal: new Map(), pods: [] };
+      const view: SignalView = { pattern: p, signal: s, need: standaloneNeed(p, s.name), journal: new Map(), containers: new Map(), pods: [], unplaced: 0 };
       // Any positive example whose text the signal matches shows where the signal appears (not only
       // the examples that name it: a kube-proxy block shows several signatures at once).
       p.examples.positive.forEach((ex, idx) => {
         if (JOURNAL_FORMATS.has(ex.format)) {
+          const entries = journalEntries(ex.text);
           const byId = new Map<string, string[]>();
-          for (const e of journalEntries(ex.text)) byId.set(e.identifier, [...(byId.get(e.identifier) ?? []), e.message]);
+          for (const e of entries) byId.set(e.identifier, [...(byId.get(e.identifier) ?? []), e.message]);
+          if (!byId.has(KUBELITE) && entries.some((e) => KUBELITE_PREDECESSORS.has(e.identifier))) {
+            byId.set(KUBELITE, entries.filter((e) => KUBELITE_PREDECESSORS.has(e.identifier)).map((e) => e.message));
+          }
           for (const [id, msgs] of byId) {
             const hit = windows(msgs).filter((w) => re.test(w));
-            if (hit.length) view.journal.set(id, [...(view.journal.get(id) ?? []), { example: idx, texts: hit, stream: msgs }]);
+            if (hit.length) addSighting(view.journal, id, { example: idx, texts: hit, stream: msgs });
           }
         } else if (POD_FORMATS.has(ex.format)) {
-          const lines = podLines(ex.text, ex.format);
-          const hit = lines.filter((l) => re.test(l));
-          if (hit.length) view.pods.push({ example: idx, texts: hit, stream: lines });
+          const lines = podStreams(ex.text, ex.format, files);
+          const byContainer = new Map<string, string[]>();
+          let matchedNowhere = false;
+          for (const l of lines) {
+            if (l.container) byContainer.set(l.container, [...(byContainer.get(l.container) ?? []), l.line]);
+            else if (re.test(l.line)) matchedNowhere = true;
+          }
+          let placed = false;
+          for (const [c, stream] of byContainer) {
+            const hit = stream.filter((l) => re.test(l));
+            if (hit.length) { addSighting(view.containers, c, { example: idx, texts: hit, stream }); placed = true; }
+          }
+          if (matchedNowhere && !placed) view.unplaced++;
         }
       });
+      view.pods = view.containers.get(CALICO_NODE) ?? [];
       out.push(view);
     }
   }
   return out;
 }
 
-/** Every SYSLOG_IDENTIFIER that some journal-wrapped positive example uses. */
+/** Every SYSLOG_IDENTIFIER that some journal-wrapped positive example uses (kubelite included when
+ *  only its pre-1.21 predecessors do). */
 export function journalIdentifiers(cat: Catalog): string[] {
   const ids = new Set<string>();
   for (const p of cat.patterns) {
     for (const ex of p.examples.positive) {
-      if (JOURNAL_FORMATS.has(ex.format)) for (const e of journalEntries(ex.text)) ids.add(e.identifier);
+      if (!JOURNAL_FORMATS.has(ex.format)) continue;
+      for (const e of journalEntries(ex.text)) {
+        ids.add(e.identifier);
+        if (KUBELITE_PREDECESSORS.has(e.identifier)) ids.add(KUBELITE);
+      }
     }
   }
   return [...ids].sort();
-}
-
-/** The identifiers exported by default: the kernel and MicroK8s's own daemons. */
-export function defaultIdentifiers(cat: Catalog): string[] {
-  return journalIdentifiers(cat).filter((id) => id === 'kernel' || id.startsWith('microk8s.'));
 }
 
 const ACRONYMS: Record<string, string> = {
