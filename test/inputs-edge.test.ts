@@ -199,3 +199,19 @@ test('#6 a diagnosis outranks an unreadable input (exit 1), as README says; the 
   const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   assert.match(readme, /A diagnosis outranks unreadable input: the exit is `1`/);
 });
+
+test('a UTF-16 log (saved on Windows) is named as such with the command to convert it; UTF-8 with a BOM is read', async (t) => {
+  const d = tempDir(t);
+  const text = readFileSync(FELIX, 'utf8');
+  const u16 = path.join(d, 'felix-utf16.log');
+  writeFileSync(u16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+  const r = await runCli(['analyze', u16]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, new RegExp(`${u16.replace(/[.]/g, '\\.')}: UTF-16 text .*iconv -f UTF-16 -t UTF-8`));
+  // near miss: a UTF-8 byte-order mark is still UTF-8 text
+  const bom8 = path.join(d, 'felix-bom.log');
+  writeFileSync(bom8, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]));
+  const ok = await runCli(['analyze', bom8, '--json']);
+  assert.equal(ok.code, 1, ok.stderr);
+  assert.equal(json(ok.stdout).diagnoses[0].id, 'kernel-ipv6-mark-regression');
+});

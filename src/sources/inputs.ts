@@ -87,6 +87,11 @@ async function decompressedHead(file: string, c: Compression): Promise<Peek> {
   return { head: Buffer.concat(parts), open: reopen };
 }
 
+/** A UTF-16 byte-order mark: text, but every other byte NUL, so it would read as binary. */
+export function isUtf16(head: Buffer): boolean {
+  return head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff));
+}
+
 /** Text or not, from the first 4 KiB: a NUL, many control bytes, or bytes that are not UTF-8 and
  *  mostly high. A log with a stray escape sequence or a Latin-1 name is still text. */
 export function looksBinary(head: Buffer): boolean {
@@ -138,6 +143,7 @@ export async function planInput(p: string, catalog: Catalog): Promise<InputPlan>
   const comp = sniffCompression(head);
   if (comp === 'none') {
     if (isTarHeader(head)) return openBundle(p, 'none', catalog, bundleRefTime(catalog, p, st.mtimeMs));
+    if (isUtf16(head)) throw new InputError(p, `UTF-16 text (saved on Windows?), which the scanner does not read: convert it first, e.g. iconv -f UTF-16 -t UTF-8 '${p}' > log.txt`);
     if (looksBinary(head)) throw new InputError(p, 'binary data: not a log file, a compressed log, a tar bundle or a systemd journal');
     return single(p, 'file', { info: fileInfo(p, p, st.mtimeMs, nameFormat(catalog, p)), file: p });
   }
