@@ -231,3 +231,16 @@ test('watch --journal-dir with no journal at all: exit 2 at once, not a silent w
   t.after(() => w.child.kill('SIGKILL'));
   await failsAtOnce(w, new RegExp(`--journal-dir ${d} holds no journal files`));
 });
+
+test('a journalctl that dies with an error after following quietly for a while is restarted, not taken for a bad argument', async (t) => {
+  const d = tempDir(t);
+  const bin = path.join(d, 'bin');
+  mkdirSync(bin);
+  // A quiet node followed from now prints nothing; then the journal turns out damaged.
+  writeFileSync(path.join(bin, 'journalctl'), '#!/bin/sh\n[ "$1" = "--version" ] && { echo "systemd 252 (252.39-1~deb12u1)"; exit 0; }\nsleep 2\necho "Failed to iterate through journal: Bad message" >&2\nexit 1\n', { mode: 0o755 });
+  const w = new WatchProcess(['--journal'], { env: { PATH: `${bin}:${process.env.PATH}` } });
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('a restart', () => w.events.some((e) => e.type === 'problem' && /journalctl exited with status 1: Failed to iterate through journal: Bad message; restarting/.test(e.message ?? '')), 20_000);
+  assert.doesNotMatch(w.stderr, /cannot follow/);
+  await w.stop();
+});

@@ -198,7 +198,99 @@ test('the peek that tells a tar from a log hands its own reader on: every byte o
     for await (const src of plan.sources) {
       assert.ok('readable' in src);
       // The first read is the peek's reader with its bytes put back; a second read opens the file again.
-      for (let i = 0; i < 2; i++) assert.ok((await drain(await src.readable())).equals(xzDecoded(file)), `${path.basename(file)}, read ${i + 1}`);
+      for (let i = 0; i < 2; i++) {
+        const r = await src.readable();
+        // the peek's reader has read the file already; a fresh one has not started
+        const read = (r as unknown as { bytesIn: number }).bytesIn;
+        if (file === big) assert.ok(i === 0 ? read > 0 : read === 0, `read ${i + 1}: ${read} bytes in before it was taken`);
+        assert.ok((await drain(r)).equals(xzDecoded(file)), `${path.basename(file)}, read ${i + 1}`);
+      }
     }
   }
+});
+
+/** Resolves once `r` has met its error (it holds it until its buffered chunks are read). */
+async function failedAhead(r: Readable): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while ((r as unknown as { failure?: Error }).failure === undefined) {
+    assert.ok(Date.now() < deadline, `the reader never met the damage: destroyed ${r.destroyed}, buffered ${r.readableLength}`);
+    await new Promise((res) => setTimeout(res, 5));
+  }
+}
+
+/** Everything `r` hands on before its error, or a failure if it neither ends nor errs in time. */
+async function untilError(r: Readable): Promise<{ bytes: Buffer; error?: Error }> {
+  const parts: Buffer[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('the reader stalled: no end and no error')), 15_000); });
+  try {
+    await Promise.race([(async () => { for await (const c of r) parts.push(c as Buffer); })(), stalled]);
+    return { bytes: Buffer.concat(parts) };
+  } catch (e) {
+    if (/stalled/.test((e as Error).message)) throw e;
+    return { bytes: Buffer.concat(parts), error: e as Error };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+test('damage met while decoding ahead: the bytes before it, then the error, even when the failing call decoded nothing', async (t) => {
+  const l = lib();
+  const d = tempDir(t);
+  const f = `${xzLog(d, 'small.log', 21, 1 << 20, '-1')}.xz`;
+  const whole = readFileSync(f);
+  writeFileSync(f, whole.subarray(0, whole.length >> 1));
+  const want = spawnSync('xz', ['-dc', f], { maxBuffer: 1 << 26 }).stdout;
+  for (let i = 0; i < 5; i++) {
+    const r = new LiblzmaReader(f, l);
+    r.read(0); // start decoding; nothing is taken yet
+    await failedAhead(r);
+    const got = await untilError(r);
+    assert.match(got.error?.message ?? '', /Unexpected end of input/);
+    assert.ok(got.bytes.equals(want), `${got.bytes.length} bytes, xz -dc wrote ${want.length}`);
+  }
+});
+
+test('the memory-limit fallback: a cut file gives all xz -dc gives, and a big dictionary after a first stream is decoded whole', async (t) => {
+  lib();
+  const d = tempDir(t);
+  // small enough that the program meets the cut while its output still waits in the readers' buffers
+  const big = xzLog(d, 'bigdict.log', 8, 3 << 20, '-0');
+  execFileSync('xz', ['-f', '-T1', '-k', '--lzma2=preset=1,dict=300MiB,mf=hc3', big]);
+  const cut = path.join(d, 'cut.log.xz');
+  const whole = readFileSync(`${big}.xz`);
+  writeFileSync(cut, whole.subarray(0, whole.length >> 1));
+  const want = spawnSync('xz', ['-dc', cut], { maxBuffer: 1 << 26 }).stdout;
+  assert.ok(want.length > 1 << 20, 'several chunks decoded before the cut');
+  const r = await decompress({ file: cut }, 'xz');
+  r.read(0);
+  await failedAhead(r);
+  const got = await untilError(r);
+  assert.match(got.error?.message ?? '', /Unexpected end of input/);
+  assert.ok(got.bytes.equals(want), `${got.bytes.length} bytes, xz -dc wrote ${want.length}`);
+
+  // A normal stream, then one past the limit: one file, as `cat a.xz b.xz` makes it.
+  const small = xzLog(d, 'first.log', 9, 100_000, '-1');
+  const both = path.join(d, 'both.log.xz');
+  writeFileSync(both, Buffer.concat([readFileSync(`${small}.xz`), whole]));
+  const all = await untilError(await decompress({ file: both }, 'xz'));
+  assert.equal(all.error, undefined);
+  assert.ok(all.bytes.equals(Buffer.concat([readFileSync(small), readFileSync(big)])), `${all.bytes.length} bytes`);
+});
+
+test('an .xz input rejected after the peek (binary inside, or nothing decodable) leaves no file open', async (t) => {
+  lib();
+  const d = tempDir(t);
+  const { planInput } = await import('../src/sources/inputs.js');
+  const { loadCatalog } = await import('../src/catalog/load.js');
+  const catalog = loadCatalog([]);
+  const bin = path.join(d, 'noise.bin');
+  writeFileSync(bin, randomBytes(256 << 10));
+  execFileSync('xz', ['-0', '-T1', bin]);
+  const fds = (): number => readdirSync('/proc/self/fd').length;
+  const before = fds();
+  for (let i = 0; i < 5; i++) await assert.rejects(planInput(`${bin}.xz`, catalog), /xz-compressed binary data/);
+  const deadline = Date.now() + 5000;
+  while (fds() > before && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
+  assert.equal(fds(), before, 'every peeked file closed');
 });

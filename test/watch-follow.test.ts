@@ -89,6 +89,24 @@ test('a rotation while the old file ends mid-line: nothing glued to the new file
   await w.stop();
 });
 
+test('a rotated file\'s writer that finishes its cut line seconds later (within the drain grace): the record is still whole', async (t) => {
+  const { w, log } = await followEmpty(t, 'calico-node.log');
+  const a = record();
+  appendFileSync(log, a.slice(0, 200)); // cut inside the failure text
+  renameSync(log, `${log}.1`);
+  writeFileSync(log, '');
+  await w.waitFor('the rotation', () => w.events.some((e) => e.type === 'problem' && /rotated/.test(e.message ?? '')));
+  // The writer's pause, longer than the live engine's 2 s before it completes an unfinished line
+  // on its own, shorter than the 5 s a rotated-away file is still read for.
+  await new Promise((res) => setTimeout(res, 3000));
+  appendFileSync(`${log}.1`, a.slice(200));
+  await w.waitFor('the record', () => w.count(ID) === 1);
+  appendFileSync(log, SENTINEL);
+  await w.waitFor('sentinel', () => w.count('calico-node-crashloop') === 1);
+  assert.equal(w.count(ID), 1);
+  await w.stop();
+});
+
 test('a deleted file is waited for, and read from its start when it comes back', async (t) => {
   const { w, log } = await followEmpty(t, 'felix.log');
   rmSync(log);

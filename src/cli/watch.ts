@@ -130,7 +130,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
       const id = (gen: number): string => `${file}#${gen}`;
       // A format the name implies (rsyslog's files escape control characters: only `syslog` reads them back).
       const inf: StreamInfo = { ...info(file, file), format: byName.roleOf(path.basename(file))?.format };
-      const f = new FileFollower(file, { data: (b, gen) => engine.feed(id(gen), inf, b), end: (gen) => engine.end(id(gen)), note }, { fromStart });
+      const f = new FileFollower(file, { data: (b, gen) => engine.feed(id(gen), inf, b), end: (gen) => engine.end(id(gen)), draining: (gen, ms) => engine.hold(id(gen), ms), note }, { fromStart });
       followers.push(f);
       await f.start().catch((e: Error) => note(`${file}: ${e.message}`));
       if (paused) f.setPaused(true);

@@ -9,7 +9,8 @@ import { initialState, reduce, type State } from './state.js';
 
 const LIVE_CAPACITY = 2 * MAX_RECORD_BYTES + (256 << 10);
 
-interface LiveSource { scanner: StreamScanner; lastData: number; settled: boolean }
+/** `holdUntil`: an unfinished line is not forced out before then (a rotated file's writer may finish it) */
+interface LiveSource { scanner: StreamScanner; lastData: number; settled: boolean; holdUntil?: number }
 
 export class LiveEngine {
   state: State = initialState();
@@ -63,11 +64,17 @@ export class LiveEngine {
     for (const s of this.sources.values()) {
       if (s.settled || now - s.lastData < quietMs) continue;
       const before = s.scanner.lines;
-      s.scanner.settle(now - s.lastData >= quietMs * 4);
+      s.scanner.settle(now - s.lastData >= quietMs * 4 && !(s.holdUntil !== undefined && now < s.holdUntil));
       if (s.scanner.unscanned === 0) s.settled = true;
       const extra = s.scanner.lines - before;
       this.apply(extra ? [{ type: 'stats', lines: extra, bytes: 0, records: 0, regexRuns: 0 }] : []);
     }
+  }
+
+  /** Keep a source's unfinished line open for `ms` (end() completes it at the latest). */
+  hold(id: string, ms: number, now = Date.now()): void {
+    const s = this.sources.get(id);
+    if (s) s.holdUntil = now + ms;
   }
 
   /** One source is over (a rotated-away file): complete what it holds back and forget it. */

@@ -20,6 +20,8 @@ export interface FollowEvents {
   data(chunk: Buffer, gen: number): void;
   /** no more bytes will come for `gen`: what it holds back (an unfinished line) is complete */
   end(gen: number): void;
+  /** `gen` was renamed away: a writer may still finish its last line there within `ms` */
+  draining?(gen: number, ms: number): void;
   /** rotation, truncation, deletion: one line for the operator */
   note(msg: string): void;
 }
@@ -147,6 +149,7 @@ export class FileFollower {
       // Renamed away or deleted: keep the old descriptor for late appends, then take the new file.
       await this.drain(cur);
       this.draining.push({ f: cur, until: now + DRAIN_GRACE_MS });
+      this.ev.draining?.(cur.gen, DRAIN_GRACE_MS);
       this.cur = undefined;
       if (st && (await this.openCurrent('start'))) this.ev.note(`${this.path}: rotated, following the new file from its start`);
       else this.ev.note(`${this.path}: gone, waiting for it to come back`);

@@ -41,6 +41,8 @@ interface Peek {
   head: Buffer;
   /** the whole file decompressed, from its first byte */
   open: () => Promise<Readable>;
+  /** the file is not going to be read: let go of what the peek holds (an open file, native memory) */
+  discard: () => void;
 }
 
 /** Up to `n` bytes from a paused stream, leaving it paused and usable; an error ends the peek. */
@@ -77,6 +79,7 @@ async function decompressedHead(file: string, c: Compression): Promise<Peek> {
         for (let i = parts.length - 1; i >= 0; i--) r.unshift(parts[i]);
         return Promise.resolve(r);
       },
+      discard: () => { if (!taken) r.destroy(); },
     };
   }
   // Otherwise in process too, no program started for a peek: the bundled decoders, 1 MiB at most.
@@ -84,7 +87,7 @@ async function decompressedHead(file: string, c: Compression): Promise<Peek> {
   r.on('error', () => { /* a truncated head is still a head */ });
   const parts = await readSome(r, 1024);
   r.destroy();
-  return { head: Buffer.concat(parts), open: reopen };
+  return { head: Buffer.concat(parts), open: reopen, discard: () => undefined };
 }
 
 /** A UTF-16 byte-order mark: text, but every other byte NUL, so it would read as binary. */
@@ -147,10 +150,13 @@ export async function planInput(p: string, catalog: Catalog): Promise<InputPlan>
     if (looksBinary(head)) throw new InputError(p, 'binary data: not a log file, a compressed log, a tar bundle or a systemd journal');
     return single(p, 'file', { info: fileInfo(p, p, st.mtimeMs, nameFormat(catalog, p)), file: p });
   }
-  const { head: inner, open } = await decompressedHead(p, comp);
+  const { head: inner, open, discard } = await decompressedHead(p, comp);
   if (isTarHeader(inner)) return openBundle(p, comp, catalog, bundleRefTime(catalog, p, st.mtimeMs), open);
-  if (inner.length === 0) throw new InputError(p, undecodable(comp));
-  if (looksBinary(inner)) throw new InputError(p, `${comp}-compressed binary data: not a log file or a tar bundle`);
+  const rejected = inner.length === 0 ? undecodable(comp) : looksBinary(inner) ? `${comp}-compressed binary data: not a log file or a tar bundle` : undefined;
+  if (rejected) {
+    discard();
+    throw new InputError(p, rejected);
+  }
   const plain = withoutCompressionSuffix(p);
   const info = fileInfo(p, plain, st.mtimeMs, nameFormat(catalog, plain));
   return single(p, 'file', { info, readable: open });

@@ -25,6 +25,8 @@ export interface JournalEvents {
   fatal(msg: string): void;
 }
 
+/** journalctl checks its arguments and opens its files well within this */
+const FIRST_START_MS = 1500;
 const PERMISSION_HINT = /insufficient permissions|not seeing messages from other users|Permission denied/i;
 const PERMISSION_FIX = 'journalctl cannot read the system journal: add yourself to group systemd-journal (sudo usermod -aG systemd-journal $USER, then log in again) or run with sudo';
 const MACHINE_ID_DIR = /^[0-9a-f]{32}$/;
@@ -197,6 +199,7 @@ export class JournalFollower {
   }
 
   private spawn(): void {
+    const started = Date.now();
     const child = spawn('journalctl', this.args(), { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     let stderr = '';
@@ -227,10 +230,12 @@ export class JournalFollower {
     child.on('close', (code, signal) => {
       if (this.closed || this.child !== child) return;
       const said = stderr.trim().split('\n').pop() ?? '';
-      // Dying at its very first start, before a single byte, with a reason of its own is how
+      // Dying at its very first start, at once, before a single byte, with a reason of its own is how
       // journalctl rejects its arguments (a --since it cannot parse, files it cannot open): a restart
-      // would fail the same way twenty times over. Signals and silent deaths are still retried.
-      if (this.restarts === 0 && !this.output && !signal && code !== 0 && said) {
+      // would fail the same way twenty times over. A quiet journal followed from now also gives no
+      // byte for a long while, so a death later on (a corrupt journal file met while following) is
+      // retried like signals and silent deaths.
+      if (this.restarts === 0 && !this.output && !signal && code !== 0 && said && Date.now() - started < FIRST_START_MS) {
         this.ev.fatal(this.startFailure(said));
         return;
       }

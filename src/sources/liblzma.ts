@@ -56,6 +56,7 @@ export class LiblzmaReader extends Readable {
   private failure: Error | undefined;
   /** the reader this one hands on from, once liblzma has declined the file */
   private delegate: Readable | undefined;
+  private handedOver = false;
 
   /** `fallback`: where to read the file from when it needs more memory than this reader allows
    *  (LZMA.MEMLIMIT); without one, that is an error like any other. */
@@ -93,7 +94,6 @@ export class LiblzmaReader extends Readable {
   }
 
   override _read(): void {
-    if (this.delegate) { this.delegate.resume(); return; }
     if (this.failure) {
       if (this.readableLength === 0) this.destroy(this.failure);
       // An empty push asks for nothing but clears `reading`: _read comes again once the consumer
@@ -101,6 +101,8 @@ export class LiblzmaReader extends Readable {
       else this.push(Buffer.alloc(0));
       return;
     }
+    // Handed over: the fallback (once it has started) pushes, this reader decodes no more.
+    if (this.handedOver) { this.delegate?.resume(); return; }
     this.wanted = true;
     if (!this.busy) {
       const e = this.decode();
@@ -110,8 +112,12 @@ export class LiblzmaReader extends Readable {
 
   /** destroy() drops what is buffered: chunks already pushed are read first, then the error comes. */
   private fail(e: Error): void {
-    if (this.readableLength === 0) this.destroy(e);
-    else this.failure = e;
+    if (this.failure || this.destroyed) return;
+    if (this.readableLength === 0) { this.destroy(e); return; }
+    this.failure = e;
+    // A _read that is waiting for a push (the failing call produced nothing) would wait forever:
+    // an empty push ends it, so _read runs again once the buffer is taken, and raises the error.
+    this.push(Buffer.alloc(0));
   }
 
   /** One lzma_code() call on the thread pool, into the slab not being copied out; or the error that
@@ -151,10 +157,16 @@ export class LiblzmaReader extends Readable {
     const produced = SLAB - Number(this.state.getBigUint64(LZMA.AVAIL_OUT, true));
     const failed = ret !== LZMA.OK && ret !== LZMA.STREAM_END;
     const finished = ret === LZMA.STREAM_END;
-    // Dictionaries beyond the limit (`xz --lzma2=dict=…` past 256 MiB) are rare: the fallback
-    // decodes them in its own process, so this one stays within its memory bound.
-    if (ret === LZMA.MEMLIMIT_ERROR && this.bytesOut === 0 && !produced && this.fallback) { this.handOver(this.fallback); return; }
     this.bytesOut += produced;
+    // Dictionaries beyond the limit (`xz --lzma2=dict=…` past 256 MiB) are rare: the fallback
+    // decodes them in its own process, so this one stays within its memory bound. In a file of
+    // concatenated streams the limit may come after output: the fallback starts over, and what was
+    // already handed on is skipped.
+    if (ret === LZMA.MEMLIMIT_ERROR && this.fallback) {
+      if (produced) this.push(this.copy(out.view, produced));
+      if (!this.destroyed) this.handOver(this.fallback, this.bytesOut);
+      return;
+    }
     // The next decode starts first, so it runs while this chunk is copied out and consumed.
     const cannot = !finished && !failed && (this.wanted || !produced) ? this.decode() : undefined;
     // What a call decoded is handed on before any error, as `xz -dc` writes it out first.
@@ -166,15 +178,21 @@ export class LiblzmaReader extends Readable {
     else if (finished) this.push(null);
   }
 
-  /** From now on the fallback's bytes are this reader's, with its backpressure and its errors. */
-  private handOver(open: () => Promise<Readable>): void {
+  /** From now on the fallback's bytes are this reader's (after the first `skip`, already handed
+   *  on), with its backpressure, and its error after what it decoded. */
+  private handOver(open: () => Promise<Readable>, skip: number): void {
+    this.handedOver = true;
     this.release();
     open().then((r) => {
       if (this.destroyed) { r.destroy(); return; }
       this.delegate = r;
-      r.on('data', (c: Buffer) => { if (!this.push(c)) r.pause(); });
+      r.on('data', (c: Buffer) => {
+        if (skip >= c.length) { skip -= c.length; return; }
+        if (skip) { c = c.subarray(skip); skip = 0; }
+        if (!this.push(c)) r.pause();
+      });
       r.on('end', () => this.push(null));
-      r.on('error', (e) => this.destroy(e));
+      r.on('error', (e) => this.fail(e));
     }, (e: Error) => this.destroy(e));
   }
 
