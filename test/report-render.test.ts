@@ -180,3 +180,17 @@ test('markdown tables: a newline in a fact\'s source stays inside its cell', () 
   assert.equal(rows.length, 1, md);
   assert.deepEqual(cells(rows[0]), ['`kernel.release`', '`6.8.0-57-generic`', 'var/log/kern \\| x \\| y \\|.log']);
 });
+
+test('markdown: a remediation step that starts with # stays text inside its list item', async (t) => {
+  const d = tempDir(t);
+  const f = path.join(d, 'felix.log');
+  writeFileSync(f, markLine + '\n');
+  const r = await runCli(['analyze', f, '--json']);
+  const rep = JSON.parse(r.stdout) as ReturnType<typeof buildReport>;
+  const diag = rep.diagnoses[0];
+  diag.remediation = ['# not a heading, a step\n$ microk8s kubectl get pods -A', ...diag.remediation.slice(1)];
+  const md = renderMarkdown(rep);
+  assert.match(md, /^1\. \\# not a heading, a step$/m, 'a literal # after the list marker');
+  // near miss: the command stays as written in its fence
+  assert.match(md, /^ {3}microk8s kubectl get pods -A$/m);
+});

@@ -114,7 +114,8 @@ export function renderMarkdown(r: Report): string {
     out.push('**What to do**', '');
     d.remediation.forEach((step, i) => {
       const [first, ...cmds] = step.split('\n');
-      out.push(`${i + 1}. ${prose(first)}`);
+      // a list item's text opens a block of its own: `# …` or `- …` there would be a heading or a list
+      out.push(`${i + 1}. ${prose(first, true)}`);
       if (cmds.length) out.push('', fence(cmds.map((c) => c.trim().replace(/^\$ /, '')).join('\n')).split('\n').map((l) => `   ${l}`).join('\n'));
     });
     out.push('', '**References**', '');
