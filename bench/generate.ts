@@ -444,7 +444,7 @@ export class LogGenerator {
     } else if (x < 88) {
       kind = 'calico-kube-controllers-back-off';
       const p = this.pods.find((q) => q.name.startsWith('calico-kube-controllers'))!;
-      this.emit('kubelite', `${this.klog('I', 'kuberuntime_manager.go:1050')}"Back-off restarting failed container" container="calico-kube-controllers" pod="kube-system/${p.name}"`);
+      this.emit('kubelite', `${this.klog('I', 'kuberuntime_manager.go:1050')}"Back-off restarting failed container" err="back-off ${r.pick(['20s', '1m20s', '5m0s'])} restarting failed container=calico-kube-controllers pod=${p.name}_kube-system(${p.uid})"`);
     } else if (x < 94) {
       kind = 'ipv4-rule-append-failed';
       this.emit('kubelite', `iptables v1.8.9 (nf_tables):  RULE_APPEND failed (No such file or directory): rule in chain KUBE-${r.pick(['SERVICES', 'FORWARD', 'NODEPORTS'])}`);
@@ -529,7 +529,9 @@ export class LogGenerator {
       this.emit('kubelite', `${this.klog('E', 'pod_workers.go:1301')}"Error syncing pod, skipping" err="failed to \\"StartContainer\\" for \\"calico-node\\" with CrashLoopBackOff: \\"back-off ${d} restarting failed container=calico-node pod=${cp.name}_kube-system(${cp.uid})\\"" pod="kube-system/${cp.name}" podUID="${cp.uid}"`);
       this.count('kubelet-back-off-pod-workers', 'calico-node-crashloop', 1);
     } else {
-      this.emit('kubelite', `${this.klog('I', 'kuberuntime_manager.go:1050')}"Back-off restarting failed container" container="calico-node" pod="kube-system/${cp.name}"`);
+      // kubelet's doBackOff: klog.V(3).InfoS("Back-off restarting failed container", "err", …)
+      const d = ['10s', '20s', '40s', '1m20s', '2m40s', '5m0s'][Math.min(step, 5)];
+      this.emit('kubelite', `${this.klog('I', 'kuberuntime_manager.go:1050')}"Back-off restarting failed container" err="back-off ${d} restarting failed container=calico-node pod=${cp.name}_kube-system(${cp.uid})"`);
       this.count('kubelet-back-off-kuberuntime', 'calico-node-crashloop', 1);
     }
   }
