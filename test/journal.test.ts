@@ -34,6 +34,13 @@ function history(failures: number, filler: number, t0 = T0, kernel = '6.8.0-57-g
   return out;
 }
 
+/** SIGKILL the watcher's one journalctl child (its restart is what the tests look at). */
+function killJournalctl(w: WatchProcess): void {
+  const pids = execFileSync('pgrep', ['-P', String(w.child.pid), 'journalctl']).toString().trim().split('\n').filter(Boolean);
+  assert.equal(pids.length, 1, 'one journalctl child');
+  process.kill(Number(pids[0]), 'SIGKILL');
+}
+
 test('analyze a bare .journal file through journalctl: kind journal, klog blocks joined', async (t) => {
   const d = tempDir(t);
   const j = path.join(d, 'system.journal');
@@ -71,9 +78,7 @@ test('killing journalctl mid-stream loses and repeats nothing', async (t) => {
   const w = new WatchProcess(['--journal-dir', dir]);
   t.after(() => w.child.kill('SIGKILL'));
   await w.waitFor('the first failures', () => w.count(ID) >= 1);
-  const pids = execFileSync('pgrep', ['-P', String(w.child.pid), 'journalctl']).toString().trim().split('\n').filter(Boolean);
-  assert.equal(pids.length, 1, 'one journalctl child');
-  process.kill(Number(pids[0]), 'SIGKILL');
+  killJournalctl(w);
   await w.waitFor('restart note', () => w.events.some((e) => e.type === 'problem' && /journalctl killed by SIGKILL; restarting/.test(e.message ?? '')));
   await w.waitFor('all 40', () => w.count(ID) >= 40);
   writeJournal(path.join(dir, 'system@2.journal'), [{ ...KUBELITE, message: 'E0526 18:30:00.000000    2187 pod_workers.go:1301] "Error syncing pod, skipping" err="failed to \\"StartContainer\\" for \\"calico-node\\" with CrashLoopBackOff: \\"back-off 5m0s restarting failed container=calico-node pod=calico-node-x7k2p_kube-system(3f1d)\\""', usec: T0 + 3_600_000_000 }]);
@@ -163,9 +168,7 @@ test('journalctl killed while still in the earlier boot resumes there: every boo
   const w = new WatchProcess(['--journal-file', file]);
   t.after(() => w.child.kill('SIGKILL'));
   await w.waitFor('the first failures', () => w.count(ID) >= 1);
-  const pids = execFileSync('pgrep', ['-P', String(w.child.pid), 'journalctl']).toString().trim().split('\n').filter(Boolean);
-  assert.equal(pids.length, 1, 'one journalctl child');
-  process.kill(Number(pids[0]), 'SIGKILL');
+  killJournalctl(w);
   const newKernel = (): boolean => w.events.some((e) => e.type === 'fact' && e.value === '6.8.0-57-generic');
   assert.ok(!newKernel(), 'the kill lands before the reboot');
   await w.waitFor('restart note', () => w.events.some((e) => e.type === 'problem' && /journalctl killed by SIGKILL; restarting/.test(e.message ?? '')));

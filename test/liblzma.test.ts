@@ -9,6 +9,8 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { liblzma, LiblzmaReader } from '../src/sources/liblzma.js';
 import { decompress } from '../src/sources/decompress.js';
+import { planInput } from '../src/sources/inputs.js';
+import { loadCatalog } from '../src/catalog/load.js';
 import { ROOT, runCli, tempDir } from './helpers/util.js';
 import { randomLog, rng } from './helpers/random-log.js';
 
@@ -29,6 +31,16 @@ async function drain(r: Readable, slow = false): Promise<Buffer> {
     if (slow) await new Promise((res) => setImmediate(res));
   }
   return Buffer.concat(parts);
+}
+
+const openFds = (): number => readdirSync('/proc/self/fd').length;
+
+/** Asserts the process is back to `before` open fds (a decode still running when its reader was
+ *  destroyed closes its file on return: waited for, with a deadline). */
+async function fdsBackTo(before: number, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (openFds() > before && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
+  assert.equal(openFds(), before, what);
 }
 
 const xzDecoded = (file: string): Buffer => execFileSync('xz', ['-dc', file], { maxBuffer: 1 << 28 });
@@ -91,17 +103,13 @@ test('a reader that stops early frees the decoder and closes the file', async (t
   const f = path.join(d, 'big.log');
   writeFileSync(f, Buffer.alloc(8 << 20, 'x\n'));
   execFileSync('xz', ['-1', '-T1', f]);
-  const fds = (): number => readdirSync('/proc/self/fd').length;
-  const before = fds();
+  const before = openFds();
   for (let i = 0; i < 20; i++) {
     const r = new LiblzmaReader(`${f}.xz`, l);
     for await (const c of r) { assert.ok((c as Buffer).length > 0); break; } // destroys the reader
     if (!r.closed) await new Promise((res) => r.once('close', res));
   }
-  // A decode still running when the reader was destroyed releases on its return: wait for that.
-  const deadline = Date.now() + 5000;
-  while (fds() > before && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
-  assert.equal(fds(), before, 'every .xz file closed');
+  await fdsBackTo(before, 'every .xz file closed');
 });
 
 test('decompress() takes liblzma for an .xz file, and the xz program without it', async () => {
@@ -186,8 +194,6 @@ test('a file that needs more than the memory limit is decoded by the fallback, n
 test('the peek that tells a tar from a log hands its own reader on: every byte once, from the first', async (t) => {
   lib();
   const d = tempDir(t);
-  const { planInput } = await import('../src/sources/inputs.js');
-  const { loadCatalog } = await import('../src/catalog/load.js');
   const catalog = loadCatalog([]);
   const big = `${xzLog(d, 'big.log', 3, 3 << 20, '-1')}.xz`;
   const tiny = path.join(d, 'tiny.log');
@@ -281,16 +287,11 @@ test('the memory-limit fallback: a cut file gives all xz -dc gives, and a big di
 test('an .xz input rejected after the peek (binary inside, or nothing decodable) leaves no file open', async (t) => {
   lib();
   const d = tempDir(t);
-  const { planInput } = await import('../src/sources/inputs.js');
-  const { loadCatalog } = await import('../src/catalog/load.js');
   const catalog = loadCatalog([]);
   const bin = path.join(d, 'noise.bin');
   writeFileSync(bin, randomBytes(256 << 10));
   execFileSync('xz', ['-0', '-T1', bin]);
-  const fds = (): number => readdirSync('/proc/self/fd').length;
-  const before = fds();
+  const before = openFds();
   for (let i = 0; i < 5; i++) await assert.rejects(planInput(`${bin}.xz`, catalog), /xz-compressed binary data/);
-  const deadline = Date.now() + 5000;
-  while (fds() > before && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
-  assert.equal(fds(), before, 'every peeked file closed');
+  await fdsBackTo(before, 'every peeked file closed');
 });

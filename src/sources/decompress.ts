@@ -7,6 +7,7 @@ import { createGunzip } from 'node:zlib';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { LiblzmaReader, liblzma } from './liblzma.js';
+import { HandOnReadable } from './hand-on.js';
 
 export type Compression = 'gzip' | 'xz' | 'zstd' | 'bzip2' | 'none';
 
@@ -56,12 +57,10 @@ function failure(cmd: string, d: { code: number | null; signal: string | null; s
   return new Error(last.startsWith(`${cmd}:`) ? last : `${cmd}: ${last || (d.signal ? `killed by ${d.signal}` : `exit status ${d.code}`)}`);
 }
 
-/** Decoded output that outlives its decoder's failure: destroy() would drop the chunks the reader has
- *  not taken yet (a truncated .zst lost everything its decoder had written before it failed, when the
- *  reader was slower than the decoder), so the error is raised only once those are read, as `xz -dc`
- *  and zlib hand on the prefix of a cut file. `source` is paused while the reader is full. */
-export class Relay extends Readable {
-  private failure?: Error;
+/** A program's (or fzstd's) output, handed on before its error (a truncated .zst lost everything
+ *  its decoder had written before it failed, when the reader was slower than the decoder).
+ *  `source` is paused while the reader is full. */
+export class Relay extends HandOnReadable {
   constructor(private source?: Readable) {
     super({ highWaterMark: 1 << 20 });
   }
@@ -70,20 +69,7 @@ export class Relay extends Readable {
     if (!this.push(chunk)) this.source?.pause();
   }
   override _read(): void {
-    if (this.failure) {
-      if (this.readableLength === 0) this.destroy(this.failure);
-      // An empty push clears `reading`, so _read comes again once the buffered chunks are taken.
-      else this.push(Buffer.alloc(0));
-      return;
-    }
-    this.source?.resume();
-  }
-  fail(e: Error): void {
-    if (this.failure || this.destroyed) return;
-    if (this.readableLength === 0) { this.destroy(e); return; }
-    this.failure = e;
-    // A _read already under way waits for a push that would never come: release it.
-    this.push(Buffer.alloc(0));
+    if (!this.failing()) this.source?.resume();
   }
 }
 

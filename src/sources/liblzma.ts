@@ -8,7 +8,8 @@
 // fallbacks for machines without koffi or liblzma.so.5.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { HandOnReadable } from './hand-on.js';
 import { LZMA, LZMA_ERRORS, openLiblzma, type Liblzma } from './liblzma-abi.js';
 
 /** 1 MiB slabs: smaller ones cost more hand-overs between the threads than they save. */
@@ -39,7 +40,7 @@ export function liblzma(): LoadedLiblzma | undefined {
 interface Slab { ptr: unknown; view: Uint8Array; addr: bigint }
 
 /** The decompressed bytes of an .xz file, in chunks of up to 1 MiB. */
-export class LiblzmaReader extends Readable {
+export class LiblzmaReader extends HandOnReadable {
   private fd = -1;
   private strm: unknown;
   private state!: DataView;
@@ -53,7 +54,6 @@ export class LiblzmaReader extends Readable {
   private released = false;
   private bytesIn = 0;
   private bytesOut = 0;
-  private failure: Error | undefined;
   /** the reader this one hands on from, once liblzma has declined the file */
   private delegate: Readable | undefined;
   private handedOver = false;
@@ -94,13 +94,7 @@ export class LiblzmaReader extends Readable {
   }
 
   override _read(): void {
-    if (this.failure) {
-      if (this.readableLength === 0) this.destroy(this.failure);
-      // An empty push asks for nothing but clears `reading`: _read comes again once the consumer
-      // has taken the buffered chunks, and then the error is raised.
-      else this.push(Buffer.alloc(0));
-      return;
-    }
+    if (this.failing()) return;
     // Handed over: the fallback (once it has started) pushes, this reader decodes no more.
     if (this.handedOver) { this.delegate?.resume(); return; }
     this.wanted = true;
@@ -108,16 +102,6 @@ export class LiblzmaReader extends Readable {
       const e = this.decode();
       if (e) this.fail(e);
     }
-  }
-
-  /** destroy() drops what is buffered: chunks already pushed are read first, then the error comes. */
-  private fail(e: Error): void {
-    if (this.failure || this.destroyed) return;
-    if (this.readableLength === 0) { this.destroy(e); return; }
-    this.failure = e;
-    // A _read that is waiting for a push (the failing call produced nothing) would wait forever:
-    // an empty push ends it, so _read runs again once the buffer is taken, and raises the error.
-    this.push(Buffer.alloc(0));
   }
 
   /** One lzma_code() call on the thread pool, into the slab not being copied out; or the error that
