@@ -66,28 +66,23 @@ async function decompressedHead(file: string, c: Compression): Promise<Peek> {
   if (c === 'xz' && liblzma()) {
     // In process, by the system liblzma: the peek's reader is the read's too, its bytes put back,
     // and it decodes ahead while the rest is set up. (A second reader cost 20–50 ms of start-up.)
-    const r = await decompress({ file }, c);
-    r.on('error', () => { /* parked: a reader that failed is opened again, and fails for its consumer */ });
-    const parts = await readSome(r, 1024);
+    const p = await peek(await reopen(), 1024);
     let taken = false;
     return {
-      head: Buffer.concat(parts),
+      head: p.head,
+      // Taken once; a second read (or a reader destroyed while parked) opens the file again.
       open: () => {
-        // Taken once; a reader that ended or failed while parked is not worth repairing.
-        if (taken || r.destroyed || r.readableEnded) { r.destroy(); return reopen(); }
+        if (taken || p.stream.destroyed) return reopen();
         taken = true;
-        for (let i = parts.length - 1; i >= 0; i--) r.unshift(parts[i]);
-        return Promise.resolve(r);
+        return Promise.resolve(p.stream);
       },
-      discard: () => { if (!taken) r.destroy(); },
+      discard: () => { if (!taken) p.stream.destroy(); },
     };
   }
   // Otherwise in process too, no program started for a peek: the bundled decoders, 1 MiB at most.
-  const r = await decompress(createReadStream(file, { end: 1 << 20 }), c, 'internal');
-  r.on('error', () => { /* a truncated head is still a head */ });
-  const parts = await readSome(r, 1024);
-  r.destroy();
-  return { head: Buffer.concat(parts), open: reopen, discard: () => undefined };
+  const p = await peek(await decompress(createReadStream(file, { end: 1 << 20 }), c, 'internal'), 1024);
+  p.stream.destroy();
+  return { head: p.head, open: reopen, discard: () => undefined };
 }
 
 /** A UTF-16 byte-order mark: text, but every other byte NUL, so it would read as binary. */
