@@ -138,6 +138,12 @@ test('CLI: patterns list --json and show', async () => {
   assert.equal(missing.code, 2);
 });
 
+test('an example\'s container: is only for lines that are a container\'s log as they stand', (t) => {
+  const bad = HEADLINE.replace(/(\n    - format: journal\n)/, '$1      container: calico-node\n');
+  assert.notEqual(bad, HEADLINE);
+  assert.match(loadError(userDir(t, { 'kernel/kernel-ipv6-mark-regression.yaml': bad })).reason, /container "calico-node" but is journal/);
+});
+
 test('a layout whose name-date regex lacks the date groups is refused', (t) => {
   const layout = readFileSync(path.join(ROOT, 'patterns/layouts/sosreport.yaml'), 'utf8').replace(/\(\?<year>/g, '(?<yr>');
   const d = userDir(t, { 'layouts/sosreport.yaml': layout });

@@ -4,6 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RE2JS } from 're2js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { loadCatalog, type LoadedPattern } from '../src/catalog/load.js';
 import { buildLoki, lokiYaml, logqlString, type LokiOptions } from '../src/export/loki.js';
@@ -46,7 +49,8 @@ interface RuleFile { groups: { name: string; rules: Rule[] }[] }
 // START/END markers and holds API objects (NodeList, Events) outside them; a Calico felix-format line
 // names its component (log-formats.md): calico-node's daemons, the install-cni init container's
 // `cni-installer`, or the host-side CNI plugin, which writes cni.log and no pod log. An unprefixed
-// (pre-v3.14) line is placed only if the catalog shows its source file under one component.
+// (pre-v3.14) line is placed only if the catalog shows its source file under one component, or else
+// by the example's own `container:`.
 type Stream = 'calico-node' | 'install-cni' | 'journal';
 const KUBELITE_FAMILY = /^microk8s\.daemon-(?:kubelite|kubelet|proxy|apiserver|scheduler|controller-manager|control-plane-kicker)$/;
 const COMPONENT: Record<string, Stream> = {
@@ -80,12 +84,14 @@ for (const p of cat.patterns) {
   }
 }
 
-function felixStream(line: string): Stream | null | undefined {
+/** undefined: no felix header; 'unknown': a header naming no component this table places. */
+function felixStream(line: string): Stream | null | 'unknown' | undefined {
   const m = FELIX_HEAD.exec(line);
   if (!m) return undefined;
   const files = sourceFiles.get(m[2]);
   const component = m[1] ?? (files?.size === 1 ? [...files][0] : undefined);
-  return component ? COMPONENT[component] ?? null : null;
+  if (component === 'cni-plugin') return null;
+  return component && COMPONENT[component] ? COMPONENT[component] : 'unknown';
 }
 
 /** Log lines the pattern's positive examples put in a stream. */
@@ -107,10 +113,11 @@ function exampleLines(p: LoadedPattern, stream: Stream): string[] {
         else if (container === stream) out.push(l);
       }
     } else if (ex.format === 'felix' || ex.format === 'cri') {
-      let current: Stream | null = null;
+      const stated = ex.container ?? null;
+      let current: string | null = stated;
       for (const l of ex.format === 'cri' ? joinCri(lines) : lines) {
         const s = felixStream(l);
-        if (s !== undefined) current = s;
+        if (s !== undefined) current = s === 'unknown' ? stated : s;
         if (current === stream) out.push(l);
       }
     }
@@ -262,4 +269,64 @@ test('near misses: felix\'s --set-mark failure keeps its calico-node rule; the i
   }
   const skipped = buildLoki(cat).skipped;
   assert.ok(skipped.some((s) => s.pattern === 'cni-not-initialized' && s.signal === 'node-condition'), 'the NodeList condition is an API object, not a log line');
+});
+
+test('where a line is written is data: a component in a user streams file, or an example\'s container:', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cni-doctor-streams-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(path.join(dir, 'calico'));
+  const line = '2025-05-26 18:07:12.345 [ERROR][83] gizmo/gizmo.go 88: Gizmo wedged beyond repair error=stuck';
+  const pattern = (container = ''): string => `id: calico-gizmo-wedged
+title: The gizmo is wedged
+severity: error
+kind: cause
+summary: A site-specific calico-node helper, gizmo, wedges and felix stops programming.
+rootCause: The gizmo helper keeps a lock it never releases after a failed update.
+remediation:
+  - text: Restart calico-node on the node.
+    commands: ['microk8s kubectl -n kube-system delete pod -l k8s-app=calico-node --field-selector spec.nodeName=$(hostname)']
+references: ['https://example.com/gizmo']
+signals:
+  - name: wedged
+    literal: 'Gizmo wedged'
+    regex: 'Gizmo wedged beyond repair'
+confidence: { base: 0.7 }
+examples:
+  positive:
+    - format: felix
+      text: '${line}'
+    - format: cri
+${container}      text: '2025-05-26T18:07:12.345678901Z stdout F 2025-05-26 18:07:12.345 [ERROR][83] gizmo.go 88: Gizmo wedged beyond repair error=stuck'
+  negative:
+    - format: felix
+      text: '2025-05-26 18:07:12.345 [INFO][83] gizmo/gizmo.go 80: Gizmo started'
+      why: the healthy start
+    - format: felix
+      text: '2025-05-26 18:07:12.345 [INFO][83] gizmo/gizmo.go 90: Gizmo unwedged'
+      why: it recovered
+`;
+  const rulesFor = (): string[] => {
+    const l = buildLoki(loadCatalog([dir]));
+    return l.groups.flatMap((g) => g.rules.filter((r) => r.labels.diagnosis === 'calico-gizmo-wedged').map(() => g.name));
+  };
+  writeFileSync(path.join(dir, 'calico', 'calico-gizmo-wedged.yaml'), pattern());
+  assert.deepEqual(rulesFor(), [], 'a component no streams file names places no line');
+  mkdirSync(path.join(dir, 'streams'));
+  writeFileSync(path.join(dir, 'streams', 'site.yaml'), 'kind: streams\nid: site\ndescription: our helper runs in calico-node\ncomponents:\n  gizmo: calico-node\n');
+  assert.deepEqual(rulesFor(), ['cni-doctor-pods'], 'the user streams file puts gizmo/ lines in calico-node');
+  // The unprefixed CRI line is placed by the prefixed felix line's file; an explicit container wins
+  // only where the line cannot say: here the felix example already does, so the rule stays.
+  rmSync(path.join(dir, 'streams'), { recursive: true });
+  writeFileSync(path.join(dir, 'calico', 'calico-gizmo-wedged.yaml'), pattern('      container: calico-node\n'));
+  assert.deepEqual(rulesFor(), ['cni-doctor-pods'], 'the CRI example\'s container: places the line no component does');
+});
+
+test('an example\'s container: places raw and pre-3.14 lines; another pod\'s container is named in the skip', () => {
+  const l = buildLoki(cat);
+  const pods = l.groups.find((g) => g.name === 'cni-doctor-pods')!.rules;
+  const raw = 'iptables-save v1.8.10 (legacy): Cannot initialize: iptables who? (do you need to insmod?)';
+  assert.ok(pods.some((r) => r.labels.diagnosis === 'kernel-module-missing' && RE2JS.compile(ruleRegex(r)).matcher(raw).find()), 'iptables stderr inside calico-node');
+  assert.ok(pods.some((r) => r.labels.diagnosis === 'calico-rpf-loose'), 'pre-3.14 felix line without a component');
+  const s = l.skipped.find((x) => x.signal === 'controllers-datastore');
+  assert.match(s?.why ?? '', /calico-kube-controllers, which no rule group selects/);
 });

@@ -62,6 +62,7 @@ function withFiles(c: CachedCatalog, map: (file: string) => string): CachedCatal
     facts: c.facts.map((x) => ({ ...x, file: map(x.file) })),
     timeline: c.timeline.map((x) => ({ ...x, file: map(x.file) })),
     layouts: c.layouts.map((x) => ({ ...x, file: map(x.file) })),
+    streams: c.streams.map((x) => ({ ...x, file: map(x.file) })),
   };
 }
 

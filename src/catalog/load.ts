@@ -6,8 +6,8 @@ import fg from 'fast-glob';
 import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import {
-  patternSchema, factsFileSchema, layoutSchema,
-  type PatternFile, type FactRule, type TimelineRule, type Layout,
+  patternSchema, factsFileSchema, layoutSchema, streamsSchema,
+  type PatternFile, type FactRule, type TimelineRule, type Layout, type Streams,
 } from './schema.js';
 import { builtinPatternDir, cacheText, CACHE_FILE, readCachedCatalog } from './builtin-cache.js';
 
@@ -30,6 +30,7 @@ export interface Catalog {
   facts: (FactRule & { file: string })[];
   timeline: (TimelineRule & { file: string })[];
   layouts: (Layout & { file: string })[];
+  streams: (Streams & { file: string })[];
   dirs: string[];
 }
 
@@ -77,7 +78,7 @@ function checkRegex(file: string, line: number | undefined, src: string, flags =
 
 function loadFile(file: string, cat: Catalog, seen: Map<string, string>): void {
   const text = readFileSync(file, 'utf8');
-  const kind = /^kind:\s*(facts|layout)\s*$/m.exec(text)?.[1];
+  const kind = /^kind:\s*(facts|layout|streams)\s*$/m.exec(text)?.[1];
   if (kind === 'facts') {
     const { value, doc, counter } = parseYamlFile(file, text, factsFileSchema);
     value.facts.forEach((r, i) => checkRegex(file, lineOf(doc, counter, ['facts', i, 'regex']), r.regex, r.ignoreCase ? 'i' : ''));
@@ -96,6 +97,12 @@ function loadFile(file: string, cat: Catalog, seen: Map<string, string>): void {
     });
     cat.layouts = cat.layouts.filter((l) => l.id !== value.id);
     cat.layouts.push({ ...value, file });
+    return;
+  }
+  if (kind === 'streams') {
+    const { value } = parseYamlFile(file, text, streamsSchema);
+    cat.streams = cat.streams.filter((s) => s.id !== value.id);
+    cat.streams.push({ ...value, file });
     return;
   }
   const { value, doc, counter } = parseYamlFile(file, text, patternSchema);
@@ -136,6 +143,7 @@ function loadDir(dir: string, cat: Catalog, first: boolean, useCache: boolean): 
     cat.facts.push(...cached.facts);
     cat.timeline.push(...cached.timeline);
     cat.layouts.push(...cached.layouts);
+    cat.streams.push(...cached.streams);
     return;
   }
   const files = fg.sync(['**/*.yaml', '**/*.yml'], { cwd: dir, absolute: true, onlyFiles: true }).sort();
@@ -148,7 +156,7 @@ function loadDir(dir: string, cat: Catalog, first: boolean, useCache: boolean): 
 export function loadCatalog(extraDirs: string[] = [], opts: { builtin?: boolean; cache?: boolean } = {}): Catalog {
   const builtin = opts.builtin === false ? [] : [builtinPatternDir()];
   const dirs = [...builtin, ...extraDirs];
-  const cat: Catalog = { patterns: [], facts: [], timeline: [], layouts: [], dirs };
+  const cat: Catalog = { patterns: [], facts: [], timeline: [], layouts: [], streams: [], dirs };
   dirs.forEach((dir, i) => loadDir(dir, cat, i === 0, opts.cache !== false && i === 0 && builtin.length > 0));
   validateReferences(cat);
   return cat;
@@ -178,6 +186,11 @@ function validateReferences(cat: Catalog): void {
     }
   };
   for (const p of cat.patterns) {
+    for (const ex of p.examples.positive) {
+      if (ex.container && ex.format !== 'felix' && ex.format !== 'cri') {
+        throw new CatalogError(p.file, undefined, `example says container "${ex.container}" but is ${ex.format}: only felix and cri lines are a container's log as they stand`);
+      }
+    }
     if (p.when) walk(p, p.when);
     for (const f of p.confidence.factors) walk(p, f.when);
     for (const ex of p.examples.positive) {

@@ -64,6 +64,9 @@ const exampleSchema = z.strictObject({
   captures: z.record(z.string(), z.string()).optional(),
   /** facts known alongside (for signals that only count with them, e.g. an affected kernel) */
   facts: z.record(z.string(), z.string()).optional(),
+  /** the container whose log this example's lines are in, when the lines cannot say it themselves
+   *  (a raw iptables error, a pre-3.14 felix line without its component): felix and cri only */
+  container: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a container name').optional(),
   note: z.string().optional(),
 });
 
@@ -163,12 +166,24 @@ export const layoutSchema = z.strictObject({
   formats: z.record(z.string(), z.enum(FORMATS)).default({}),
 });
 
+/** Where a component's lines are written: knowledge for the fleet exports, not for the diagnosis. */
+export const streamsSchema = z.strictObject({
+  kind: z.literal('streams'),
+  id: z.string(),
+  description: z.string(),
+  /** journal identifier → the identifiers whose lines it now writes (MicroK8s ≥ 1.21 kubelite) */
+  journalHosts: z.record(z.string(), z.array(z.string()).min(1)).default({}),
+  /** Calico felix-format component prefix → the container whose log holds its lines; null: not a pod log */
+  components: z.record(z.string(), z.string().nullable()).default({}),
+});
+
 export type PatternFile = z.infer<typeof patternSchema>;
 export type Signal = z.infer<typeof signalSchema>;
 export type FactRule = z.infer<typeof factRuleSchema>;
 export type TimelineRule = z.infer<typeof timelineRuleSchema>;
 export type FactsFile = z.infer<typeof factsFileSchema>;
 export type Layout = z.infer<typeof layoutSchema>;
+export type Streams = z.infer<typeof streamsSchema>;
 export type Severity = (typeof SEVERITIES)[number];
 export type Format = (typeof FORMATS)[number];
 
@@ -181,6 +196,7 @@ export function jsonSchemas(): Record<string, unknown> {
       z.toJSONSchema(patternSchema, { io: 'input', unrepresentable: 'any' }),
       z.toJSONSchema(factsFileSchema, { io: 'input', unrepresentable: 'any' }),
       z.toJSONSchema(layoutSchema, { io: 'input', unrepresentable: 'any' }),
+      z.toJSONSchema(streamsSchema, { io: 'input', unrepresentable: 'any' }),
     ],
   };
 }

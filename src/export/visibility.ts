@@ -4,15 +4,15 @@
 //   * a signal is JOURNAL-visible under SYSLOG_IDENTIFIER X when one of its pattern's positive
 //     examples is journal-wrapped (formats journal, journal-iso, syslog), carries entries of X, and
 //     the signal's regex matches those entries' MESSAGE text (one message, or consecutive messages
-//     joined by "\n" as node-problem-detector's buffer joins them). MicroK8s ≥ 1.21 runs kubelet,
-//     kube-proxy, the apiserver, scheduler and controller-manager inside kubelite, so what the
-//     pre-1.21 per-component daemons logged is also seen under microk8s.daemon-kubelite
-//     (shared/reference/bundle-layouts.md);
+//     joined by "\n" as node-problem-detector's buffer joins them). An identifier that now writes
+//     another's lines (MicroK8s ≥ 1.21's kubelite hosts kubelet, kube-proxy, …) sees them too: the
+//     `journalHosts` of patterns/streams/*.yaml;
 //   * a signal is POD-LOG-visible in container C when a positive example shows its line in C's log
-//     (CRI `P` partials joined, as Promtail's `cri` stage does). Only what the line itself says
-//     places it in a container, because the same felix-format line can be calico-node's stdout or
-//     the host-side CNI plugin's cni.log, and a cluster-info-dump holds API objects (NodeList
-//     conditions, Events) next to the pod logs: see `podStreams`.
+//     (CRI `P` partials joined, as Promtail's `cri` stage does): the line's felix component, mapped
+//     by the `components` of patterns/streams/*.yaml, the container markers of a cluster-info-dump,
+//     or else the example's own `container:`. Never the format alone, because the same felix-format
+//     line can be calico-node's stdout or the host-side CNI plugin's cni.log, and a
+//     cluster-info-dump holds API objects (NodeList conditions, Events) next to the pod logs.
 //
 // calico-node's felix output is never in the journal: the container runtime writes it to
 // /var/log/pods/<ns>_<pod>_<uid>/calico-node/<restart>.log. So felix-only signals are POD-LOG-visible
@@ -33,26 +33,28 @@ export const POD_FORMATS = new Set(['felix', 'cri', 'cluster-info-dump']);
 /** node-problem-detector's default buffer, and ours */
 export const NPD_BUFFER = 10;
 
-export const KUBELITE = 'microk8s.daemon-kubelite';
-/** The pre-1.21 MicroK8s daemons whose components kubelite now hosts (bundle-layouts.md, "Older layouts"). */
-export const KUBELITE_PREDECESSORS: ReadonlySet<string> = new Set([
-  'microk8s.daemon-kubelet', 'microk8s.daemon-proxy', 'microk8s.daemon-apiserver',
-  'microk8s.daemon-scheduler', 'microk8s.daemon-controller-manager', 'microk8s.daemon-control-plane-kicker',
-]);
-
 export const CALICO_NODE = 'calico-node';
 export const INSTALL_CNI = 'install-cni';
-/** The container a Calico felix-format line comes from, by its component prefix (`felix/table.go`).
- *  calico-node's image runs felix, confd, the start-up step and its helper daemons in the one
- *  calico-node container; `cni-installer` is the install-cni init container of the same pod; the
- *  CNI plugin (`cni-plugin`) runs on the host, called by containerd: its lines are in cni.log and in
- *  containerd's and kubelet's errors, never in a pod log (log-formats.md, felix row). */
-const COMPONENT_CONTAINER: Readonly<Record<string, string | null>> = {
-  felix: CALICO_NODE, startup: CALICO_NODE, confd: CALICO_NODE, 'tunnel-ip-allocator': CALICO_NODE,
-  'cni-config-monitor': CALICO_NODE, 'status-reporter': CALICO_NODE, 'monitor-addresses': CALICO_NODE,
-  'cni-installer': INSTALL_CNI,
-  'cni-plugin': null,
-};
+
+/** Where lines are written, as the catalog's `kind: streams` files say (a later file's entry wins). */
+export interface StreamMap {
+  /** journal identifier → the identifiers whose lines it now writes (kubelite hosts kubelet …) */
+  hosts: Map<string, Set<string>>;
+  /** felix-format component → the container whose log holds it; null: not a pod log */
+  components: Map<string, string | null>;
+  /** source file → the components the catalog's prefixed lines show it in (see calicoSourceFiles) */
+  files: Map<string, Set<string>>;
+}
+
+export function streamMap(cat: Catalog): StreamMap {
+  const hosts = new Map<string, Set<string>>();
+  const components = new Map<string, string | null>();
+  for (const f of cat.streams) {
+    for (const [host, ids] of Object.entries(f.journalHosts)) hosts.set(host, new Set([...(hosts.get(host) ?? []), ...ids]));
+    for (const [c, container] of Object.entries(f.components)) components.set(c, container);
+  }
+  return { hosts, components, files: calicoSourceFiles(cat) };
+}
 
 const CTX = { refTime: Date.UTC(2025, 5, 1) };
 
@@ -94,26 +96,29 @@ export function calicoSourceFiles(cat: Catalog): Map<string, Set<string>> {
   return out;
 }
 
-function felixContainer(line: string, files: Map<string, Set<string>>): string | null | undefined {
+/** The container a felix-format line names by its component: undefined when the line is no felix
+ *  header, 'unknown' when it names none the catalog places (a pre-v3.14 line from an unknown file). */
+function felixContainer(line: string, streams: StreamMap): string | null | 'unknown' | undefined {
   const m = FELIX_SOURCE.exec(line);
   if (!m) return undefined;
   let component = m[1];
   if (!component) {
-    const known = files.get(m[2]);
-    if (known?.size !== 1) return null;
+    const known = streams.files.get(m[2]);
+    if (known?.size !== 1) return 'unknown';
     component = [...known][0];
   }
-  return COMPONENT_CONTAINER[component] ?? null;
+  const c = streams.components.get(component);
+  return c === undefined ? 'unknown' : c;
 }
 
 export interface PodLine { line: string; container: string | null }
 
 /** The pod-log lines of a container-log example and the container each was written by (null: not
- *  a pod log, or nothing in the line says which container). A cluster-info-dump names the container
- *  in its START/END markers and everything outside them is API objects; a felix-format line names
- *  its component; a line without a header continues the record before it (a raw newline in a
- *  felix value). */
-export function podStreams(text: string, format: string, files: Map<string, Set<string>>): PodLine[] {
+ *  a pod log, or nothing says which container). A cluster-info-dump names the container in its
+ *  START/END markers and everything outside them is API objects; a felix-format line names its
+ *  component; a line without a header continues the record before it (a raw newline in a felix
+ *  value); what the line cannot say, the example's `container` does. */
+export function podStreams(text: string, format: string, streams: StreamMap, container?: string): PodLine[] {
   const lines = text.split('\n').filter((l) => l.trim());
   const out: PodLine[] = [];
   if (format === 'cluster-info-dump') {
@@ -137,10 +142,11 @@ export function podStreams(text: string, format: string, files: Map<string, Set<
     }
     if (partial) joined.push(partial);
   }
-  let current: string | null = null;
+  const stated = container ?? null;
+  let current: string | null = stated;
   for (const line of joined) {
-    const c = felixContainer(line, files);
-    if (c !== undefined) current = c;
+    const c = felixContainer(line, streams);
+    if (c !== undefined) current = c === 'unknown' ? stated : c;
     out.push({ line, container: current });
   }
   return out;
@@ -227,7 +233,7 @@ function addSighting(map: Map<string, Sighting[]>, key: string, s: Sighting): vo
 /** Every signal of every pattern, with where its examples show it and what it needs alone. */
 export function signalViews(cat: Catalog): SignalView[] {
   const out: SignalView[] = [];
-  const files = calicoSourceFiles(cat);
+  const streams = streamMap(cat);
   for (const p of [...cat.patterns].sort((a, b) => a.id.localeCompare(b.id))) {
     for (const s of p.signals) {
       const re = jsRegex(s);
@@ -239,15 +245,17 @@ export function signalViews(cat: Catalog): SignalView[] {
           const entries = journalEntries(ex.text);
           const byId = new Map<string, string[]>();
           for (const e of entries) byId.set(e.identifier, [...(byId.get(e.identifier) ?? []), e.message]);
-          if (!byId.has(KUBELITE) && entries.some((e) => KUBELITE_PREDECESSORS.has(e.identifier))) {
-            byId.set(KUBELITE, entries.filter((e) => KUBELITE_PREDECESSORS.has(e.identifier)).map((e) => e.message));
+          for (const [host, hosted] of streams.hosts) {
+            if (!byId.has(host) && entries.some((e) => hosted.has(e.identifier))) {
+              byId.set(host, entries.filter((e) => hosted.has(e.identifier)).map((e) => e.message));
+            }
           }
           for (const [id, msgs] of byId) {
             const hit = windows(msgs).filter((w) => re.test(w));
             if (hit.length) addSighting(view.journal, id, { example: idx, texts: hit, stream: msgs });
           }
         } else if (POD_FORMATS.has(ex.format)) {
-          const lines = podStreams(ex.text, ex.format, files);
+          const lines = podStreams(ex.text, ex.format, streams, ex.container);
           const byContainer = new Map<string, string[]>();
           let matchedNowhere = false;
           for (const l of lines) {
@@ -269,16 +277,17 @@ export function signalViews(cat: Catalog): SignalView[] {
   return out;
 }
 
-/** Every SYSLOG_IDENTIFIER that some journal-wrapped positive example uses (kubelite included when
- *  only its pre-1.21 predecessors do). */
+/** Every SYSLOG_IDENTIFIER that some journal-wrapped positive example uses (a host such as kubelite
+ *  included when only the identifiers it hosts do). */
 export function journalIdentifiers(cat: Catalog): string[] {
   const ids = new Set<string>();
+  const { hosts } = streamMap(cat);
   for (const p of cat.patterns) {
     for (const ex of p.examples.positive) {
       if (!JOURNAL_FORMATS.has(ex.format)) continue;
       for (const e of journalEntries(ex.text)) {
         ids.add(e.identifier);
-        if (KUBELITE_PREDECESSORS.has(e.identifier)) ids.add(KUBELITE);
+        for (const [host, hosted] of hosts) if (hosted.has(e.identifier)) ids.add(host);
       }
     }
   }
