@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createReadStream, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { createReadStream, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { decompress } from '../src/sources/decompress.js';
 import { ROOT, runCli, tempDir } from './helpers/util.js';
@@ -175,4 +175,28 @@ test('strict-confinement and pre-1.21 inspect layouts are recognised too', async
     assert.equal(rep.diagnoses[0].id, 'kernel-ipv6-mark-regression', name);
     assert.ok(rep.diagnoses[0].evidence.some((e) => e.source === files[0]), `${name}: evidence from ${files[0]}`);
   }
+});
+
+test('a cluster-info-dump of two nodes on different kernels: this node\'s kernel comes from its own dmesg', async (t) => {
+  const d = tempDir(t);
+  execFileSync('tar', ['-xzf', INSPECT, '-C', d]);
+  const dump = path.join(d, 'inspection-report', 'k8s', 'cluster-info-dump');
+  const text = readFileSync(dump, 'utf8');
+  const end = text.indexOf('\n}\n') + 3; // the NodeList is the dump's first document
+  const nodes = JSON.parse(text.slice(0, end)) as { items: { metadata: { name: string }; status: { nodeInfo: { kernelVersion: string } } }[] };
+  const other = structuredClone(nodes.items[0]);
+  other.metadata.name = 'node0';
+  other.status.nodeInfo.kernelVersion = '6.8.0-55-generic';
+  nodes.items.unshift(other); // listed first, as kubectl sorts by name
+  writeFileSync(dump, JSON.stringify(nodes, null, 4) + text.slice(end - 1));
+  const tarball = path.join(d, 'inspection-report-20250526_182512.tar.gz');
+  execFileSync('tar', ['-czf', tarball, '-C', d, 'inspection-report']);
+  const { code, rep } = await analyze([tarball]);
+  assert.equal(code, 1);
+  assert.deepEqual(rep.facts['kernel.release'].value, '6.8.0-57-generic');
+  assert.equal(rep.facts['kernel.release'].source, 'apparmor/dmesg');
+  const head = rep.diagnoses[0];
+  assert.equal(head.id, 'kernel-ipv6-mark-regression');
+  assert.equal(head.confidence, 1, JSON.stringify(head.factors));
+  assert.ok(!head.factors.some((f) => /not on the list/.test(f.because)));
 });

@@ -185,3 +185,33 @@ test('the same entry copied into two files counts once; a repeat in the same fil
   s = reduce(s, [copy('journal.log', 2)]);
   assert.equal(s.hits['kernel-ipv6-mark-regression'].occurrences, 2);
 });
+
+test('a node listing that gives different values for several nodes ranks below every local source and decides nothing', () => {
+  const listed = (value: string, source = 'k8s/cluster-info-dump'): EngineEvent => ({ type: 'fact', name: 'kernel.release', value, source, priority: 90, cluster: true });
+  const setMark = hit('kernel-ipv6-mark-regression', 'set-mark-rejected', T0, 3, { ipVersion: '0x6' });
+  const conf = (s: State): number => diagnose(s, cat).find((d) => d.id === 'kernel-ipv6-mark-regression')!.confidence;
+  // One node, or nodes that agree: the listing is the best source, as before.
+  const one = reduce(initialState(), [setMark, listed('6.8.0-57-generic'), listed('6.8.0-57-generic'), fact('kernel.release', '6.8.0-57', 'calico-node.log', 40)]);
+  assert.equal(facts(one)['kernel.release'].source, 'k8s/cluster-info-dump');
+  // Another node on an unaffected kernel listed first: without the rule, that value took the node's place (−0.15).
+  const events = [setMark, listed('6.8.0-55-generic'), listed('6.8.0-57-generic'), fact('kernel.release', '6.8.0-57', 'calico-node.log', 40)];
+  const mixed = reduce(initialState(), events);
+  assert.deepEqual(facts(mixed)['kernel.release'], {
+    value: '6.8.0-57', source: 'calico-node.log',
+    conflicts: [{ value: '6.8.0-55-generic', source: 'k8s/cluster-info-dump (one of several nodes; not used)' }],
+  });
+  assert.equal(conf(mixed), conf(one));
+  // Event by event, and a later batch from the same listing stays mixed even when it repeats one value.
+  const stepwise = events.reduce((s, e) => reduce(s, e), initialState());
+  assert.deepEqual(facts(stepwise), facts(mixed));
+  const later = reduce(mixed, [listed('6.8.0-55-generic')]);
+  assert.equal(facts(later)['kernel.release'].value, '6.8.0-57');
+  // With no local source the listing is still shown, and no condition uses it (neither +0.2 nor −0.15).
+  const only = reduce(initialState(), [setMark, listed('6.8.0-55-generic'), listed('6.8.0-57-generic')]);
+  assert.match(facts(only)['kernel.release'].source, /one of several nodes/);
+  const factors = diagnose(only, cat).find((d) => d.id === 'kernel-ipv6-mark-regression')!.factors;
+  assert.ok(!factors.some((f) => f.facts.some((x) => x.name === 'kernel.release')), JSON.stringify(factors));
+  // Another listing (another file) is its own source: its single value is not mixed.
+  const other = reduce(mixed, [listed('6.8.0-57-generic', 'k8s/get-nodes')]);
+  assert.equal(facts(other)['kernel.release'].source, 'k8s/get-nodes');
+});

@@ -124,6 +124,10 @@ export const factRuleSchema = z.strictObject({
   combine: z.enum(['max']).optional(),
   /** only in files whose path inside the input matches one of these globs */
   files: z.array(z.string()).optional(),
+  /** cluster: the rule reads a listing of every node (a NodeList, `get pods -A`), so values that
+   *  differ within one source describe different nodes: they then rank below every other source and
+   *  no condition uses them */
+  scope: z.enum(['node', 'cluster']).optional(),
   /** lines around the hit the regex may see (JSON and YAML spread a value over lines) */
   window: z.strictObject({ before: z.number().int().min(0).max(20).default(0), after: z.number().int().min(0).max(20).default(0) }).optional(),
   examples: z.array(z.strictObject({ text: z.string(), value: z.string(), file: z.string().optional() })).min(1),

@@ -44,8 +44,10 @@ export interface Diagnosis {
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, error: 1, warning: 2, info: 3 };
 export const QUIET_AFTER = 10 * 60_000;
 
+/** The value conditions use: never one a cluster listing gave for several nodes at once. */
 export function bestFact(state: State, name: string): FactValue | undefined {
-  return state.facts[name]?.[0];
+  const f = state.facts[name]?.[0];
+  return f?.mixed ? undefined : f;
 }
 
 function windowMax(s: SignalStats, within: number): number {
@@ -247,13 +249,17 @@ export function factValuesAgree(a: string, b: string): boolean {
   return x.core === y.core || x.core.startsWith(`${y.core}-`) || y.core.startsWith(`${x.core}-`);
 }
 
+function sourceOf(f: FactValue): string {
+  return f.mixed ? `${f.source} (one of several nodes; not used)` : f.source;
+}
+
 export function facts(state: State): Record<string, { value: string; source: string; conflicts?: { value: string; source: string }[] }> {
   const out: Record<string, { value: string; source: string; conflicts?: { value: string; source: string }[] }> = {};
   for (const name of Object.keys(state.facts).sort()) {
     const [best, ...rest] = state.facts[name];
-    const conflicts = rest.filter((f) => !factValuesAgree(f.value, best.value) && best.combine !== 'max')
-      .map((f) => ({ value: f.value, source: f.source }));
-    out[name] = { value: best.value, source: best.source, ...(conflicts.length ? { conflicts } : {}) };
+    const conflicts = rest.filter((f) => !factValuesAgree(f.value, best.value) && (best.combine !== 'max' || f.mixed !== best.mixed))
+      .map((f) => ({ value: f.value, source: sourceOf(f) }));
+    out[name] = { value: best.value, source: sourceOf(best), ...(conflicts.length ? { conflicts } : {}) };
   }
   return out;
 }

@@ -28,6 +28,8 @@ export interface FactEvent {
   time?: number;
   priority: number;
   combine?: 'max';
+  /** read from a listing of every node (a NodeList, all pods): it may describe another node */
+  cluster?: true;
 }
 
 export interface TimelineEvent {

@@ -345,7 +345,7 @@ export class StreamScanner {
       case 'fact': {
         const value = fill(o.rule.value ?? '{value}', groups, m[0]).trim();
         if (!value) return;
-        this.emit({ type: 'fact', name: o.rule.fact, value, source, line, time: r.time, priority: o.rule.priority ?? 50, combine: o.rule.combine });
+        this.emit({ type: 'fact', name: o.rule.fact, value, source, line, time: r.time, priority: o.rule.priority ?? 50, combine: o.rule.combine, ...(o.rule.scope === 'cluster' ? { cluster: true as const } : {}) });
         return;
       }
       case 'timeline':

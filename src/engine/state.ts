@@ -35,13 +35,22 @@ export interface PatternHits {
   captures: Record<string, string>;
 }
 
-export interface FactValue { value: string; source: string; line?: number; time?: number; priority: number; combine?: 'max' }
+export interface FactValue {
+  value: string; source: string; line?: number; time?: number; priority: number; combine?: 'max';
+  /** from a listing of every node */
+  cluster?: boolean;
+  /** a cluster listing whose source gave different values: they describe different nodes, and
+   *  which one is this node's is not known */
+  mixed?: boolean;
+}
 
 export interface TimelineEntry { time?: number; kind: string; text: string; source: string; line?: number }
 
 export interface State {
   hits: Record<string, PatternHits>;
   facts: Record<string, FactValue[]>;
+  /** `fact\0source` of cluster listings that gave different values (kept when their entries are not) */
+  mixedFacts: Record<string, true>;
   timeline: TimelineEntry[];
   timelineDropped: number;
   inputs: InputSummary[];
@@ -54,7 +63,7 @@ export interface State {
 
 export function initialState(): State {
   return {
-    hits: {}, facts: {}, timeline: [], timelineDropped: 0, inputs: [], problems: [],
+    hits: {}, facts: {}, mixedFacts: {}, timeline: [], timelineDropped: 0, inputs: [], problems: [],
     stats: { lines: 0, bytes: 0, records: 0, regexRuns: 0 }, version: 0,
   };
 }
@@ -65,9 +74,14 @@ function cloneSignal(s: SignalStats): SignalStats {
 
 /** Is `a` a better value than `b` for the same fact? */
 export function betterFact(a: FactValue, b: FactValue): boolean {
+  if (!a.mixed !== !b.mixed) return !a.mixed;
   if (a.combine === 'max' && b.combine === 'max') return Number(a.value) > Number(b.value);
   if (a.priority !== b.priority) return a.priority > b.priority;
   return (a.time ?? 0) > (b.time ?? 0);
+}
+
+function sortFacts(l: FactValue[]): FactValue[] {
+  return l.sort((a, b) => (betterFact(a, b) ? -1 : betterFact(b, a) ? 1 : 0));
 }
 
 export function reduce(state: State, events: EngineEvent | readonly EngineEvent[]): State {
@@ -78,6 +92,7 @@ export function reduce(state: State, events: EngineEvent | readonly EngineEvent[
   const ownedFacts = new Set<string>();
   let hitsCopied = false;
   let factsCopied = false;
+  let mixedCopied = false;
 
   for (const ev of list) {
     switch (ev.type) {
@@ -128,14 +143,31 @@ export function reduce(state: State, events: EngineEvent | readonly EngineEvent[
         if (!factsCopied) { next.facts = { ...next.facts }; factsCopied = true; }
         const fv: FactValue = { value: ev.value, source: ev.source, line: ev.line, time: ev.time, priority: ev.priority, combine: ev.combine };
         let l = next.facts[ev.name] ?? [];
-        const same = l.findIndex((f) => f.value === fv.value && f.source === fv.source);
-        if (same >= 0 && !betterFact(fv, l[same])) break;
         // The list is copied once per batch, then changed in place (a fact line repeated on every
         // line of a log would otherwise copy it per event).
-        if (!ownedFacts.has(ev.name)) { l = [...l]; ownedFacts.add(ev.name); }
+        const own = (): void => { if (!ownedFacts.has(ev.name)) { l = [...l]; ownedFacts.add(ev.name); } };
+        let marked = false;
+        if (ev.cluster) {
+          fv.cluster = true;
+          const key = `${ev.name}\0${ev.source}`;
+          if (!next.mixedFacts[key] && l.some((f) => f.cluster && f.source === ev.source && f.value !== ev.value)) {
+            if (!mixedCopied) { next.mixedFacts = { ...next.mixedFacts }; mixedCopied = true; }
+            next.mixedFacts[key] = true;
+            own();
+            for (let i = 0; i < l.length; i++) if (l[i].cluster && l[i].source === ev.source) l[i] = { ...l[i], mixed: true };
+            marked = true;
+          }
+          if (next.mixedFacts[key]) fv.mixed = true;
+        }
+        const same = l.findIndex((f) => f.value === fv.value && f.source === fv.source);
+        if (same >= 0 && !betterFact(fv, l[same])) {
+          if (marked) next.facts[ev.name] = sortFacts(l);
+          break;
+        }
+        own();
         if (same >= 0) l.splice(same, 1);
         l.push(fv);
-        l.sort((a, b) => (betterFact(a, b) ? -1 : betterFact(b, a) ? 1 : 0));
+        sortFacts(l);
         if (l.length > MAX_FACT_SOURCES) l.length = MAX_FACT_SOURCES;
         next.facts[ev.name] = l;
         break;
