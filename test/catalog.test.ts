@@ -144,6 +144,14 @@ test('an example\'s container: is only for lines that are a container\'s log as 
   assert.match(loadError(userDir(t, { 'kernel/kernel-ipv6-mark-regression.yaml': bad })).reason, /container "calico-node" but is journal/);
 });
 
+test('causedBy: only on symptoms, naming known diagnoses', (t) => {
+  const crash = readFileSync(path.join(ROOT, 'patterns/calico/calico-node-crashloop.yaml'), 'utf8');
+  const typo = crash.replace('  - kernel-module-missing\n', '  - kernel-modules-missing\n');
+  assert.match(loadError(userDir(t, { 'calico/calico-node-crashloop.yaml': typo })).reason, /causedBy names unknown diagnosis "kernel-modules-missing"/);
+  const onCause = HEADLINE.replace(/\nremediation:/, '\ncausedBy: [calico-node-crashloop]\nremediation:');
+  assert.match(loadError(userDir(t, { 'kernel/kernel-ipv6-mark-regression.yaml': onCause })).reason, /causedBy is for symptoms/);
+});
+
 test('a layout whose name-date regex lacks the date groups is refused', (t) => {
   const layout = readFileSync(path.join(ROOT, 'patterns/layouts/sosreport.yaml'), 'utf8').replace(/\(\?<year>/g, '(?<yr>');
   const d = userDir(t, { 'layouts/sosreport.yaml': layout });

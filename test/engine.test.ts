@@ -79,11 +79,28 @@ test('a cause outranks its symptom, and the symptom names it', () => {
   assert.ok(ds[0].factors.some((f) => /crash-looping/.test(f.because)), 'crash loop raises the cause');
 });
 
+test('a symptom names only a cause known to produce it, and says what else was found', () => {
+  const crash = [0, 1, 2].map((i) => hit('calico-node-crashloop', 'back-off', T0 + i * 60_000));
+  const pull = [0, 1, 2].map((i) => hit('sandbox-image-pull-failed', 'sandbox-pull-failed', T0 + i * 60_000, 20 + i));
+  // A pause image that cannot be pulled keeps pods from being created; it does not make a running calico-node exit.
+  const ds = diagnose(reduce(initialState(), [...crash, ...pull]), cat);
+  const loop = ds.find((d) => d.id === 'calico-node-crashloop')!;
+  assert.equal(loop.likelyCause, undefined);
+  assert.match(loop.summary, /No cause of this found in these logs\. sandbox-image-pull-failed was found too, but is not known to cause this\. .*--previous/);
+  // …but it does leave the node without a CNI config.
+  const cni = diagnose(reduce(initialState(), [...pull, hit('cni-not-initialized', 'node-condition', T0)]), cat);
+  assert.equal(cni.find((d) => d.id === 'cni-not-initialized')!.likelyCause, 'sandbox-image-pull-failed');
+  // The highest-ranked of the listed causes is named, not the highest-ranked cause.
+  const both = diagnose(reduce(initialState(), [...crash, ...pull, ...[0, 1, 2, 3, 4].map((i) => hit('calico-datastore-unreachable', 'startup-retry', T0 + i * 60_000, 30 + i))]), cat);
+  assert.equal(both[0].id, 'sandbox-image-pull-failed');
+  assert.equal(both.find((d) => d.id === 'calico-node-crashloop')!.likelyCause, 'calico-datastore-unreachable');
+});
+
 test('a symptom alone says where to look next', () => {
   const ds = diagnose(reduce(initialState(), hit('calico-node-crashloop', 'back-off', T0)), cat);
   assert.equal(ds.length, 1);
   assert.equal(ds[0].likelyCause, undefined);
-  assert.match(ds[0].summary, /No cause found in these logs\. .*--previous/);
+  assert.match(ds[0].summary, /No cause of this found in these logs\. .*--previous/);
 });
 
 test('counts within a window: a transient readiness failure stays quiet, a persistent one does not', () => {

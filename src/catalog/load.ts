@@ -186,6 +186,12 @@ function validateReferences(cat: Catalog): void {
     }
   };
   for (const p of cat.patterns) {
+    if (p.causedBy && p.kind !== 'symptom') throw new CatalogError(p.file, undefined, 'causedBy is for symptoms: a cause is not caused by another diagnosis here');
+    for (const id of p.causedBy ?? []) {
+      const c = cat.patterns.find((x) => x.id === id);
+      // A user directory may replace a listed cause with a symptom; a missing id is a typo.
+      if (!c) throw new CatalogError(p.file, undefined, `causedBy names unknown diagnosis "${id}"`);
+    }
     for (const ex of p.examples.positive) {
       if (ex.container && ex.format !== 'felix' && ex.format !== 'cri') {
         throw new CatalogError(p.file, undefined, `example says container "${ex.container}" but is ${ex.format}: only felix and cri lines are a container's log as they stand`);

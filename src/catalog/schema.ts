@@ -92,6 +92,9 @@ export const patternSchema = z.strictObject({
   notThis: z.string().optional(),
   /** for symptoms: what to read next when no cause is known, and why the evidence is not enough */
   nextSteps: z.string().optional(),
+  /** for symptoms: the causes known to produce it (default: any cause). Only these are named as
+   *  its likely cause; another cause found alongside is not claimed to explain it. */
+  causedBy: z.array(z.string()).optional(),
   remediation: z.array(remediationSchema).min(1),
   references: z.array(z.string()).min(1),
   signals: z.array(signalSchema).min(1),

@@ -190,15 +190,19 @@ export function diagnose(state: State, catalog: Catalog): Diagnosis[] {
   out.sort((a, b) =>
     (anyCause ? Number(a.kind === 'symptom') - Number(b.kind === 'symptom') : 0) ||
     rank(a) - rank(b) || b.confidence - a.confidence || b.occurrences - a.occurrences || byText(a.id, b.id));
-  const cause = out.find((d) => d.kind === 'cause' && d.severity !== 'info');
+  const causes = out.filter((d) => d.kind === 'cause' && d.severity !== 'info');
   for (const d of out) {
     if (d.kind !== 'symptom') continue;
     const pattern = catalog.patterns.find((p) => p.id === d.id)!;
+    const known = pattern.causedBy ? new Set(pattern.causedBy) : undefined;
+    // Ranked first among the causes that can produce this symptom.
+    const cause = causes.find((c) => !known || known.has(c.id));
     if (cause) {
       d.likelyCause = cause.id;
       d.summary += ` Likely caused by ${cause.id} (${cause.title}), diagnosed above: fix that first.`;
-    } else if (pattern.nextSteps) {
-      d.summary += ` No cause found in these logs. ${pattern.nextSteps.trim()}`;
+    } else {
+      const others = causes.length ? ` ${causes.map((c) => c.id).join(', ')} ${causes.length > 1 ? 'were' : 'was'} found too, but ${causes.length > 1 ? 'none is' : 'is not'} known to cause this.` : '';
+      d.summary += ` No cause of this found in these logs.${others}${pattern.nextSteps ? ` ${pattern.nextSteps.trim()}` : ''}`;
     }
   }
   return out;
