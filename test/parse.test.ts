@@ -230,3 +230,42 @@ test('a required context: the IPv4 MARK warning is neither an occurrence nor evi
   assert.equal(h.length, 1);
   assert.equal(h[0].evidence.line, 2);
 });
+
+test('a kubectl describe event row stands for its (xN over D) events, counted in a window by their spread', async () => {
+  const { describeRepeat } = await import('../src/parse/formats.js');
+  assert.deepEqual(describeRepeat('  Warning  BackOff    2m43s (x12 over 5m54s)  kubelet, node1  Back-off restarting failed container'), { count: 12, overMs: 354_000 });
+  assert.deepEqual(describeRepeat('Warning  Unhealthy  2m (x6 over 2d3h)   kubelet  Liveness probe failed'), { count: 6, overMs: (2 * 24 + 3) * 3_600_000 });
+  assert.equal(describeRepeat('  Normal   Killing    11m                kubelet  Container calico-node failed liveness probe'), undefined);
+  const { diagnose } = await import('../src/engine/diagnose.js');
+  const { initialState, reduce } = await import('../src/engine/state.js');
+  const cat = loadCatalog();
+  const rows = (over: string): string => [
+    'Events:',
+    '  Type     Reason     Age                From     Message',
+    '  ----     ------     ----               ----     -------',
+    `  Warning  Unhealthy  2m (x12 over ${over})   kubelet  Readiness probe failed: calico/node is not ready: felix is not ready: readiness probe reporting 503`,
+    `  Warning  BackOff    3m (x25 over ${over})   kubelet  Back-off restarting failed container calico-node in pod calico-node-x7k2p_kube-system(3f1d2c4b)`,
+  ].join('\n') + '\n';
+  const diagnosed = (text: string) => diagnose(reduce(initialState(), scan(text)), cat);
+  // 12 readiness failures within 9 minutes: the 3-in-30-minutes rule holds; one row used to count once.
+  const recent = diagnosed(rows('9m'));
+  const notReady = recent.find((d) => d.id === 'calico-node-not-ready');
+  assert.ok(notReady, recent.map((d) => d.id).join(', '));
+  assert.equal(notReady.occurrences, 12);
+  assert.equal(recent.find((d) => d.id === 'calico-node-crashloop')?.occurrences, 25);
+  // The same 12 spread over 6 hours: about 1 in any 30 minutes, so not a persistent failure.
+  const spread = diagnosed(rows('6h'));
+  assert.equal(spread.find((d) => d.id === 'calico-node-not-ready'), undefined, spread.map((d) => d.id).join(', '));
+});
+
+test('kubectl describe pod: the restart count is the calico-node container\'s, not an init container\'s or another pod\'s', () => {
+  const block = (name: string, count: number): string => [
+    `  ${name}:`, '    Container ID:   containerd://9b1c', '    Image:          docker.io/calico/node:v3.25.1',
+    '    State:          Waiting', '      Reason:       CrashLoopBackOff', '    Last State:     Terminated',
+    '      Exit Code:    1', '    Ready:          False', `    Restart Count:  ${count}`, '    Environment:', '      DATASTORE_TYPE:  kubernetes',
+  ].join('\n');
+  const restarts = (text: string): string[] => scan(text).filter((e) => e.type === 'fact' && e.name === 'calico-node.restarts').map((e) => (e as { value: string }).value);
+  const pod = ['Name:         calico-node-4zx9q', 'Init Containers:', block('upgrade-ipam', 0), block('install-cni', 2), 'Containers:', block('calico-node', 37), 'Conditions:', ''].join('\n');
+  assert.deepEqual(restarts(pod), ['37']);
+  assert.deepEqual(restarts(['Name:         coredns-7b6d', 'Containers:', block('coredns', 44), ''].join('\n')), []);
+});

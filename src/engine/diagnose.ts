@@ -50,8 +50,16 @@ export function bestFact(state: State, name: string): FactValue | undefined {
   return f?.mixed ? undefined : f;
 }
 
+/** Untimed hits count in every window; a describe row's `(x12 over 9m)` counts its share of the
+ *  12 that can fall in the window (all 12 in 10 minutes, 1 of 25 spread over 4 hours in 10 minutes). */
+function untimedIn(s: SignalStats, within: number): number {
+  let n = s.untimed;
+  for (const r of s.repeats) n += Math.max(1, Math.min(r.count, Math.floor(r.count * (r.overMs > 0 ? within / r.overMs : 1)))) - 1;
+  return n;
+}
+
 function windowMax(s: SignalStats, within: number): number {
-  if (!s.buckets.size) return s.count;
+  if (!s.buckets.size) return untimedIn(s, within);
   const minutes = [...s.buckets.keys()].sort((a, b) => a - b);
   const span = Math.max(1, Math.round(within / 60_000));
   let best = 0;
@@ -62,7 +70,7 @@ function windowMax(s: SignalStats, within: number): number {
     while (minutes[hi] - minutes[lo] >= span) sum -= s.buckets.get(minutes[lo++])!;
     if (sum > best) best = sum;
   }
-  return best + s.untimed;
+  return best + untimedIn(s, within);
 }
 
 interface EvalCtx {

@@ -17,6 +17,8 @@ export interface HitEvent {
   captures: Record<string, string>;
   time?: number;
   evidence: Evidence;
+  /** the record stands for this many events spread over `overMs` (a describe row's `(x12 over 9m)`) */
+  repeat?: { count: number; overMs: number };
 }
 
 export interface FactEvent {

@@ -2,7 +2,7 @@
 // hits, regexes only on those records. Feeds the reducer through `emit`; never holds more than one
 // chunk plus a bounded context, whatever the stream's size.
 import type { Format } from '../catalog/schema.js';
-import { detectFormat } from '../parse/formats.js';
+import { describeRepeat, detectFormat } from '../parse/formats.js';
 import { assemble, toRecord, MAX_RECORD_BYTES, type LogRecord } from '../parse/join.js';
 import { isoString, type TimeContext } from '../parse/time.js';
 import type { EngineEvent, Evidence, HitEvent } from './events.js';
@@ -338,7 +338,8 @@ export class StreamScanner {
           prev.signals.push(o.signal);
           prev.captures = { ...groups, ...prev.captures };
         } else {
-          this.pending.set(o.patternId, { type: 'hit', patternId: o.patternId, signals: [o.signal], captures: groups, time: r.time, evidence: excerpt(subject, m, source, line, r.time) });
+          const repeat = r.format === 'describe-events' ? describeRepeat(r.message) : undefined;
+          this.pending.set(o.patternId, { type: 'hit', patternId: o.patternId, signals: [o.signal], captures: groups, time: r.time, evidence: excerpt(subject, m, source, line, r.time), ...(repeat ? { repeat } : {}) });
         }
         return;
       }

@@ -12,12 +12,15 @@ const MAX_FACT_SOURCES = 16;
 const MAX_TIMELINE = 2000;
 const MAX_PROBLEMS = 200;
 const MAX_SEEN = 4096;
+const MAX_REPEATS = 64;
 
 export interface SignalStats {
   count: number;
   /** hits per minute (epoch minutes), for counts within a window */
   buckets: Map<number, number>;
   untimed: number;
+  /** untimed records that stand for several events over a span (describe rows), at most MAX_REPEATS */
+  repeats: { count: number; overMs: number }[];
   /** `name=value` of captures → hits, for `where` conditions */
   captures: Map<string, number>;
   first: Evidence[];
@@ -69,7 +72,7 @@ export function initialState(): State {
 }
 
 function cloneSignal(s: SignalStats): SignalStats {
-  return { ...s, buckets: new Map(s.buckets), captures: new Map(s.captures), first: [...s.first], last: [...s.last] };
+  return { ...s, buckets: new Map(s.buckets), captures: new Map(s.captures), first: [...s.first], last: [...s.last], repeats: [...s.repeats] };
 }
 
 /** Is `a` a better value than `b` for the same fact? */
@@ -112,23 +115,28 @@ export function reduce(state: State, events: EngineEvent | readonly EngineEvent[
           if (first !== undefined && first !== ev.evidence.source) break; // a copy of an entry already counted
           if (first === undefined) ph.seen = recentAdd(ph.seen, key, ev.evidence.source, MAX_SEEN);
         }
-        ph.occurrences++;
+        const n = ev.repeat?.count ?? 1;
+        ph.occurrences += n;
         if (ev.time !== undefined) {
           if (ph.firstSeen === undefined || ev.time < ph.firstSeen) ph.firstSeen = ev.time;
           if (ph.lastSeen === undefined || ev.time > ph.lastSeen) ph.lastSeen = ev.time;
         }
         Object.assign(ph.captures, ev.captures);
         for (const name of ev.signals) {
-          const s = (ph.signals[name] ??= { count: 0, buckets: new Map(), untimed: 0, captures: new Map(), first: [], last: [] });
-          s.count++;
-          if (ev.time === undefined) s.untimed++;
-          else {
+          const s = (ph.signals[name] ??= { count: 0, buckets: new Map(), untimed: 0, repeats: [], captures: new Map(), first: [], last: [] });
+          s.count += n;
+          if (ev.time === undefined) {
+            s.untimed++;
+            // The repeats beyond the first count in a window by their spread (see windowMax); past
+            // the bound they are still counted, as one each.
+            if (ev.repeat && s.repeats.length < MAX_REPEATS) s.repeats.push(ev.repeat);
+          } else {
             const minute = Math.floor(ev.time / 60_000);
-            if (s.buckets.has(minute) || s.buckets.size < MAX_BUCKETS) s.buckets.set(minute, (s.buckets.get(minute) ?? 0) + 1);
+            if (s.buckets.has(minute) || s.buckets.size < MAX_BUCKETS) s.buckets.set(minute, (s.buckets.get(minute) ?? 0) + n);
           }
           for (const [k, v] of Object.entries(ev.captures)) {
             const key = `${k}=${v}`;
-            if (s.captures.has(key) || s.captures.size < MAX_CAPTURE_VALUES) s.captures.set(key, (s.captures.get(key) ?? 0) + 1);
+            if (s.captures.has(key) || s.captures.size < MAX_CAPTURE_VALUES) s.captures.set(key, (s.captures.get(key) ?? 0) + n);
           }
           if (name !== ev.signals[0]) continue; // one record, one evidence entry
           if (s.first.length < EVIDENCE_FIRST) s.first.push(ev.evidence);
