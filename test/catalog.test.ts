@@ -8,6 +8,37 @@ import { ROOT, runCli, tempDir } from './helpers/util.js';
 
 const HEADLINE = readFileSync(path.join(ROOT, 'patterns/kernel/kernel-ipv6-mark-regression.yaml'), 'utf8');
 
+const WIDGET = `id: cni-widget-broken
+title: The widget exploded
+severity: error
+kind: cause
+summary: A site-specific CNI widget explodes and pods lose networking on this node.
+rootCause: The widget keeps state it cannot recover from after a failed update.
+remediation:
+  - text: Restart the widget.
+references: ['https://example.com/widget']
+signals:
+  - name: exploded
+    literal: 'widget exploded'
+    regex: 'widget exploded: (?<why>(\\w+)+):'
+confidence: { base: 0.7 }
+examples:
+  positive:
+    - format: plain
+      text: 'widget exploded: bad:'
+    - format: journal
+      text: 'May 26 18:07:12 node1 widget[1]: widget exploded: bad:'
+    - format: plain
+      text: 'widget exploded: worse:'
+  negative:
+    - format: plain
+      text: 'widget fine'
+      why: healthy
+    - format: plain
+      text: 'widget restarted'
+      why: healthy
+`;
+
 function userDir(t: Parameters<typeof tempDir>[0], files: Record<string, string>): string {
   const d = tempDir(t);
   for (const [rel, text] of Object.entries(files)) {
@@ -124,6 +155,21 @@ test('CLI: a bad pattern file is one line on stderr and exit 2', async (t) => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^cni-doctor: bad pattern file .*kernel-bad\.yaml:1: /);
   assert.equal(r.stderr.trim().split('\n').length, 1);
+});
+
+test('CLI: a user regex that backtracks catastrophically stops analyze with exit 2 before any scan (it used to hang)', async (t) => {
+  const d = userDir(t, { 'cni/cni-widget-broken.yaml': WIDGET });
+  const log = path.join(d, 'node.log');
+  // Nested quantifiers on a line that never reaches the ':' they need: V8 tries 2^40 splits.
+  writeFileSync(log, `May 26 18:07:12 node1 widget[1]: widget exploded: ${'a'.repeat(40)}!\n`);
+  const r = await runCli(['analyze', '--patterns', d, log], { timeoutMs: 20_000 });
+  assert.equal(r.code, 2, r.stderr);
+  const line = WIDGET.split('\n').findIndex((l) => l.includes('(\\w+)+')) + 1;
+  assert.match(r.stderr, new RegExp(`^cni-doctor: bad pattern file .*cni-widget-broken\\.yaml:${line}: cni-widget-broken/exploded: backtracking-prone`));
+  // patterns lint still reports it among everything else, as a lint problem.
+  const lint = await runCli(['patterns', 'lint', '--patterns', d]);
+  assert.equal(lint.code, 1);
+  assert.match(lint.stdout, /cni-widget-broken\/exploded.*backtracking-prone/);
 });
 
 test('CLI: patterns list --json and show', async () => {

@@ -46,15 +46,39 @@ export function backtrackingProblem(src: string): string | undefined {
   }
 }
 
+interface CatalogRegex { file: string; id: string; src: string; literal: string; ignoreCase?: boolean; line?: number }
+
+/** Every regex the catalog runs, named by file, signal or rule, and line where it is known. */
+function catalogRegexes(cat: Catalog): CatalogRegex[] {
+  const regexes: CatalogRegex[] = [];
+  for (const p of cat.patterns) {
+    for (const s of p.signals) {
+      const line = p.signalLines[s.name] || undefined;
+      regexes.push({ file: p.file, id: `${p.id}/${s.name}`, src: s.regex, literal: s.literal, ignoreCase: s.ignoreCase, line });
+      for (const [k, re] of Object.entries(s.also ?? {})) regexes.push({ file: p.file, id: `${p.id}/${s.name}.also.${k}`, src: re, literal: '', line });
+    }
+  }
+  for (const r of cat.facts) regexes.push({ file: r.file, id: `fact ${r.fact}`, src: r.regex, literal: r.literal, ignoreCase: r.ignoreCase });
+  for (const r of cat.timeline) regexes.push({ file: r.file, id: `timeline ${r.kind}`, src: r.regex, literal: r.literal });
+  return regexes;
+}
+
+/** The first regex of these files that is not RE2 or may backtrack catastrophically: run before a
+ *  user's pattern directory is used, since one such regex can hang a scan (V8 backtracks). */
+export function unsafeRegex(cat: Catalog, inFile: (file: string) => boolean): (CatalogRegex & { problem: string }) | undefined {
+  for (const r of catalogRegexes(cat)) {
+    if (!inFile(r.file)) continue;
+    const problem = re2Problem(r.src, r.ignoreCase) ?? backtrackingProblem(r.src);
+    if (problem) return { ...r, problem };
+  }
+  return undefined;
+}
+
 export function lintCatalog(cat: Catalog): { issues: LintIssue[]; examples: ReturnType<typeof runExamples> } {
   const issues: LintIssue[] = [];
   const add = (file: string, id: string, problem: string): void => { issues.push({ file, id, problem }); };
-  const regexes: { file: string; id: string; src: string; literal: string; ignoreCase?: boolean }[] = [];
+  const regexes = catalogRegexes(cat);
   for (const p of cat.patterns) {
-    for (const s of p.signals) {
-      regexes.push({ file: p.file, id: `${p.id}/${s.name}`, src: s.regex, literal: s.literal, ignoreCase: s.ignoreCase });
-      for (const [k, re] of Object.entries(s.also ?? {})) regexes.push({ file: p.file, id: `${p.id}/${s.name}.also.${k}`, src: re, literal: '' });
-    }
     for (const r of p.references) {
       let ok = false;
       try { ok = ['https:', 'http:'].includes(new URL(r).protocol); } catch { ok = false; }
@@ -65,8 +89,6 @@ export function lintCatalog(cat: Catalog): { issues: LintIssue[]; examples: Retu
     if (new Set(p.examples.positive.map((e) => e.format)).size < 2) add(p.file, p.id, 'positive examples in only one wrapper format (2 or more)');
     if (p.examples.negative.length < 2) add(p.file, p.id, `only ${p.examples.negative.length} near-miss negatives (2 or more)`);
   }
-  for (const r of cat.facts) regexes.push({ file: r.file, id: `fact ${r.fact}`, src: r.regex, literal: r.literal, ignoreCase: r.ignoreCase });
-  for (const r of cat.timeline) regexes.push({ file: r.file, id: `timeline ${r.kind}`, src: r.regex, literal: r.literal });
   for (const r of regexes) {
     const re2 = re2Problem(r.src, r.ignoreCase);
     if (re2) add(r.file, r.id, re2);

@@ -8,7 +8,7 @@ import { fail } from './fail.js';
 import { registerExport } from './export.js';
 import { boundHeap, leanHeap } from '../runtime/heap.js';
 
-async function catalogFrom(dirs: string[] | undefined): Promise<Catalog> {
+async function catalogFrom(dirs: string[] | undefined, opts: { checkRegexes?: boolean } = {}): Promise<Catalog> {
   if (!dirs?.length) {
     // The common case reads the build-time JSON and never loads the YAML and schema libraries.
     const { builtinPatternDir, readCachedCatalog } = await import('../catalog/builtin-cache.js');
@@ -17,13 +17,23 @@ async function catalogFrom(dirs: string[] | undefined): Promise<Catalog> {
     if (cached) return { ...cached, dirs: [dir] };
   }
   const { CatalogError, loadCatalog } = await import('../catalog/load.js');
+  let cat: Catalog;
   try {
     // Without --patterns the cache was just found missing or stale: do not hash the YAML again.
-    return loadCatalog(dirs ?? [], { cache: !!dirs?.length });
+    cat = loadCatalog(dirs ?? [], { cache: !!dirs?.length });
   } catch (e) {
     if (e instanceof CatalogError) fail(`bad pattern file ${e.message}`);
     throw e;
   }
+  if (dirs?.length && opts.checkRegexes !== false) {
+    // The built-in regexes are linted at build time; a user's are checked before any scan runs
+    // them, because one that backtracks catastrophically hangs the scan instead of failing it.
+    const { unsafeRegex } = await import('../catalog/lint.js');
+    const builtin = cat.dirs[0];
+    const bad = unsafeRegex(cat, (f) => !f.startsWith(`${builtin}/`));
+    if (bad) fail(`bad pattern file ${bad.file}${bad.line ? `:${bad.line}` : ''}: ${bad.id}: ${bad.problem} (patterns lint checks a whole directory)`);
+  }
+  return cat;
 }
 
 const patterns = (): Promise<typeof import('./patterns.js')> => import('./patterns.js');
@@ -107,7 +117,7 @@ export function program(): Command {
   patOpts(pat.command('list').description('every known failure class')).action(async (o) => { process.exitCode = (await patterns()).patternsList(await catalogFrom(o.patterns), !!o.json); });
   patOpts(pat.command('show').argument('<id>').description('one failure class in full')).action(async (id: string, o) => { process.exitCode = (await patterns()).patternsShow(await catalogFrom(o.patterns), id, !!o.json); });
   patOpts(pat.command('test').description('run every positive and negative example through the scanner')).action(async (o) => { process.exitCode = (await patterns()).patternsTest(await catalogFrom(o.patterns), !!o.json); });
-  patOpts(pat.command('lint').description('RE2 syntax, backtracking shapes, literals, references, examples')).action(async (o) => { process.exitCode = await (await patterns()).patternsLint(await catalogFrom(o.patterns), !!o.json); });
+  patOpts(pat.command('lint').description('RE2 syntax, backtracking shapes, literals, references, examples')).action(async (o) => { process.exitCode = await (await patterns()).patternsLint(await catalogFrom(o.patterns, { checkRegexes: false }), !!o.json); });
   pat.command('schema').description('print the JSON Schema of pattern files').option('--write', 'write patterns/schema.json').action(async (o) => { process.exitCode = (await patterns()).patternsSchema(!!o.write); });
   pat.command('cache').description('parse and validate the built-in patterns once, for fast start-up (run by the build)').action(async () => {
     const { writeCatalogCache, CatalogError } = await import('../catalog/load.js');
