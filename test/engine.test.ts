@@ -232,3 +232,24 @@ test('a node listing that gives different values for several nodes ranks below e
   const other = reduce(mixed, [listed('6.8.0-57-generic', 'k8s/get-nodes')]);
   assert.equal(facts(other)['kernel.release'].source, 'k8s/get-nodes');
 });
+
+test('diagnoses are sorted most severe, then most confident, first (the JSON contract); a cause wins only a tie', () => {
+  const crash = [0, 1, 2].map((i) => hit('calico-node-crashloop', 'back-off', T0 + i * 60_000, 10 + i));
+  // A warning-severity cause does not go before an error-severity symptom.
+  const ds = diagnose(reduce(initialState(), [...crash, hit('calico-iptables-backend-mismatch', 'backend-mismatch', T0)]), cat);
+  assert.deepEqual(ds.map((d) => d.id), ['calico-node-crashloop', 'calico-iptables-backend-mismatch']);
+  for (let i = 1; i < ds.length; i++) {
+    const [a, b] = [ds[i - 1], ds[i]];
+    const rank = { critical: 0, error: 1, warning: 2, info: 3 };
+    assert.ok(rank[a.severity] < rank[b.severity] || (a.severity === b.severity && a.confidence >= b.confidence));
+  }
+  // Same severity and confidence: the cause first (though the symptom was seen more often: six
+  // back-offs 40 minutes apart, never three in half an hour), and the symptom names it.
+  const sparse = [0, 1, 2, 3, 4, 5].map((i) => hit('calico-node-crashloop', 'back-off', T0 + i * 40 * 60_000, 10 + i));
+  const tie = diagnose(reduce(initialState(), [...sparse, ...[0, 1, 2, 3, 4].map((i) => hit('calico-datastore-unreachable', 'startup-retry', T0 + i * 60_000, 30 + i))]), cat);
+  assert.deepEqual(tie.map((d) => [d.id, d.severity, d.confidence, d.occurrences]), [
+    ['calico-datastore-unreachable', 'error', 0.7, 5],
+    ['calico-node-crashloop', 'error', 0.7, 6],
+  ]);
+  assert.equal(tie[1].likelyCause, 'calico-datastore-unreachable');
+});

@@ -194,10 +194,11 @@ export function diagnose(state: State, catalog: Catalog): Diagnosis[] {
     out.push(d);
   }
   const rank = (d: Diagnosis): number => SEVERITY_RANK[d.severity];
-  const anyCause = out.some((d) => d.kind === 'cause' && d.severity !== 'info');
+  // The report contract (DESIGN.md): most severe, then most confident first. A cause goes before a
+  // symptom only where those tie; the symptom names its cause in its own text.
   out.sort((a, b) =>
-    (anyCause ? Number(a.kind === 'symptom') - Number(b.kind === 'symptom') : 0) ||
-    rank(a) - rank(b) || b.confidence - a.confidence || b.occurrences - a.occurrences || byText(a.id, b.id));
+    rank(a) - rank(b) || b.confidence - a.confidence ||
+    Number(a.kind === 'symptom') - Number(b.kind === 'symptom') || b.occurrences - a.occurrences || byText(a.id, b.id));
   const causes = out.filter((d) => d.kind === 'cause' && d.severity !== 'info');
   for (const d of out) {
     if (d.kind !== 'symptom') continue;
@@ -207,7 +208,7 @@ export function diagnose(state: State, catalog: Catalog): Diagnosis[] {
     const cause = causes.find((c) => !known || known.has(c.id));
     if (cause) {
       d.likelyCause = cause.id;
-      d.summary += ` Likely caused by ${cause.id} (${cause.title}), diagnosed above: fix that first.`;
+      d.summary += ` Likely caused by ${cause.id} (${cause.title}), also diagnosed here: fix that first.`;
     } else {
       const others = causes.length ? ` ${causes.map((c) => c.id).join(', ')} ${causes.length > 1 ? 'were' : 'was'} found too, but ${causes.length > 1 ? 'none is' : 'is not'} known to cause this.` : '';
       d.summary += ` No cause of this found in these logs.${others}${pattern.nextSteps ? ` ${pattern.nextSteps.trim()}` : ''}`;
