@@ -120,6 +120,21 @@ test('an unreadable file is named on stderr and in the report; the rest is analy
   const rep = JSON.parse(r.stdout) as Report & { problems: { source: string; reason: string }[] };
   assert.equal(rep.diagnoses[0].id, 'kernel-ipv6-mark-regression');
   assert.deepEqual(rep.problems, [{ source: missing, reason: 'no such file or directory' }]);
+  // The inputs are the ones asked for, with nothing read from the missing one.
+  assert.deepEqual(rep.inputs.map((i) => [i.path, i.files, i.lines]), [[missing, 0, 0], [good, 1, 2]]);
+});
+
+test('with no diagnosis, the verdict says what was read: nothing, part, or all of it', async (t) => {
+  const d = tempDir(t);
+  const healthy = path.join(d, 'healthy.log');
+  writeFileSync(healthy, HEALTHY);
+  const missing = path.join(d, 'nope.log');
+  const text = async (args: string[]): Promise<string> => (await runCli(['analyze', ...args])).stdout;
+  assert.match(await text([missing]), /Nothing could be read, so nothing could be diagnosed/);
+  assert.doesNotMatch(await text([missing]), /No known failure/);
+  assert.match(await text([missing, healthy]), /No known failure found in what could be read/);
+  assert.match(await text([healthy]), /No known failure found in these logs\./);
+  assert.match(await text([missing, '--format', 'markdown']), /\*\*Nothing could be read/);
 });
 
 test('exit 2: nothing readable, binary input, unreadable permissions, usage errors', async (t) => {

@@ -35,6 +35,8 @@ export async function analyzePaths(paths: string[], catalog: Catalog, matcher: M
     } catch (e) {
       emit({ type: 'problem', source: p, reason: e instanceof InputError ? e.message.slice(p.length + 2) : (e as Error).message, fatal: true });
       unreadable.push(p);
+      // Listed with nothing read, so the report's inputs are the ones asked for.
+      emit({ type: 'input', input: summary });
       continue;
     }
     summary.kind = plan.kind;

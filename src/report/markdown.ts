@@ -3,7 +3,7 @@
 // (`br-<id>`), turns `*`/`_`/`[…]` into emphasis and links, and a `|` or newline from a file name
 // splits a table row, so everything outside a code span or fence is escaped, and what goes into one
 // is made unable to close it early.
-import type { Report } from './model.js';
+import { noDiagnosisText, type Report } from './model.js';
 import { visible } from './text.js';
 
 /** A code block that no run of backticks in `s` can close; control characters made visible. */
@@ -91,7 +91,7 @@ export function renderMarkdown(r: Report): string {
   out.push(`cni-doctor ${text(r.tool.version)}. Inputs:`, '');
   for (const i of r.inputs) out.push(`- ${code(i.path)} (${i.kind}): ${i.files} files, ${i.lines} lines, ${i.bytes} bytes`);
   out.push('');
-  if (!r.diagnoses.length) out.push('**No known failure found in these logs.**', '');
+  if (!r.diagnoses.length) out.push(`**${noDiagnosisText(r)}**`, '');
   for (const d of r.diagnoses) {
     // a heading's trailing run of # is its closing sequence, not text
     out.push(`## ${d.severity.toUpperCase()}: ${prose(oneLine(d.title)).replace(/(^|[ \t])(#+[ \t]*)$/, '$1\\$2')}`, '');

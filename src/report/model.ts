@@ -30,6 +30,14 @@ export function buildReport(state: State, catalog: Catalog, version: string): Re
   };
 }
 
+/** What a report with no diagnosis says: an all-clear only when everything asked for was read. */
+export function noDiagnosisText(r: Report): string {
+  const read = r.inputs.some((i) => i.files > 0 || i.lines > 0);
+  if (!read) return 'Nothing could be read, so nothing could be diagnosed: see “Not read” below.';
+  if (r.problems.length) return 'No known failure found in what could be read (see “Not read” below).';
+  return 'No known failure found in these logs.';
+}
+
 /** 0 nothing found, 1 a warning or worse, 2 an input not read, or read in part (DESIGN.md). A
  *  diagnosis outranks unreadable input: what was found is the news, and the unreadable input is
  *  still named on stderr and in the report (README, exit codes). */

@@ -2,7 +2,7 @@
 import pc from 'picocolors';
 import type { Diagnosis } from '../engine/diagnose.js';
 import type { Evidence } from '../engine/events.js';
-import type { Report } from './model.js';
+import { noDiagnosisText, type Report } from './model.js';
 import { groupNum } from '../ui/format.js';
 import { sanitize } from '../ui/text.js';
 
@@ -99,7 +99,8 @@ export function renderText(r: Report, opts: { color?: boolean } = {}): string {
   for (const i of r.inputs) out.push(c.dim(`  ${i.kind.padEnd(16)} ${visible(i.path)}`));
   out.push('');
   if (!r.diagnoses.length) {
-    out.push(c.green('No known failure found in these logs.'));
+    const verdict = noDiagnosisText(r);
+    out.push(r.problems.length ? c.yellow(verdict) : c.green(verdict));
   } else {
     out.push(c.bold(`${r.diagnoses.length} diagnos${r.diagnoses.length === 1 ? 'is' : 'es'}, most severe first:`));
     out.push('');
