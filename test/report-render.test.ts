@@ -194,3 +194,23 @@ test('markdown: a remediation step that starts with # stays text inside its list
   // near miss: the command stays as written in its fence
   assert.match(md, /^ {3}microk8s kubectl get pods -A$/m);
 });
+
+test('text report on an 80-column terminal: prose wrapped with its indent, evidence cut around the match; piped, lines stay whole', async () => {
+  const { renderText } = await import('../src/report/text.js');
+  const r = await runCli(['analyze', path.join(process.cwd(), 'samples/bundles/inspection-report-20250526_182512.tar.gz'), '--json']);
+  const report = JSON.parse(r.stdout);
+  const tty = renderText(report, { color: false, width: 80, clip: true });
+  const lines = tty.split('\n');
+  // Commands are never wrapped (they are copied whole); a tab is one unit here and up to 8 columns
+  // on screen, which the cut allows for.
+  const over = lines.filter((l) => !/^\s+(?:\$ |https:\/\/)/.test(l) && l.replace(/\t/g, ' ').length > 80);
+  assert.deepEqual(over, []);
+  assert.ok(lines.some((l) => /^ {4}A kernel bug, not a Calico/.test(l)), 'root cause keeps its 4-space indent');
+  assert.ok(lines.filter((l) => /^ {4}\S/.test(l)).length > 20, 'wrapped lines keep the indent');
+  // The felix evidence is ~700 characters; cut to the screen, its matched --set-mark stays in view.
+  const felix = lines.filter((l) => /^ {6}….*unknown option \\"--set-mark\\".*…$/.test(l));
+  assert.ok(felix.length >= 3, lines.join('\n'));
+  const piped = renderText(report, { color: false });
+  assert.ok(piped.split('\n').some((l) => l.length > 500 && l.includes('input="*raw')), 'piped: evidence lines whole');
+  assert.deepEqual(piped.split('\n').filter((l) => !/^\s+(?:\$ |https:\/\/)/.test(l) && !/^\s{6}/.test(l) && l.length > 100), [], 'piped: prose at 100 columns');
+});

@@ -19,6 +19,11 @@ export async function runAnalyze(paths: string[], catalog: Catalog, opts: Analyz
   for (const p of report.problems) process.stderr.write(`cni-doctor: ${p.source}: ${p.reason}\n`);
   if (format === 'json') process.stdout.write(reportJson(report) + '\n');
   else if (format === 'markdown') process.stdout.write(renderMarkdown(report));
-  else process.stdout.write(renderText(report, { color: opts.color }));
+  else {
+    // Piped into less or head from a terminal, prose still fits that terminal; evidence is cut only
+    // when it is shown on one (a file keeps whole lines).
+    const width = process.stdout.isTTY ? process.stdout.columns : process.stderr.isTTY ? process.stderr.columns : undefined;
+    process.stdout.write(renderText(report, { color: opts.color, width, clip: !!process.stdout.isTTY }));
+  }
   return exitCode(report, unreadable);
 }

@@ -4,7 +4,7 @@ import type { Diagnosis } from '../engine/diagnose.js';
 import type { Evidence } from '../engine/events.js';
 import { noDiagnosisText, type Report } from './model.js';
 import { groupNum } from '../ui/format.js';
-import { sanitize } from '../ui/text.js';
+import { clipAround, sanitize, wrapWords } from '../ui/text.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
 
@@ -35,13 +35,40 @@ function shortTime(iso?: string): string {
   return iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '';
 }
 
-export function highlight(c: Colors, e: Evidence, width = 0): string {
-  let t = visible(e.text);
-  if (e.match) t = t.slice(0, e.match[0]) + c.bold(c.magenta(t.slice(e.match[0], e.match[1]))) + t.slice(e.match[1]);
+/** Prose wrapped at word boundaries to `width` columns after `n` spaces of indent (a second `hang`
+ *  for the lines after the first); each line of the text stays a paragraph of its own. */
+function wrap(s: string, n: number, width: number, hang = n): string {
+  const out: string[] = [];
+  for (const para of s.split('\n')) {
+    const lines = wrapWords(para, Math.max(20, width - hang));
+    if (!lines.length) { out.push(''); continue; }
+    lines.forEach((l) => out.push(l));
+  }
+  return out.map((l, i) => ' '.repeat(i === 0 ? n : hang) + l).join('\n');
+}
+
+/** Evidence text with the matched range highlighted. With a `width` (a terminal), each line is cut
+ *  to it around the match, so the part that matched stays on screen; the whole line is in --json. */
+export function highlight(c: Colors, e: Evidence, width?: number): string {
+  const t = visible(e.text);
   const lines = t.split('\n');
-  const shown = lines.slice(0, 12);
-  if (lines.length > 12) shown.push(`… (${lines.length - 12} more lines)`);
-  return shown.map((l) => (width && l.length > width * 3 ? l.slice(0, width * 3) + '…' : l)).join('\n');
+  const shown: string[] = [];
+  let at = 0;
+  for (const [i, l] of lines.entries()) {
+    if (i === 12) { shown.push(`… (${lines.length - 12} more lines)`); break; }
+    const m = e.match && e.match[1] > at && e.match[0] < at + l.length
+      ? [Math.max(0, e.match[0] - at), Math.min(l.length, e.match[1] - at)] as [number, number]
+      : undefined;
+    at += l.length + 1;
+    if (width === undefined) {
+      shown.push(m ? l.slice(0, m[0]) + c.bold(c.magenta(l.slice(m[0], m[1]))) + l.slice(m[1]) : l);
+      continue;
+    }
+    // A tab takes up to 8 columns on a terminal, and is counted as one.
+    const tabs = l.split('\t').length - 1;
+    shown.push(clipAround(l, m, Math.max(20, width - 7 * tabs)).map((p) => (p.hit ? c.bold(c.magenta(p.text)) : p.text)).join(''));
+  }
+  return shown.join('\n');
 }
 
 function indent(s: string, n: number): string {
@@ -49,39 +76,52 @@ function indent(s: string, n: number): string {
   return s.split('\n').map((l) => pad + l).join('\n');
 }
 
-export function renderDiagnosis(c: Colors, d: Diagnosis, full = true): string {
+/** `width`: the columns prose is wrapped to (100 when not given); `clip`: evidence lines are cut to
+ *  it too (on a terminal; a file or pipe keeps them whole). */
+export function renderDiagnosis(c: Colors, d: Diagnosis, full = true, width?: number, clip = false): string {
   const out: string[] = [];
+  const cols = width ?? 100;
   const sev = sevColor(c, d.severity)(SEV_LABEL[d.severity].padEnd(8));
   const when = d.firstSeen ? `, ${shortTime(d.firstSeen)}${d.lastSeen && d.lastSeen !== d.firstSeen ? ` → ${shortTime(d.lastSeen)}` : ''}` : '';
-  out.push(`${sev} ${c.bold(visible(d.id))}  ${c.dim(`confidence ${d.confidence.toFixed(2)}, ${d.occurrences}×${when}`)}`);
-  out.push(`  ${c.bold(visible(d.title))}`);
+  const head = `${sev} ${c.bold(visible(d.id))}  ${c.dim(`confidence ${d.confidence.toFixed(2)}, ${d.occurrences}×`)}`;
+  // The times go on a line of their own when the header would not fit.
+  if (9 + d.id.length + 2 + `confidence 0.00, ${d.occurrences}×${when}`.length <= cols) out.push(head + c.dim(when));
+  else out.push(head, c.dim(`  ${when.slice(2)}`));
+  out.push(c.bold(wrap(visible(d.title), 2, cols)));
   out.push('');
-  out.push(indent(visible(d.summary), 2));
+  out.push(wrap(visible(d.summary), 2, cols));
   if (!full) return out.join('\n');
   out.push('');
   out.push(`  ${c.underline('Root cause')}`);
-  out.push(indent(visible(d.rootCause), 4));
+  out.push(wrap(visible(d.rootCause), 4, cols));
   if (d.notThis) {
     out.push(`  ${c.underline('Not the cause')}`);
-    out.push(indent(visible(d.notThis), 4));
+    out.push(wrap(visible(d.notThis), 4, cols));
   }
   if (d.factors.length) {
     out.push(`  ${c.underline('Why this confidence')}`);
     for (const f of d.factors) {
       const facts = visible(f.facts.map((x) => `${x.name} = ${x.value} from ${x.source}`).join('; '));
-      out.push(`    ${f.add >= 0 ? '+' : ''}${f.add.toFixed(2)} ${visible(f.because)}${facts ? c.dim(` [${facts}]`) : ''}`);
+      const sign = `${f.add >= 0 ? '+' : ''}${f.add.toFixed(2)} `;
+      out.push(`    ${sign}${wrap(visible(f.because), 0, cols, 4 + sign.length).trimStart()}`);
+      if (facts) out.push(c.dim(wrap(`[${facts}]`, 4 + sign.length, cols)));
     }
   }
   out.push(`  ${c.underline('Evidence')}`);
   for (const e of d.evidence.slice(0, 6)) {
-    out.push(`    ${c.cyan(visible(`${e.source}:${e.line}`))}${e.time ? c.dim(`  ${visible(shortTime(e.time))}`) : ''}`);
-    out.push(indent(highlight(c, e), 6));
+    const where = visible(`${e.source}:${e.line}`);
+    const at = e.time ? visible(shortTime(e.time)) : '';
+    if (!at || 4 + where.length + 2 + at.length <= cols) out.push(`    ${c.cyan(where)}${at ? c.dim(`  ${at}`) : ''}`);
+    else out.push(`    ${c.cyan(where)}`, c.dim(`      ${at}`));
+    out.push(indent(highlight(c, e, clip ? cols - 6 : undefined), 6));
   }
   if (d.evidence.length > 6) out.push(c.dim(`    … ${d.evidence.length - 6} more evidence lines in --json`));
   out.push(`  ${c.underline('What to do')}`);
   d.remediation.forEach((r, i) => {
     const [first, ...cmds] = visible(r).split('\n');
-    out.push(`    ${i + 1}. ${first}`);
+    const num = `${i + 1}. `;
+    out.push(`    ${num}${wrap(first, 0, cols, 4 + num.length).trimStart()}`);
+    // Commands are never wrapped: they are copied and pasted whole.
     for (const cmd of cmds) out.push(`       ${c.green(cmd.trim())}`);
   });
   out.push(`  ${c.underline('References')}`);
@@ -89,14 +129,18 @@ export function renderDiagnosis(c: Colors, d: Diagnosis, full = true): string {
   return out.join('\n');
 }
 
-export function renderText(r: Report, opts: { color?: boolean } = {}): string {
+export function renderText(r: Report, opts: { color?: boolean; width?: number; clip?: boolean } = {}): string {
   const c = pc.createColors(opts.color ?? pc.isColorSupported);
   const out: string[] = [];
+  const cols = opts.width ?? 100;
   const files = r.inputs.reduce((a, i) => a + i.files, 0);
   const lines = r.inputs.reduce((a, i) => a + i.lines, 0);
   const bytes = r.inputs.reduce((a, i) => a + i.bytes, 0);
   out.push(c.bold(`cni-doctor ${r.tool.version}`) + c.dim(` — ${r.inputs.length} input${r.inputs.length === 1 ? '' : 's'}, ${files} file${files === 1 ? '' : 's'}, ${groupNum(lines)} lines, ${humanBytes(bytes)}`));
-  for (const i of r.inputs) out.push(c.dim(`  ${i.kind.padEnd(16)} ${visible(i.path)}`));
+  for (const i of r.inputs) {
+    const line = `  ${i.kind.padEnd(16)} ${visible(i.path)}`;
+    out.push(c.dim(line.length <= cols ? line : `  ${i.kind}\n    ${visible(i.path)}`));
+  }
   out.push('');
   if (!r.diagnoses.length) {
     const verdict = noDiagnosisText(r);
@@ -105,7 +149,7 @@ export function renderText(r: Report, opts: { color?: boolean } = {}): string {
     out.push(c.bold(`${r.diagnoses.length} diagnos${r.diagnoses.length === 1 ? 'is' : 'es'}, most severe first:`));
     out.push('');
     r.diagnoses.forEach((d, i) => {
-      out.push(renderDiagnosis(c, d, true));
+      out.push(renderDiagnosis(c, d, true, opts.width, opts.clip));
       if (i < r.diagnoses.length - 1) out.push('', c.dim('─'.repeat(60)), '');
     });
   }
@@ -115,8 +159,10 @@ export function renderText(r: Report, opts: { color?: boolean } = {}): string {
     const w = Math.max(...factNames.map((n) => n.length));
     for (const n of factNames) {
       const f = r.facts[n];
-      out.push(`  ${visible(n).padEnd(w)}  ${visible(f.value)}  ${c.dim(`(${visible(f.source)})`)}`);
-      for (const k of f.conflicts ?? []) out.push(c.yellow(`  ${''.padEnd(w)}  but ${visible(k.value)} in ${visible(k.source)}`));
+      const head = `  ${visible(n).padEnd(w)}  ${visible(f.value)}`;
+      const src = `(${visible(f.source)})`;
+      out.push(head.length + 2 + src.length <= cols ? `${head}  ${c.dim(src)}` : `${head}\n${c.dim(wrap(src, w + 4, cols))}`);
+      for (const k of f.conflicts ?? []) out.push(c.yellow(wrap(`but ${visible(k.value)} in ${visible(k.source)}`, w + 4, cols)));
     }
   }
   const tl = r.timeline.filter((t) => t.time);
@@ -125,12 +171,18 @@ export function renderText(r: Report, opts: { color?: boolean } = {}): string {
     const shown = tl.length > 30 ? [...tl.slice(0, 15), undefined, ...tl.slice(-15)] : tl;
     for (const t of shown) {
       if (!t) { out.push(c.dim(`  … ${tl.length - 30} more`)); continue; }
-      out.push(`  ${visible(shortTime(t.time))}  ${visible(t.kind).padEnd(14)} ${visible(t.text)}${t.source ? c.dim(`  (${visible(t.source)})`) : ''}`);
+      const lead = `  ${visible(shortTime(t.time))}  ${visible(t.kind).padEnd(14)} `;
+      const line = `${lead}${visible(t.text)}${t.source ? `  (${visible(t.source)})` : ''}`;
+      if (line.length <= cols) out.push(`${lead}${visible(t.text)}${t.source ? c.dim(`  (${visible(t.source)})`) : ''}`);
+      else {
+        out.push(`${lead}${wrap(visible(t.text), 0, cols, lead.length).trimStart()}`);
+        if (t.source) out.push(c.dim(wrap(`(${visible(t.source)})`, lead.length, cols)));
+      }
     }
   }
   if (r.problems.length) {
     out.push('', c.bold(c.yellow('Not read, or read in part')));
-    for (const p of r.problems) out.push(c.yellow(`  ${visible(p.source)}: ${visible(p.reason)}`));
+    for (const p of r.problems) out.push(c.yellow(wrap(`${visible(p.source)}: ${visible(p.reason)}`, 2, opts.width ?? 100, 4)));
   }
   return out.join('\n') + '\n';
 }
