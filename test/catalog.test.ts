@@ -116,6 +116,15 @@ test('a user directory replaces a built-in pattern with the same id and adds new
   assert.equal(p[0].title, 'Site-specific wording of the MARK bug');
 });
 
+test('a user copy of the headline pattern: patterns that say not: {diagnosis: …} on it still hold their examples', async (t) => {
+  // The copy lands at the end of the catalog, after kernel-module-missing, whose `not` on it used to
+  // be decided before the headline was.
+  const { runExamples } = await import('../src/catalog/examples.js');
+  const cat = loadCatalog([userDir(t, { 'kernel/kernel-ipv6-mark-regression.yaml': HEADLINE })]);
+  assert.equal(cat.patterns[cat.patterns.length - 1].id, 'kernel-ipv6-mark-regression');
+  assert.deepEqual(runExamples(cat).failures, []);
+});
+
 test('lint: RE2 syntax and backtracking shapes', () => {
   assert.match(re2Problem('(?=x)y') ?? '', /not RE2 syntax/);
   assert.match(re2Problem('(a)\\1') ?? '', /not RE2 syntax/);

@@ -161,11 +161,50 @@ function factEvidence(state: State, used: FactRef[]): Evidence[] {
   return out;
 }
 
+function diagnosisRefs(c: Condition, out: Set<string>): Set<string> {
+  if ('all' in c) c.all.forEach((x) => diagnosisRefs(x, out));
+  else if ('any' in c) c.any.forEach((x) => diagnosisRefs(x, out));
+  else if ('not' in c) diagnosisRefs(c.not, out);
+  else if ('diagnosis' in c) out.add(c.diagnosis);
+  return out;
+}
+
+const ORDER = new WeakMap<Catalog, { order: LoadedPattern[]; cyclic: boolean }>();
+
+/** Patterns in an order where each comes after the diagnoses its `when` names: a `not:` on a
+ *  diagnosis can only be decided once that diagnosis is. Catalog order otherwise (a user's file
+ *  that replaces a built-in one lands at the end of the list). */
+function evaluationOrder(catalog: Catalog): { order: LoadedPattern[]; cyclic: boolean } {
+  let o = ORDER.get(catalog);
+  if (o) return o;
+  const byId = new Map(catalog.patterns.map((p) => [p.id, p]));
+  const order: LoadedPattern[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  let cyclic = false;
+  const visit = (p: LoadedPattern): void => {
+    const st = state.get(p.id);
+    if (st === 'done') return;
+    if (st === 'visiting') { cyclic = true; return; }
+    state.set(p.id, 'visiting');
+    for (const id of p.when ? diagnosisRefs(p.when, new Set()) : []) {
+      const dep = byId.get(id);
+      if (dep) visit(dep);
+    }
+    state.set(p.id, 'done');
+    order.push(p);
+  };
+  catalog.patterns.forEach(visit);
+  o = { order, cyclic };
+  ORDER.set(catalog, o);
+  return o;
+}
+
 export function diagnose(state: State, catalog: Catalog): Diagnosis[] {
-  // Patterns that depend on other diagnoses are settled in a second pass.
   const active = new Set<string>();
-  for (let pass = 0; pass < 3; pass++) {
-    for (const p of catalog.patterns) if (raised(p, state, active)) active.add(p.id);
+  const { order, cyclic } = evaluationOrder(catalog);
+  // Acyclic references are settled in one pass; a cycle gets a few more (positive references only grow).
+  for (let pass = 0; pass < (cyclic ? 3 : 1); pass++) {
+    for (const p of order) if (raised(p, state, active)) active.add(p.id);
   }
   const out: Diagnosis[] = [];
   for (const p of catalog.patterns) {
