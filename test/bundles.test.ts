@@ -200,3 +200,22 @@ test('a cluster-info-dump of two nodes on different kernels: this node\'s kernel
   assert.equal(head.confidence, 1, JSON.stringify(head.factors));
   assert.ok(!head.factors.some((f) => /not on the list/.test(f.because)));
 });
+
+test('sosreport: the kernel release comes from whichever copy of the ring buffer sos kept (dmesg -T, general/dmesg, var/log/dmesg)', async (t) => {
+  const d = tempDir(t);
+  // the journal without its own boot lines: the ring buffer copy is the only kernel source
+  const journal = execFileSync('tar', ['-xJOf', SOS, 'sosreport-node1-2025-05-26-abcdefg/sos_commands/logs/journalctl_--no-pager'])
+    .toString().split('\n').filter((l) => !l.includes('Linux version')).join('\n');
+  const boot = '[Mon May 26 17:52:10 2025] Linux version 6.8.0-57-generic (buildd@lcy02-amd64-039) (x86_64-linux-gnu-gcc-13 (Ubuntu 13.3.0-6ubuntu2~24.04) 13.3.0, GNU ld (GNU Binutils for Ubuntu) 2.42) #59-Ubuntu SMP PREEMPT_DYNAMIC Sat Mar 15 17:40:59 UTC 2025\n';
+  for (const where of ['sos_commands/kernel/dmesg_-T', 'sos_commands/general/dmesg', 'var/log/dmesg']) {
+    const name = `sosreport-node1-2025-05-26-${where.replace(/\W/g, '').slice(-7).toLowerCase().padStart(7, 'x')}`;
+    const root = path.join(d, name);
+    for (const [f, text] of [['sos_commands/logs/journalctl_--no-pager', journal], [where, boot], ['version.txt', 'sosreport: 4.7.2\n']] as const) {
+      mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+      writeFileSync(path.join(root, f), text);
+    }
+    const { rep } = await analyze([root]);
+    assert.equal(rep.inputs[0].kind, 'sosreport', where);
+    assert.deepEqual(rep.facts['kernel.release'], { value: '6.8.0-57-generic', source: where }, where);
+  }
+});
