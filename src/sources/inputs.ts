@@ -1,6 +1,7 @@
 // What an input path is (log file, compressed log, directory, bundle, journal, stdin) and the
 // byte sources inside it. Content decides, not the name: magic numbers first, extensions second.
-import { createReadStream } from 'node:fs';
+import { closeSync, constants as fsConstants, createReadStream, openSync } from 'node:fs';
+import { isatty as ttyIsatty } from 'node:tty';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -61,9 +62,10 @@ async function readSome(r: Readable, n: number): Promise<Buffer[]> {
 }
 
 /** Peek at the first decompressed bytes (to tell a .tar.gz from a .log.gz). */
-async function decompressedHead(file: string, c: Compression): Promise<Peek> {
+export async function decompressedHead(file: string, c: Compression): Promise<Peek> {
   const reopen = (): Promise<Readable> => decompress({ file }, c);
-  if (c === 'xz' && liblzma()) {
+  // bzip2 has no decoder in process: the peek goes through the program, and is the read as well.
+  if ((c === 'xz' && liblzma()) || c === 'bzip2') {
     // In process, by the system liblzma: the peek's reader is the read's too, its bytes put back,
     // and it decodes ahead while the rest is set up. (A second reader cost 20–50 ms of start-up.)
     const p = await peek(await reopen(), 1024);
@@ -83,6 +85,11 @@ async function decompressedHead(file: string, c: Compression): Promise<Peek> {
   const p = await peek(await decompress(createReadStream(file, { end: 1 << 20 }), c, 'internal'), 1024);
   p.stream.destroy();
   return { head: p.head, open: reopen, discard: () => undefined };
+}
+
+/** An LZ4 frame (magic 04 22 4D 18), or the legacy frame (02 21 4C 18). */
+export function isLz4(head: Buffer): boolean {
+  return head.length >= 4 && (head.readUInt32LE(0) === 0x184d2204 || head.readUInt32LE(0) === 0x184c2102);
 }
 
 /** A UTF-16 byte-order mark: text, but every other byte NUL, so it would read as binary. */
@@ -124,7 +131,20 @@ export async function planInput(p: string, catalog: Catalog): Promise<InputPlan>
     throw new InputError(p, code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied (run as a user who can read it)' : (e as Error).message);
   }
   if (st.isDirectory()) return planDirectory(p, catalog);
-  if (!st.isFile()) throw new InputError(p, 'not a regular file or directory');
+  if (st.isFIFO() || st.isCharacterDevice()) {
+    // A pipe (`<(zcat x.gz)`, a named FIFO) or a device that gives a stream: read like stdin. A
+    // terminal would wait for typing.
+    if (st.isCharacterDevice() && isatty(p)) throw new InputError(p, 'a terminal, not a log: give a file, a directory, a bundle or - (stdin)');
+    let r: Readable;
+    try {
+      r = await openStream(p);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new InputError(p, code === 'EACCES' ? 'permission denied (run as a user who can read it)' : (e as Error).message);
+    }
+    return planStream(p, 'file', r, catalog);
+  }
+  if (!st.isFile()) throw new InputError(p, 'not a regular file, directory, pipe or character device');
   let head: Buffer;
   try {
     head = await readHead(p);
@@ -142,10 +162,17 @@ export async function planInput(p: string, catalog: Catalog): Promise<InputPlan>
   if (comp === 'none') {
     if (isTarHeader(head)) return openBundle(p, 'none', catalog, bundleRefTime(catalog, p, st.mtimeMs));
     if (isUtf16(head)) throw new InputError(p, `UTF-16 text (saved on Windows?), which the scanner does not read: convert it first, e.g. iconv -f UTF-16 -t UTF-8 '${p}' > log.txt`);
+    if (isLz4(head)) throw new InputError(p, 'lz4 compressed: not supported (decompress it with lz4 -d first)');
     if (looksBinary(head)) throw new InputError(p, 'binary data: not a log file, a compressed log, a tar bundle or a systemd journal');
     return single(p, 'file', { info: fileInfo(p, p, st.mtimeMs, nameFormat(catalog, p)), file: p });
   }
-  const { head: inner, open, discard } = await decompressedHead(p, comp);
+  let peeked: Peek;
+  try {
+    peeked = await decompressedHead(p, comp);
+  } catch (e) {
+    throw new InputError(p, (e as Error).message);
+  }
+  const { head: inner, open, discard } = peeked;
   if (isTarHeader(inner)) return openBundle(p, comp, catalog, bundleRefTime(catalog, p, st.mtimeMs), open);
   const rejected = inner.length === 0 ? undecodable(comp) : looksBinary(inner) ? `${comp}-compressed binary data: not a log file or a tar bundle` : undefined;
   if (rejected) {
@@ -183,7 +210,7 @@ async function* once(s: ByteSource): AsyncIterable<ByteSource> {
 
 /** The first `n` bytes of a paused stream, and the stream again from its first byte (the bytes put
  *  back). A stream that ended or failed during the peek is handed on as what it gave, then its error. */
-async function peek(r: Readable, n: number): Promise<{ head: Buffer; stream: Readable; failed: boolean }> {
+export async function peek(r: Readable, n: number): Promise<{ head: Buffer; stream: Readable; failed: boolean }> {
   let failure: Error | undefined;
   // Kept on: until its reader comes (after planning) a failing stream must not crash the process;
   // the reader still gets the error.
@@ -211,19 +238,44 @@ async function planStdin(catalog: Catalog): Promise<InputPlan> {
   // It can be read once: a second `-` would wait for bytes that never come (main.ts refuses it first).
   if (stdinTaken) throw new InputError('-', '- (stdin) can be given only once');
   stdinTaken = true;
+  return planStream('-', 'stdin', process.stdin as Readable, catalog);
+}
+
+/** A FIFO or device opened for reading; an error on open (ENXIO, EACCES) is thrown here. */
+function openStream(p: string): Promise<Readable> {
+  return new Promise((resolve, reject) => {
+    const r = createReadStream(p, { highWaterMark: 1 << 20 });
+    const fail = (e: Error): void => reject(e);
+    r.once('error', fail);
+    r.once('open', () => { r.off('error', fail); r.pause(); resolve(r); });
+  });
+}
+
+function isatty(p: string): boolean {
+  try {
+    const fd = openSync(p, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY);
+    try { return ttyIsatty(fd); } finally { closeSync(fd); }
+  } catch {
+    return false;
+  }
+}
+
+/** A stream read once, sniffed like a file (stdin, a pipe): compressed or not, a log or a tar bundle. */
+async function planStream(name: string, kind: InputSummary['kind'], input: Readable, catalog: Catalog): Promise<InputPlan> {
   const now = Date.now();
-  const raw = await peek(process.stdin as Readable, 1024);
+  const raw = await peek(input, 1024);
   const comp = sniffCompression(raw.head);
   const body = comp === 'none' ? raw : await peek(await decompress(raw.stream, comp), 1024);
-  if (comp !== 'none' && body.head.length === 0 && body.failed) throw new InputError('-', undecodable(comp));
+  if (comp !== 'none' && body.head.length === 0 && body.failed) throw new InputError(name, undecodable(comp));
   if (isTarHeader(body.head)) {
     // No file name and no mtime: the year of year-less stamps comes from the archive's top directory
     // (a sosreport's is dated), else its first entry's mtime, else now.
-    return openBundle('-', comp, catalog, (top, mtime) => bundleRefTime(catalog, top, mtime ?? now), () => Promise.resolve(body.stream));
+    return openBundle(name, comp, catalog, (top, mtime) => bundleRefTime(catalog, top, mtime ?? now), () => Promise.resolve(body.stream));
   }
+  const source = name === '-' ? 'stdin' : name;
   const src: ByteSource = {
-    info: { source: 'stdin', path: 'stdin', role: 'log', time: { refTime: now } },
+    info: { source, path: source, role: 'log', time: { refTime: now } },
     readable: () => body.stream,
   };
-  return single('-', 'stdin', src);
+  return single(name, kind, src);
 }

@@ -1,12 +1,14 @@
 // Which files of a bundle are logs, which are fact sources, and in what format: declared per layout
 // in patterns/layouts/*.yaml, matched with globs because names drift between versions.
-import { stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { Catalog } from '../../catalog/load.js';
 import type { Format, Layout } from '../../catalog/schema.js';
-import { compressionOfName, decompress, emptyCompressedReason, sniffCompression, withoutCompressionSuffix } from '../decompress.js';
-import { looksBinary, readHead, type InputPlan } from '../inputs.js';
+import { compressionOfName, emptyCompressedReason, sniffCompression, withoutCompressionSuffix, type Compression } from '../decompress.js';
+import type { Readable } from 'node:stream';
+import { decompressedHead, looksBinary, readHead, type InputPlan } from '../inputs.js';
+import { isTarHeader, openBundle } from './tar.js';
 import { isJournalFile, journalSource } from '../journal.js';
 import type { ByteSource } from '../stream.js';
 
@@ -62,11 +64,34 @@ export function fallbackLayout(catalog: Catalog): CompiledLayout {
   return compileLayout(l ?? { kind: 'layout', id: 'directory', inputKind: 'directory', description: '', topDir: [], detect: ['**'], logs: ['**'], facts: [], formats: {}, nameDates: [] });
 }
 
-/** An unpacked bundle or any directory of logs. Symbolic links are never followed. */
+/** Every regular file and symbolic link under `dir` (relative, sorted), without following links into
+ *  directories. Listed by readdir rather than a glob: a glob's `*` skips names holding a line break,
+ *  which would then be left out without a word. Unreadable directories are skipped, as before. */
+async function walk(dir: string): Promise<{ files: string[]; links: string[] }> {
+  const files: string[] = [];
+  const links: string[] = [];
+  async function go(rel: string): Promise<void> {
+    let ents;
+    try {
+      ents = await readdir(rel ? path.join(dir, rel) : dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of ents) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) await go(r);
+      else if (e.isFile()) files.push(r);
+      else if (e.isSymbolicLink()) links.push(r);
+    }
+  }
+  await go('');
+  return { files: files.sort(), links: links.sort() };
+}
+
+/** An unpacked bundle or any directory of logs. Symbolic links are followed only to files inside
+ *  the directory; a bundle file in it (a .tar.gz, a .tar.xz) is read as the bundle it is. */
 export async function planDirectory(dir: string, catalog: Catalog): Promise<InputPlan> {
-  // Loaded here, not at the top: only directories need it, and it costs 40 ms of every start.
-  const { default: fg } = await import('fast-glob');
-  const all = (await fg('**/*', { cwd: dir, onlyFiles: true, followSymbolicLinks: false, dot: true, suppressErrors: true })).sort();
+  const { files: all, links: linked } = await walk(dir);
   const candidates = layouts(catalog);
   let root = '';
   let chosen: CompiledLayout | undefined;
@@ -78,14 +103,45 @@ export async function planDirectory(dir: string, catalog: Catalog): Promise<Inpu
     if (t) { chosen = l; root = t; break; }
     if (all.some((f) => l.detects(f))) { chosen = l; break; }
   }
+  const fallback = !chosen;
   chosen ??= fallbackLayout(catalog);
   const notes: string[] = [];
   const binary: string[] = [];
   const prefix = root ? `${root}/` : '';
-  const files = all.filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length));
+  const inRoot = (f: string): boolean => f.startsWith(prefix);
   const layout = chosen;
+  const plan: InputPlan = { path: dir, kind: layout.layout.inputKind, sources: sources(), notes };
+  // An unpacked bundle keeps its name, and with it the date it was made (the year of stamps that
+  // have none), as its tarball does; a copy's mtimes are the day of the copy.
+  const named = fallback ? undefined : path.join(dir, root);
+  const nameTime = named ? bundleRefTime(catalog, await realpath(named).catch(() => named), NaN) : NaN;
+  const files = all.filter(inRoot).map((f) => f.slice(prefix.length));
+  // Links to files inside the directory are read under the link's name, unless the file they point
+  // to is read anyway (var/log/containers/* → ../pods/…); links that leave it are never followed.
+  const realDir = await realpath(dir);
+  let outside = 0;
+  for (const f of linked.filter(inRoot)) {
+    const rel = f.slice(prefix.length);
+    if (!layout.roleOf(rel)) continue;
+    let target: string;
+    try {
+      target = await realpath(path.join(dir, f));
+    } catch {
+      notes.push(`${rel}: not read: a symbolic link to a file that does not exist`);
+      continue;
+    }
+    const inside = path.relative(realDir, target);
+    if (inside.startsWith('..') || path.isAbsolute(inside)) { outside++; continue; }
+    if (!(await stat(target)).isFile()) continue;
+    const t = inside.split(path.sep).join('/');
+    if (all.includes(t) && inRoot(t) && layout.roleOf(t.slice(prefix.length))) continue;
+    files.push(rel);
+  }
+  files.sort();
+  if (outside) notes.push(`did not follow ${outside} symbolic link${outside > 1 ? 's' : ''} pointing outside the directory (to read their targets, analyze a directory that holds them, e.g. /var/log rather than /var/log/containers)`);
   async function* sources(): AsyncIterable<ByteSource> {
     for (const rel of files) {
+      if (/[\n\r]/.test(rel)) { notes.push(`${JSON.stringify(rel)}: not read: its name holds a line break`); continue; }
       const role = layout.roleOf(rel);
       if (!role) continue;
       const full = path.join(dir, prefix, rel);
@@ -98,7 +154,7 @@ export async function planDirectory(dir: string, catalog: Catalog): Promise<Inpu
         notes.push(`${rel}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): skipped`);
         continue;
       }
-      const time = { refTime: mtime };
+      const time = { refTime: Number.isNaN(nameTime) ? mtime : nameTime };
       const named = h.length ? undefined : compressionOfName(rel);
       if (named) {
         // Read as a source that fails, so that it is named and counts as unreadable like a corrupt one.
@@ -109,14 +165,37 @@ export async function planDirectory(dir: string, catalog: Catalog): Promise<Inpu
       if (isJournalFile(h)) { yield journalSource(full, time, rel); continue; }
       const comp = sniffCompression(h);
       if (comp === 'none') {
+        if (isTarHeader(h)) { yield* bundle(rel, full, comp, mtime); continue; }
         if (looksBinary(h)) { binary.push(rel); continue; }
         yield { info: { source: rel, path: rel, role: role.role, format: role.format, time }, file: full };
       } else {
         const inner = withoutCompressionSuffix(rel);
-        yield { info: { source: rel, path: inner, role: role.role, format: role.format, time }, readable: () => decompress({ file: full }, comp) };
+        let open: () => Promise<Readable>;
+        try {
+          const p = await decompressedHead(full, comp);
+          if (isTarHeader(p.head)) { yield* bundle(rel, full, comp, mtime, p.open); continue; }
+          open = p.open;
+        } catch (e) {
+          yield { info: { source: rel, path: inner, role: role.role, format: role.format, time }, readable: () => Promise.reject(e as Error) };
+          continue;
+        }
+        yield { info: { source: rel, path: inner, role: role.role, format: role.format, time }, readable: open };
       }
     }
     if (binary.length) notes.push(`skipped ${binary.length} binary file${binary.length > 1 ? 's' : ''} (${binary.slice(0, 3).join(', ')}${binary.length > 3 ? ', …' : ''})`);
   }
-  return { path: dir, kind: layout.layout.inputKind, sources: sources(), notes };
+  /** A bundle file in the directory, read as when it is given itself: its own layout, name date and
+   *  facts; its entries named `file: entry`. */
+  async function* bundle(rel: string, full: string, comp: Compression, mtime: number, open?: () => Promise<Readable>): AsyncIterable<ByteSource> {
+    const inner = await openBundle(full, comp, catalog, bundleRefTime(catalog, full, mtime), open);
+    try {
+      for await (const s of inner.sources) yield { ...s, info: { ...s.info, source: `${rel}: ${s.info.source}` } } as ByteSource;
+    } catch (e) {
+      plan.partial = true;
+      notes.push(`${rel}: ${(e as Error).message}`);
+    }
+    for (const n of inner.notes) notes.push(`${rel}: ${n}`);
+    if (inner.partial) plan.partial = true;
+  }
+  return plan;
 }

@@ -4,16 +4,16 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { PassThrough, Readable, Transform } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import tarStream from 'tar-stream';
 import type { Catalog } from '../../catalog/load.js';
-import { compressionOfName, decompress, emptyCompressedReason, sniffCompression, withoutCompressionSuffix, type Compression } from '../decompress.js';
-import { looksBinary, type InputPlan } from '../inputs.js';
+import { compressionOfName, decompress, emptyCompressedReason, Relay, sniffCompression, withoutCompressionSuffix, type Compression } from '../decompress.js';
+import { looksBinary, peek, type InputPlan } from '../inputs.js';
 import { isJournalFile, journalSource } from '../journal.js';
 import type { ByteSource } from '../stream.js';
-import { fallbackLayout, layouts, type CompiledLayout } from './layouts.js';
+import { bundleRefTime, fallbackLayout, layouts, type CompiledLayout, type FileRole } from './layouts.js';
 
 export const LIMITS = {
   /** decompressed bytes read from one entry; the rest is skipped and the report says so */
@@ -82,10 +82,57 @@ async function firstChunk(r: Readable): Promise<{ head: Buffer; rest: Readable }
   return { head, rest };
 }
 
+/** A reader of `r` that can be dropped early: once it is destroyed, `r` keeps being read (to its end,
+ *  by drain()) so that the tar parser still reaches the next entry. */
+function detached(r: Readable): Readable {
+  const pt = new PassThrough({ highWaterMark: 1 << 20 });
+  r.on('data', (c: Buffer) => { if (!pt.destroyed && !pt.write(c)) r.pause(); });
+  pt.on('drain', () => r.resume());
+  r.on('end', () => { if (!pt.destroyed) pt.end(); });
+  r.on('error', (e) => { if (!pt.destroyed) pt.destroy(e); });
+  pt.on('close', () => r.resume());
+  return pt;
+}
+
+/** The data of a PAX 1.0 sparse entry without its map (decimal lines: the count, then offset and
+ *  size of each data region, padded to 512 bytes): what is left is the file's data regions in order. */
+class SparseMapSkip extends Transform {
+  private head: Buffer | undefined = Buffer.alloc(0);
+  override _transform(chunk: Buffer, _e: BufferEncoding, cb: (e?: Error) => void): void {
+    if (!this.head) { this.push(chunk); cb(); return; }
+    this.head = Buffer.concat([this.head, chunk]);
+    let pos = 0;
+    const numbers: number[] = [];
+    for (;;) {
+      const nl = this.head.indexOf(10, pos);
+      if (nl < 0) break;
+      numbers.push(Number(this.head.toString('latin1', pos, nl)));
+      pos = nl + 1;
+      if (numbers.length === 1 + 2 * numbers[0]) break;
+    }
+    if (numbers.some((n) => !Number.isSafeInteger(n) || n < 0)) { cb(new Error('a sparse map that does not parse')); return; }
+    const done = numbers.length > 0 && numbers.length === 1 + 2 * numbers[0];
+    if (!done) {
+      if (this.head.length > 1 << 20) { cb(new Error('a sparse map over 1 MiB')); return; }
+      cb();
+      return;
+    }
+    const start = Math.ceil(pos / 512) * 512;
+    if (this.head.length < start) { cb(); return; }
+    const rest = this.head.subarray(start);
+    this.head = undefined;
+    if (rest.length) this.push(rest);
+    cb();
+  }
+}
+
+/** How many bundles deep an archive is read: a bundle inside a bundle is read, one more level is not. */
+const MAX_DEPTH = 1;
+
 /** `open`: the archive decompressed from its first byte, when the caller already holds a reader.
  *  `refTime`: the year reference of stamps without one; a function when only the archive's own top
  *  directory and first entry's mtime can tell (a bundle on stdin has no file name or mtime). */
-export async function openBundle(file: string, comp: Compression, catalog: Catalog, refTime: number | ((topDir: string, mtime: number | undefined) => number), open?: () => Promise<Readable>): Promise<InputPlan> {
+export async function openBundle(file: string, comp: Compression, catalog: Catalog, refTime: number | ((topDir: string, mtime: number | undefined) => number), open?: () => Promise<Readable>, depth = 0): Promise<InputPlan> {
   const notes: string[] = [];
   const candidates = layouts(catalog);
   const plan: InputPlan = { path: file, kind: 'directory', notes, sources: entries() };
@@ -109,12 +156,24 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
     let links = 0;
     let entriesSeen = 0;
     let lastEntry = '(none)';
+    // Links are never followed outside the bundle. One whose name is a log is read through its target:
+    // from the target's data when that comes later in the archive (a symlink), otherwise it is named
+    // as not read (a tar stream holds the data once, under the first name, and it is gone by then).
+    const readAsLog = new Set<string>();
+    const seenFiles = new Set<string>();
+    const pending = new Map<string, { rel: string; role: FileRole }>();
+    const strip = (r: string): string => (root && r.startsWith(`${root}/`) ? r.slice(root.length + 1) : r);
+    const notRead = (what: string, why: string): void => { notes.push(`${what}: not read: ${why}`); };
     try {
       for await (const entry of extract) {
         entriesSeen++;
         const h = entry.header;
         lastEntry = h.name;
-        const rel0 = safeRelative(h.name);
+        // A PAX sparse entry is stored as GNUSparseFile.N/NAME; its real name is in the PAX header.
+        const pax = (h.pax ?? {}) as Record<string, string | undefined>;
+        const sparse = pax['GNU.sparse.major'] ?? (pax['GNU.sparse.name'] || pax['GNU.sparse.map'] ? '0' : undefined);
+        const name = sparse !== undefined && pax['GNU.sparse.name'] ? pax['GNU.sparse.name'] : h.name;
+        const rel0 = safeRelative(name);
         if (!layout) {
           const top = (rel0 ?? '').split('/')[0];
           layout = candidates.find((l) => l.isTopDir(top));
@@ -123,23 +182,52 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
           plan.kind = layout.layout.inputKind;
           if (typeof refTime === 'function') time = { refTime: refTime(top, h.mtime && h.mtime.getTime() > 0 ? h.mtime.getTime() : undefined) };
         }
-        if (rel0 === undefined) { unsafe.push(h.name); entry.resume(); continue; }
-        if (h.type === 'symlink' || h.type === 'link') {
-          // Links are never followed; their targets inside the bundle are read as entries anyway.
-          const target = h.type === 'symlink' ? path.posix.join(path.posix.dirname(rel0), h.linkname ?? '') : (h.linkname ?? '');
-          if (!h.linkname || h.linkname.startsWith('/') || safeRelative(target) === undefined) links++;
+        if (rel0 === undefined) { unsafe.push(name); entry.resume(); continue; }
+        const rel = strip(rel0);
+        if (/[\n\r]/.test(name)) {
+          // Line-based reports cannot name it faithfully, and a line break in a name is no log's.
+          if (h.type !== 'directory') notRead(JSON.stringify(rel), 'its name holds a line break');
           entry.resume();
           continue;
         }
-        if (h.type !== 'file' && h.type !== 'contiguous-file') { entry.resume(); continue; }
-        const rel = root && rel0.startsWith(`${root}/`) ? rel0.slice(root.length + 1) : rel0;
-        const role = layout.roleOf(rel);
+        if (h.type === 'symlink' || h.type === 'link') {
+          const target = h.type === 'symlink' ? path.posix.join(path.posix.dirname(rel0), h.linkname ?? '') : (h.linkname ?? '');
+          const safeTarget = !h.linkname || h.linkname.startsWith('/') ? undefined : safeRelative(target);
+          entry.resume();
+          if (safeTarget === undefined) { links++; continue; }
+          const role = layout.roleOf(rel);
+          if (!role || readAsLog.has(safeTarget)) continue;
+          if (seenFiles.has(safeTarget)) {
+            notRead(rel, `a ${h.type === 'link' ? 'hard link' : 'symbolic link'} to ${strip(safeTarget)}, which came earlier in the archive and was not read as a log (its name is not one): extract the archive and analyze the directory`);
+          } else if (!pending.has(safeTarget)) {
+            pending.set(safeTarget, { rel, role });
+          }
+          continue;
+        }
+        // GNU tar's own sparse type ('S') is not one tar-stream names: its data is the file's data
+        // regions in order, without the holes, which for a log is its text.
+        const fileLike = h.type === 'file' || h.type === 'contiguous-file' || h.type === null;
+        if (!fileLike) { entry.resume(); continue; }
+        seenFiles.add(rel0);
+        const viaLink = pending.get(rel0);
+        pending.delete(rel0);
+        const role = layout.roleOf(rel) ?? viaLink?.role;
         if (!role) { entry.resume(); continue; }
-        const { head, rest } = await firstChunk(entry as unknown as Readable);
-        const named = head.length ? undefined : compressionOfName(rel);
+        // Read through a link: named by the link (the log name), from the target's data.
+        const srcName = layout.roleOf(rel) ? rel : viaLink!.rel;
+        if (sparse !== undefined && sparse !== '0' && sparse !== '1') {
+          notRead(srcName, `a sparse entry in a format this tool does not read (GNU.sparse.major=${sparse}): extract the archive with tar and analyze the directory`);
+          entry.resume();
+          continue;
+        }
+        readAsLog.add(rel0);
+        const raw = sparse === '1' ? (entry as unknown as Readable).pipe(new SparseMapSkip()) : (entry as unknown as Readable);
+        if (sparse === '1') (entry as unknown as Readable).on('error', (e) => raw.destroy(e));
+        const { head, rest } = await firstChunk(raw);
+        const named = head.length ? undefined : compressionOfName(srcName);
         if (named) {
           const reason = emptyCompressedReason(named);
-          yield { info: { source: rel, path: withoutCompressionSuffix(rel), role: role.role, format: role.format, time }, readable: () => Promise.reject(new Error(reason)) };
+          yield { info: { source: srcName, path: withoutCompressionSuffix(srcName), role: role.role, format: role.format, time }, readable: () => Promise.reject(new Error(reason)) };
           await drain(rest);
           continue;
         }
@@ -148,28 +236,47 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
           const dir = await mkdtemp(path.join(tmpdir(), 'cni-doctor-'));
           const tmp = path.join(dir, 'entry.journal');
           try {
-            await pipeline(rest, new Cap(LIMITS.entryBytes, (n) => limit(`${rel}: cut at the entry limit (${human(n)}; raise --max-entry-bytes to read it all)`)), createWriteStream(tmp));
-            yield journalSource(tmp, time, rel);
+            await pipeline(rest, new Cap(LIMITS.entryBytes, (n) => limit(`${srcName}: cut at the entry limit (${human(n)}; raise --max-entry-bytes to read it all)`)), createWriteStream(tmp));
+            yield journalSource(tmp, time, srcName);
           } finally {
             await rm(dir, { recursive: true, force: true });
           }
           continue;
         }
         const c = sniffCompression(head);
-        const inner = c === 'none' ? rel : withoutCompressionSuffix(rel);
+        const inner = c === 'none' ? srcName : withoutCompressionSuffix(srcName);
+        if (c === 'none' && isTarHeader(head)) {
+          yield* nested(srcName, c, rest, h.mtime);
+          await drain(rest);
+          continue;
+        }
         if (c === 'none' && looksBinary(head)) { await drain(rest); continue; }
-        const cap = new Cap(LIMITS.entryBytes, (n) => limit(`${rel}: read the first ${human(n)} only (entry size limit): raise --max-entry-bytes to read it all`));
-        const readable = async (): Promise<Readable> => {
-          const body = c === 'none' ? rest : await decompress(rest, c);
-          // The reader may be gone by the time the entry fails (it took what it could): not a crash.
-          body.on('error', (e) => { if (!cap.destroyed) cap.destroy(decError ?? e); });
-          cap.on('error', () => { /* seen by the reader, if it is still reading */ });
-          return body.pipe(cap);
-        };
-        yield { info: { source: rel, path: inner, role: role.role, format: role.format, time }, readable };
+        let body: Readable | undefined;
+        if (c !== 'none') {
+          // Decompressed here to see whether it is a bundle inside the bundle (a .tar.gz in a sosreport).
+          const d = detached(rest);
+          let p;
+          try {
+            p = await peek(await decompress(d, c), 1024);
+          } catch (e) {
+            yield { info: { source: srcName, path: inner, role: role.role, format: role.format, time }, readable: () => Promise.reject(e as Error) };
+            await drain(rest);
+            continue;
+          }
+          if (isTarHeader(p.head)) {
+            yield* nested(srcName, c, rest, h.mtime, p.stream);
+            await drain(rest);
+            continue;
+          }
+          body = p.stream;
+        }
+        const cap = new Cap(LIMITS.entryBytes, (n) => limit(`${srcName}: read the first ${human(n)} only (entry size limit): raise --max-entry-bytes to read it all`));
+        const readable = (): Readable => handOn(body ?? rest, cap, () => decError);
+        yield { info: { source: srcName, path: inner, role: role.role, format: role.format, time }, readable };
         // The scanner may have stopped early (a corrupt inner file): drain the entry to reach the next.
         await drain(rest);
       }
+      for (const [target, l] of pending) notRead(l.rel, `a symbolic link to ${strip(target)}, which is not in the archive`);
       if (decError) throw decError;
     } catch (e) {
       // Reaching the total limit ends the archive early on purpose: already said in the notes.
@@ -184,6 +291,54 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
       dec.destroy();
     }
   }
+
+  /** A bundle inside this one (a sosreport's copy of an inspect tarball): read as the bundle it is,
+   *  with its own layout and name date, its entries named `outer-entry: inner-entry`. One level deep. */
+  async function* nested(rel: string, c: Compression, rest: Readable, mtime: Date | undefined, decoded?: Readable): AsyncIterable<ByteSource> {
+    if (depth >= MAX_DEPTH) {
+      decoded?.destroy();
+      notes.push(`${rel}: not read: a bundle inside a bundle inside a bundle: extract it and analyze it directly`);
+      return;
+    }
+    const stream = decoded ?? detached(rest);
+    const when = mtime && mtime.getTime() > 0 ? mtime.getTime() : Date.now();
+    const inner = await openBundle(rel, c, catalog, bundleRefTime(catalog, rel, when), () => Promise.resolve(stream), depth + 1);
+    try {
+      for await (const s of inner.sources) yield { ...s, info: { ...s.info, source: `${rel}: ${s.info.source}` } } as ByteSource;
+    } catch (e) {
+      plan.partial = true;
+      notes.push(`${rel}: ${(e as Error).message}`);
+    } finally {
+      stream.destroy();
+    }
+    for (const n of inner.notes) notes.push(`${rel}: ${n}`);
+    if (inner.partial) plan.partial = true;
+  }
+
   return plan;
+}
+
+/** `body` through the entry cap, handed on to the reader: what was decoded before a failure (a
+ *  corrupt .gz inside the archive) is read first, then the error. Destroying the cap on the error
+ *  used to drop what it still held, which a slower reader (watch --replay's spool) had not taken. */
+function handOn(body: Readable, cap: Cap, archiveError: () => Error | undefined): Readable {
+  const out = new Relay(cap);
+  // The reader may not have started yet (replay sets up its spool file first), or be gone: the error
+  // waits in the stream for whoever reads, and must not crash the process meanwhile.
+  out.on('error', () => undefined);
+  let failure: Error | undefined;
+  body.on('error', (e) => {
+    if (failure) return;
+    failure = archiveError() ?? e;
+    body.unpipe(cap);
+    cap.end();
+  });
+  cap.on('data', (c: Buffer) => out.give(c));
+  cap.on('end', () => { if (failure) out.fail(failure); else out.push(null); });
+  cap.on('error', (e) => out.fail(e));
+  // A reader that stops early: the rest flows to nowhere, so that the archive reaches its next entry.
+  out.on('close', () => { body.unpipe(cap); body.resume(); });
+  body.pipe(cap);
+  return out;
 }
 
