@@ -162,6 +162,13 @@ test('exit 2: nothing readable, binary input, unreadable permissions, usage erro
   assert.equal(r5.code, 2);
   const r6 = await runCli(['analyze', '--format', 'yaml', 'x']);
   assert.equal(r6.code, 2);
+  // A limit of 0 read as "no limit"; --json beside another --format silently won.
+  for (const args of [['--max-entry-bytes', '0'], ['--max-total-bytes', '0K'], ['--json', '--format', 'markdown']]) {
+    const r = await runCli(['analyze', ...args, locked]);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.stderr, /^cni-doctor: (a size limit must be at least 1 byte|--json and --format markdown ask for two reports)/, r.stderr);
+    assert.equal(r.stdout, '');
+  }
   assert.doesNotMatch(r1.stderr + r2.stderr + r3.stderr + r5.stderr + r6.stderr, /\n\s+at /, 'no stack traces');
 });
 

@@ -97,7 +97,7 @@ test('a regex that does not compile names its line', (t) => {
 
 test('file name, directory and condition references are checked', (t) => {
   assert.match(loadError(userDir(t, { 'kernel/other-name.yaml': HEADLINE })).reason, /file name must be the id/);
-  assert.match(loadError(userDir(t, { 'calico/kernel-ipv6-mark-regression.yaml': HEADLINE })).reason, /belongs in patterns\/kernel/);
+  assert.match(loadError(userDir(t, { 'calico/kernel-ipv6-mark-regression.yaml': HEADLINE })).reason, /belongs in a directory named kernel\/ \(as <patterns dir>\/kernel\/kernel-ipv6-mark-regression\.yaml\), not calico\//);
   const unknownSignal = HEADLINE.replace('- signal: mark-bad-value', '- signal: no-such-signal');
   assert.match(loadError(userDir(t, { 'kernel/kernel-ipv6-mark-regression.yaml': unknownSignal })).reason, /unknown signal "no-such-signal"/);
 });

@@ -4,7 +4,7 @@
 // positive examples. The journal prefix is stripped here independently of the exporter's code.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RE2JS } from 're2js';
@@ -280,4 +280,25 @@ test('kubelite carries kubelet\'s CNI-not-initialized rule (MicroK8s >= 1.21 hos
   const mon = monitorFor(buildNpd(cat).monitors, 'microk8s.daemon-kubelite')!;
   const msg = 'E0526 18:05:12.150357    2187 kubelet.go:3002] "Container runtime network not ready" networkReady="NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized"';
   assert.ok(mon.rules.some((r) => r.reason === 'CNINotInitialized' && npdFires(r.pattern, [msg], mon.bufferSize)));
+});
+
+test('--output that cannot be written: exit 2 at once with the path and why (it spun forever under /proc, or said EEXIST)', async (t) => {
+  const { runCli } = await import('./helpers/util.js');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cnidoctor-npd-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'afile');
+  writeFileSync(file, 'x');
+  const cases: [string[], RegExp][] = [
+    [['export', 'npd', '--output', '/proc/cni-doctor-test'], /^cni-doctor: export npd: cannot write \/proc\/cni-doctor-test: .* \(choose another --output\)$/m],
+    [['export', 'loki', '--output', path.join(file, 'rules.yaml')], new RegExp(`^cni-doctor: export loki: cannot write ${file}: a file is in the way of the directory \\(choose another --output\\)$`, 'm')],
+  ];
+  for (const [args, want] of cases) {
+    const r = await runCli(args, { timeoutMs: 15_000 });
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, want);
+  }
+  // Missing levels are still made.
+  const deep = path.join(dir, 'a', 'b', 'npd');
+  assert.equal((await runCli(['export', 'npd', '--output', deep])).code, 0);
+  assert.ok(readdirSync(deep).includes('cni-doctor-npd-config.yaml'));
 });

@@ -124,7 +124,7 @@ function loadFile(file: string, cat: Catalog, seen: Map<string, string>): void {
   }
   const dirName = path.basename(path.dirname(file));
   if (dirName !== expectedDir) {
-    throw new CatalogError(file, lineOf(doc, counter, ['id']), `a ${expectedDir}-… pattern belongs in patterns/${expectedDir}/, not ${dirName}/`);
+    throw new CatalogError(file, lineOf(doc, counter, ['id']), `a ${expectedDir}-… pattern belongs in a directory named ${expectedDir}/ (as <patterns dir>/${expectedDir}/${value.id}.yaml), not ${dirName}/`);
   }
   const prev = seen.get(value.id);
   if (prev && path.dirname(path.dirname(prev)) === path.dirname(path.dirname(file))) {

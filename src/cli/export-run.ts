@@ -1,7 +1,7 @@
 // `export npd` and `export loki`: argument parsing and file writing only; the configs are built in
 // src/export/. Exit codes as everywhere: 0 done, 2 usage error (an unknown --source too) or a catalog
 // that cannot be exported.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Catalog } from '../catalog/load.js';
 import { buildLoki, lokiYaml, type LokiOptions } from '../export/loki.js';
@@ -18,6 +18,12 @@ export interface NpdCliOptions {
   json?: boolean;
 }
 
+const WHY: Record<string, string> = {
+  EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'read-only file system',
+  ENOTDIR: 'a file is in the way of the directory', EEXIST: 'a file is in the way of the directory',
+  EISDIR: 'it is a directory', ENOSPC: 'no space left on the device', ENOENT: 'no such directory',
+};
+
 function failExport(verb: string, e: unknown): number {
   if (e instanceof ExportError) {
     process.stderr.write(`cni-doctor: export ${verb}: ${e.message}\n`);
@@ -25,10 +31,30 @@ function failExport(verb: string, e: unknown): number {
   }
   const err = e as NodeJS.ErrnoException;
   if (err && typeof err.code === 'string') {
-    process.stderr.write(`cni-doctor: export ${verb}: ${err.message}\n`);
+    const why = WHY[err.code] ?? err.message;
+    process.stderr.write(`cni-doctor: export ${verb}: cannot write ${err.path ?? 'the output'}: ${why} (choose another --output)\n`);
     return 2;
   }
   throw e;
+}
+
+/** mkdir -p, one level at a time: Node's recursive mkdirSync spins forever under /proc. */
+function makeDir(dir: string): void {
+  const missing: string[] = [];
+  let d = path.resolve(dir);
+  for (;;) {
+    try {
+      if (!statSync(d).isDirectory()) throw Object.assign(new Error(`${d} is not a directory`), { code: 'ENOTDIR', path: d });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      missing.unshift(d);
+      const up = path.dirname(d);
+      if (up === d) break;
+      d = up;
+    }
+  }
+  for (const m of missing) mkdirSync(m);
 }
 
 function skippedNote(n: number, what: string): string {
@@ -48,7 +74,7 @@ export function runExportNpd(cat: Catalog, o: NpdCliOptions): number {
   let written: string[] = [];
   if (o.output) {
     try {
-      mkdirSync(o.output, { recursive: true });
+      makeDir(o.output);
       for (const [file, cfg] of exp.monitors) {
         writeFileSync(path.join(o.output, file), npdJson(cfg));
         written.push(path.join(o.output, file));
@@ -93,7 +119,7 @@ export function runExportLoki(cat: Catalog, o: LokiCliOptions): number {
     skipped = exp.skipped.length;
     text = o.json ? JSON.stringify({ groups: exp.groups, skipped: exp.skipped }, null, 2) + '\n' : lokiYaml(exp, toolVersion());
     if (o.output) {
-      mkdirSync(path.dirname(path.resolve(o.output)), { recursive: true });
+      makeDir(path.dirname(path.resolve(o.output)));
       writeFileSync(o.output, text);
     }
   } catch (e) {

@@ -42,7 +42,10 @@ function bytes(v: string): number {
   const m = /^(\d+(?:\.\d+)?)([KMGT]i?B?)?$/i.exec(v.trim());
   if (!m) throw new CommanderError(2, 'cni-doctor.bytes', `not a size: ${v} (e.g. 512M, 2G)`);
   const mult = { K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[(m[2] ?? '').charAt(0).toUpperCase() as 'K'] ?? 1;
-  return Math.floor(Number(m[1]) * mult);
+  const n = Math.floor(Number(m[1]) * mult);
+  // 0 would read as "no limit" to the readers; a limit of nothing is no use either.
+  if (n < 1) throw new CommanderError(2, 'cni-doctor.bytes', `a size limit must be at least 1 byte, not ${v} (to read everything, leave the option out)`);
+  return n;
 }
 
 function jobsArg(v: string): number {
@@ -73,6 +76,7 @@ export function program(): Command {
     .action(async (paths: string[], o) => {
       // stdin can be read only once; a second - would wait for bytes that never come.
       if (paths.filter((p) => p === '-').length > 1) throw new CommanderError(2, 'cni-doctor.args', '- (stdin) can be given only once: pass it once, or save the stream to a file and name that file');
+      if (o.json && o.format !== 'text' && o.format !== 'json') throw new CommanderError(2, 'cni-doctor.args', `--json and --format ${o.format} ask for two reports: give one of them`);
       const cat = await catalogFrom(o.patterns);
       const { runAnalyze } = await import('./analyze.js');
       process.exitCode = await runAnalyze(paths, cat, { json: o.json, format: o.format, color: o.color === false ? false : undefined, maxEntryBytes: o.maxEntryBytes, maxTotalBytes: o.maxTotalBytes, jobs: o.jobs });
@@ -136,6 +140,8 @@ export async function main(argv: string[]): Promise<void> {
   boundHeap();
   // `cni-doctor … | head` closes the pipe early: that is not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
+  // The same for stderr (`2>&1 | head`): the notes are lost with the reader, the exit code is not.
+  process.stderr.on('error', (e: NodeJS.ErrnoException) => { if (e.code !== 'EPIPE') throw e; });
   try {
     await program().parseAsync(argv);
   } catch (e) {
