@@ -253,3 +253,20 @@ test('diagnoses are sorted most severe, then most confident, first (the JSON con
   ]);
   assert.equal(tie[1].likelyCause, 'calico-datastore-unreachable');
 });
+
+test('remediation steps the node\'s facts contradict are left out; with the kernel unknown, every variant is shown', () => {
+  const setMark = hit('kernel-ipv6-mark-regression', 'set-mark-rejected', T0, 3, { ipVersion: '0x6' });
+  const steps = (kernel?: string): string => {
+    const events: EngineEvent[] = [setMark, ...(kernel ? [fact('kernel.release', kernel)] : [])];
+    return diagnose(reduce(initialState(), events), cat).find((d) => d.id === 'kernel-ipv6-mark-regression')!.remediation.join('\n');
+  };
+  const noble = /linux-image-6\.8\.0-55-generic/;
+  const jammy = /linux-image-5\.15\.0-126-generic/;
+  const other = /Other distributions/;
+  const has = (s: string, want: [RegExp, boolean][]): void => { for (const [re, yes] of want) assert.equal(re.test(s), yes, `${re} in:\n${s}`); };
+  has(steps('5.15.0-128-generic'), [[jammy, true], [noble, false], [other, false]]);
+  has(steps('6.8.0-57-generic'), [[jammy, false], [noble, true], [other, false]]);
+  has(steps('6.8.0-1025-aws'), [[jammy, false], [noble, true], [other, false]]);
+  has(steps('6.11.4-201.fc40.x86_64'), [[jammy, false], [noble, false], [other, true]]);
+  has(steps(), [[jammy, true], [noble, true], [other, true]]);
+});

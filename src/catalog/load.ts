@@ -198,6 +198,7 @@ function validateReferences(cat: Catalog): void {
       }
     }
     if (p.when) walk(p, p.when);
+    for (const r of p.remediation) if (r.when) walk(p, r.when);
     for (const f of p.confidence.factors) walk(p, f.when);
     for (const ex of p.examples.positive) {
       if (ex.signal && !p.signals.some((s) => s.name === ex.signal)) {

@@ -79,6 +79,8 @@ const negativeSchema = z.strictObject({
 const remediationSchema = z.strictObject({
   text: z.string().min(3),
   commands: z.array(z.string().min(1)).optional(),
+  /** shown unless the facts known contradict it (e.g. the rollback for one distribution's kernel) */
+  when: conditionSchema.optional(),
 });
 
 export const patternSchema = z.strictObject({

@@ -130,8 +130,30 @@ function raised(p: LoadedPattern, state: State, active: Set<string>, usedFacts: 
   return evaluate(p.when, { state, pattern: p, active, usedFacts });
 }
 
-function remediationText(p: LoadedPattern): string[] {
-  return p.remediation.map((r) => (r.commands?.length ? `${r.text}\n${r.commands.map((c) => `  $ ${c}`).join('\n')}` : r.text));
+/** A condition in three values: false only when what it rests on is known and says no (a fact
+ *  no input gave is unknown, not false). */
+function knownFalse(c: Condition, ctx: EvalCtx): boolean | undefined {
+  if ('all' in c) {
+    const r = c.all.map((x) => knownFalse(x, ctx));
+    return r.some((x) => x === false) ? false : r.some((x) => x === undefined) ? undefined : true;
+  }
+  if ('any' in c) {
+    const r = c.any.map((x) => knownFalse(x, ctx));
+    return r.some((x) => x === true) ? true : r.some((x) => x === undefined) ? undefined : false;
+  }
+  if ('not' in c) {
+    const r = knownFalse(c.not, ctx);
+    return r === undefined ? undefined : !r;
+  }
+  if ('fact' in c && c.present === undefined && !bestFact(ctx.state, c.fact)) return undefined;
+  return evaluate(c, { ...ctx, usedFacts: [] });
+}
+
+/** The steps that apply to this node: a step whose `when` the facts contradict is left out (the
+ *  Ubuntu 22.04 rollback on a 24.04 kernel); with the facts unknown, every variant is shown. */
+function remediationText(p: LoadedPattern, ctx: EvalCtx): string[] {
+  return p.remediation.filter((r) => !r.when || knownFalse(r.when, ctx) !== false)
+    .map((r) => (r.commands?.length ? `${r.text}\n${r.commands.map((c) => `  $ ${c}`).join('\n')}` : r.text));
 }
 
 function evidenceOf(h: NonNullable<State['hits'][string]>): Evidence[] {
@@ -225,7 +247,7 @@ export function diagnose(state: State, catalog: Catalog): Diagnosis[] {
       id: p.id, title: p.title, severity: p.severity, kind: p.kind,
       confidence: Math.round(Math.min(1, Math.max(0, conf)) * 100) / 100,
       summary: p.summary.trim(), rootCause: p.rootCause.trim(), notThis: p.notThis?.trim(),
-      remediation: remediationText(p), references: p.references,
+      remediation: remediationText(p, { state, pattern: p, active, usedFacts: [] }), references: p.references,
       occurrences: h.occurrences, firstSeen: isoString(h.firstSeen), lastSeen: isoString(h.lastSeen),
       evidence: [...evidenceOf(h), ...factEvidence(state, whenFacts)], factors, captures: h.captures,
     };
