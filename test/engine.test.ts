@@ -270,3 +270,17 @@ test('remediation steps the node\'s facts contradict are left out; with the kern
   has(steps('6.11.4-201.fc40.x86_64'), [[jammy, false], [noble, false], [other, true]]);
   has(steps(), [[jammy, true], [noble, true], [other, true]]);
 });
+
+test('a kernel installed shortly before the first failure raises confidence, and names the install', () => {
+  const setMark = hit('kernel-ipv6-mark-regression', 'set-mark-rejected', T0, 3, { ipVersion: '0x6' });
+  const install = (at: number): EngineEvent => ({ type: 'timeline', kind: 'kernel-install', text: 'kernel 6.8.0-57-generic installed', time: at, source: 'var/log/dpkg.log' });
+  const factor = (events: EngineEvent[]) => diagnose(reduce(initialState(), [setMark, ...events]), cat)
+    .find((d) => d.id === 'kernel-ipv6-mark-regression')!.factors.find((f) => /installed in the week before/.test(f.because));
+  const day = 86_400_000;
+  const f = factor([install(T0 - 2 * day)]);
+  assert.ok(f, 'two days before');
+  assert.deepEqual(f.facts, [{ name: 'kernel-install', value: 'kernel 6.8.0-57-generic installed', source: 'var/log/dpkg.log' }]);
+  assert.equal(factor([install(T0 - 30 * day)]), undefined, 'a month before is not "shortly"');
+  assert.equal(factor([install(T0 + day)]), undefined, 'after the first failure it cannot be the cause');
+  assert.equal(factor([]), undefined);
+});

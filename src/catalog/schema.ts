@@ -28,6 +28,8 @@ export type Condition =
   | { signal: string; min?: number; within?: string; where?: Record<string, string> }
   | { fact: string; equals?: string; matches?: string; versionIn?: string[]; atLeast?: number; present?: boolean }
   | { diagnosis: string }
+  /** an upgrade moment of this timeline kind at most `within` before this diagnosis was first seen */
+  | { event: string; within: string }
   | { all: Condition[] }
   | { any: Condition[] }
   | { not: Condition };
@@ -49,6 +51,7 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
       present: z.boolean().optional(),
     }),
     z.strictObject({ diagnosis: z.string() }),
+    z.strictObject({ event: z.string().regex(/^[a-z][a-z0-9-]*$/), within: duration }),
     z.strictObject({ all: z.array(conditionSchema).min(1) }),
     z.strictObject({ any: z.array(conditionSchema).min(1) }),
     z.strictObject({ not: conditionSchema }),

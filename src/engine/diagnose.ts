@@ -90,6 +90,14 @@ export function evaluate(c: Condition, ctx: EvalCtx): boolean {
     return r;
   }
   if ('diagnosis' in c) return ctx.active.has(c.diagnosis);
+  if ('event' in c) {
+    const first = ctx.state.hits[ctx.pattern.id]?.firstSeen;
+    if (first === undefined) return false;
+    const span = parseDuration(c.within);
+    const e = ctx.state.timeline.find((t) => t.kind === c.event && t.time !== undefined && t.time <= first && first - t.time <= span);
+    if (e) ctx.usedFacts.push({ name: c.event, value: e.text, source: e.source });
+    return !!e;
+  }
   if ('signal' in c) {
     const s = ctx.state.hits[ctx.pattern.id]?.signals[c.signal];
     if (!s) return false;
