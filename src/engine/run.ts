@@ -44,7 +44,9 @@ export async function analyzePaths(paths: string[], catalog: Catalog, matcher: M
       for await (const src of plan.sources) {
         summary.kind = plan.kind;
         try {
-          const st = await scanSource(src, matcher, emit);
+          // A problem the scan itself finds (a line too long) names the entry; say which bundle too.
+          const named = src.info.source === p ? emit : (e: EngineEvent): void => emit(e.type === 'problem' && e.source === src.info.source ? { ...e, source: `${p}: ${e.source}` } : e);
+          const st = await scanSource(src, matcher, named);
           summary.files++;
           summary.lines += st.lines;
           summary.bytes += st.bytes;
