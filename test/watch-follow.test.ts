@@ -136,6 +136,32 @@ test('stdin: JSON Lines with a diagnosis, then exit 1 at end of input', async ()
   assert.ok(w.events.some((e) => e.type === 'fact' && e.name === 'iptables.mode' && e.value === 'legacy'));
 });
 
+/** resolves with the exit code, or rejects when the process is still running after `ms` */
+function exitWithin(w: WatchProcess, ms: number): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`still running ${ms} ms after the signal; last events: ${JSON.stringify(w.events.slice(-3).map((e) => e.type))}`)), ms);
+    void w.exited.then((c) => { clearTimeout(t); resolve(c); });
+  });
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  test(`watch - exits at once on ${sig} while its producer still writes; nothing printed after the final stats`, async (t) => {
+    const w = new WatchProcess(['-']);
+    t.after(() => w.child.kill('SIGKILL'));
+    w.child.stdin!.on('error', () => undefined); // EPIPE once it is gone
+    // The producer: a line every 50 ms, forever (journalctl -f | cni-doctor watch -).
+    const producer = setInterval(() => { if (w.child.stdin!.writable) w.child.stdin!.write(record()); }, 50);
+    t.after(() => clearInterval(producer));
+    await w.waitFor('a diagnosis', () => w.count(ID) >= 2);
+    w.child.kill(sig);
+    const code = await exitWithin(w, 3000);
+    clearInterval(producer);
+    assert.equal(code, 1, 'analyze-style exit code: a critical diagnosis was found');
+    const types = w.events.map((e) => e.type);
+    assert.equal(types[types.length - 1], 'stats', `the final stats line is the last line: ${types.slice(-5).join(',')}`);
+  });
+}
+
 test('headless watcher: a failure fed to it shows as a gauge on /metrics over loopback', async (t) => {
   const { w, log } = await followEmpty(t, 'felix.log', ['--headless', '--metrics', '127.0.0.1:0']);
   await w.waitFor('metrics address', () => /metrics on http:\/\/127\.0\.0\.1:\d+\/metrics/.test(w.stderr));

@@ -64,11 +64,22 @@ export class WatchStore implements LiveStore {
   }
 
   private schedule(): void {
-    if (this.timer) return;
+    if (this.timer || this.closed) return;
     this.timer = setTimeout(() => { this.timer = undefined; this.publish(); }, 100);
   }
 
+  /** No more notifications (after the final flush). */
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.closed = true;
+    this.listeners.clear();
+  }
+
+  private closed = false;
+
   publish(): void {
+    if (this.closed) return;
     const next = this.build(Date.now());
     const sig = JSON.stringify({ ...next, now: Math.floor(next.now / 30_000), version: 0, upFor: Math.floor(next.upFor / 30_000) });
     if (sig === this.signature) return;

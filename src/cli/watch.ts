@@ -154,13 +154,21 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     stops.push(async () => { for (const f of followers) await f.close(); });
   }
   if (o.stdin) {
+    const lines = process.stdin.pipe(split2());
     ending.push(new Promise<void>((resolve) => {
-      const lines = process.stdin.pipe(split2());
       const stdinInfo = info('stdin', 'stdin');
       lines.on('data', (l: string) => engine.feed('stdin', stdinInfo, l + '\n'));
       lines.on('end', () => resolve());
       lines.on('error', (e: Error) => { note(`stdin: ${e.message}`); resolve(); });
     }));
+    // On quit, stdin is let go of at once: a producer that keeps writing (a FIFO, `journalctl -f |`)
+    // must neither keep the process alive nor feed the engine after the final report.
+    stops.push(() => {
+      process.stdin.unpipe(lines);
+      lines.removeAllListeners('data');
+      lines.destroy();
+      process.stdin.destroy();
+    });
   }
   if (o.replay) {
     ending.push(replay(o.replay, catalog, o.speed, {
@@ -196,6 +204,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   const endless = wantsJournal || o.files.length > 0 || !!ink || o.headless;
   if (ending.length) {
     void Promise.all(ending).then(() => {
+      if (finished) return;
       engine.finish();
       store.tick();
       store.publish();
@@ -212,6 +221,9 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     await ink.waitUntilExit().catch(() => undefined);
   }
   printer?.flush();
+  // Nothing is printed after the final flush and stats line.
+  printer?.close();
+  store.close();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   if (fatal) {

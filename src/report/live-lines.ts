@@ -19,8 +19,18 @@ export class LinePrinter {
   private lastStats = 0;
   private statsSig = '';
 
+  private unsubscribe: () => void;
+  private closed = false;
+
   constructor(private store: LiveStore, private out: (s: string) => void, private json: boolean) {
-    store.subscribe(() => this.update());
+    this.unsubscribe = store.subscribe(() => this.update());
+  }
+
+  /** Print nothing more (after the final flush). */
+  close(): void {
+    this.closed = true;
+    this.unsubscribe();
+    for (const v of this.shown.values()) if (v.timer) clearTimeout(v.timer);
   }
 
   private sig(d: Diagnosis): string {
@@ -36,6 +46,7 @@ export class LinePrinter {
   }
 
   private update(final = false): void {
+    if (this.closed) return;
     const m = this.store.getSnapshot();
     const now = Date.now();
     for (const d of m.diagnoses) {
