@@ -1,6 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, runCli, tempDir } from './helpers/util.js';
 import { WatchProcess } from './helpers/watch.js';
@@ -206,4 +207,51 @@ test('watch options that a replay would silently ignore are usage errors', async
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, reason);
   }
+});
+
+test('--file on a FIFO or a directory is refused at once with a hint (exit 2), no handle leaked', async (t) => {
+  const d = tempDir(t);
+  const fifo = path.join(d, 'pipe');
+  execFileSync('mkfifo', [fifo]);
+  const dir = path.join(d, 'logs');
+  mkdirSync(dir);
+  // A later source must not be held up either: the FIFO comes first.
+  const r = await runCli(['watch', '--json', '--no-tui', '--file', fifo, '--file', dir], { timeoutMs: 10_000 });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, new RegExp(`--file ${fifo} is a FIFO \\(named pipe\\), not a regular file.*cat ${fifo} \\| cni-doctor watch -`));
+  assert.match(r.stderr, new RegExp(`--file ${dir} is a directory.*--file '${dir}/\\*\\.log'`));
+  assert.doesNotMatch(r.stderr, /DEP0137|FileHandle|EISDIR|ESPIPE/);
+});
+
+test('an unreadable --file is noted, retried until readable, and if never read ends like analyze: exit 2, named on stderr', async (t) => {
+  const d = tempDir(t);
+  const log = path.join(d, 'felix.log');
+  writeFileSync(log, '');
+  chmodSync(log, 0o000);
+  const w = new WatchProcess(['--file', log], { unprivileged: true });
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('permission note', () => w.events.some((e) => e.type === 'problem' && /permission denied/.test(e.message ?? '')));
+  // Never fixed: the watch ends with exit 2 and names the file on stderr.
+  assert.equal(await w.stop(), 2);
+  assert.match(w.stderr, new RegExp(`cni-doctor: ${log}: permission denied`));
+
+  // Fixed while watching: it is read from its start.
+  const w2 = new WatchProcess(['--file', log], { unprivileged: true });
+  t.after(() => w2.child.kill('SIGKILL'));
+  await w2.waitFor('permission note', () => w2.events.some((e) => e.type === 'problem' && /permission denied/.test(e.message ?? '')));
+  appendFileSync(log, record());
+  chmodSync(log, 0o644);
+  await w2.waitFor('the record once readable', () => w2.count(ID) === 1);
+  assert.equal(await w2.stop(), 1);
+});
+
+test('a --file missing at start is announced as awaited, and read from its start when it appears', async (t) => {
+  const d = tempDir(t);
+  const log = path.join(d, 'later.log');
+  const w = new WatchProcess(['--file', log]);
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('waiting note', () => w.events.some((e) => e.type === 'problem' && (e.message ?? '').includes(`${log}: does not exist yet; waiting for it`)));
+  writeFileSync(log, record());
+  await w.waitFor('the record', () => w.count(ID) === 1);
+  await w.stop();
 });
