@@ -255,3 +255,16 @@ test('a --file missing at start is announced as awaited, and read from its start
   await w.waitFor('the record', () => w.count(ID) === 1);
   await w.stop();
 });
+
+test('problems keep printing after the fifth: each note once, in order, the latest included', async (t) => {
+  const d = tempDir(t);
+  const logs = Array.from({ length: 6 }, (_, i) => path.join(d, `n${i}.log`));
+  const w = new WatchProcess(logs.flatMap((l) => ['--file', l]));
+  t.after(() => w.child.kill('SIGKILL'));
+  const notes = (): string[] => w.events.filter((e) => e.type === 'problem').map((e) => e.message ?? '');
+  await w.waitFor('six waiting notes', () => notes().length >= 6);
+  writeFileSync(logs[5], record());
+  await w.waitFor('the 7th note and the record', () => notes().some((m) => m.startsWith(`${logs[5]}: appeared`)) && w.count(ID) === 1);
+  assert.deepEqual(notes(), [...logs.map((l) => `${l}: does not exist yet; waiting for it`), `${logs[5]}: appeared, reading from its start`]);
+  await w.stop();
+});

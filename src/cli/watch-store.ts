@@ -13,6 +13,9 @@ export interface WatchMeta {
   setPaused: (p: boolean) => void;
 }
 
+/** problems kept for the views (the UI shows the newest; a printer catching up prints them all) */
+const KEEP_PROBLEMS = 20;
+
 export class WatchStore implements LiveStore {
   private model: LiveModel;
   private listeners = new Set<() => void>();
@@ -43,8 +46,11 @@ export class WatchStore implements LiveStore {
     this.publish();
   };
 
+  private problemsSeen = 0;
+
   problem(msg: string): void {
-    this.problems = [...this.problems.slice(-4), msg];
+    this.problems = [...this.problems.slice(-(KEEP_PROBLEMS - 1)), msg];
+    this.problemsSeen++;
     this.publish();
   }
 
@@ -106,6 +112,7 @@ export class WatchStore implements LiveStore {
       upFor: now - this.startedAt,
       now: this.meta.mode === 'replay' ? this.replayNow ?? now : now,
       problems: this.problems,
+      problemsSeen: this.problemsSeen,
       version: (this.model?.version ?? 0) + 1,
     };
   }
