@@ -343,6 +343,16 @@ describe('watch UI', () => {
     assert.match(lines(r.lastFrame()).find((l) => l.startsWith('> '))!, /calico-node-not-ready/);
   });
 
+  test('several keys in one read (key repeat, tmux send-keys jjjj) each count', async () => {
+    const { r, ready } = setup();
+    await ready();
+    const cursorOn = (): string => lines(r.lastFrame()).find((l) => l.startsWith('> '))!;
+    await drawn(r.frames, () => r.stdin.write('jj'));
+    assert.match(cursorOn(), /calico-node-not-ready/);
+    await drawn(r.frames, () => r.stdin.write('kjk'));
+    assert.match(cursorOn(), /calico-node-crashloop/);
+  });
+
   test('the selection follows its diagnosis when the ranking changes', async () => {
     const { r, store, press, update, ready } = setup();
     await ready();
