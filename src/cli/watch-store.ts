@@ -54,8 +54,20 @@ export class WatchStore implements LiveStore {
     this.publish();
   }
 
+  private caughtUpAt = Date.now();
+
+  /** Seconds since every followed file was last read to its end (0 while caught up; paused counts as
+   *  behind). Not "now minus the newest line's time": a quiet node writes nothing for hours without the
+   *  reader being behind, and syslog stamps carry no year or zone. Bytes a journalctl pipe or stdin
+   *  hold are not visible here, so those sources count as caught up unless paused. */
+  lag(now = Date.now()): number {
+    if (!this.paused && this.meta.backlog() === 0) this.caughtUpAt = now;
+    return Math.max(0, now - this.caughtUpAt) / 1000;
+  }
+
   /** Once a second: lines/s, ages, and quiet diagnoses. A replay's clock is the newest line replayed. */
   tick(now = Date.now()): void {
+    this.lag();
     if (this.meta.mode === 'replay') {
       const seen = Object.values(this.engine.state.hits).map((h) => h.lastSeen ?? 0);
       now = Math.max(0, ...seen);
@@ -101,7 +113,8 @@ export class WatchStore implements LiveStore {
       sources: this.meta.sources,
       lines: s.stats.lines,
       linesPerSec: this.rate.perSec,
-      keepingUp: backlog < 4 << 20,
+      // Paused, nothing is read: any byte waiting in a file is "behind".
+      keepingUp: this.paused ? this.meta.backlog() === 0 : backlog < 4 << 20,
       backlog,
       paused: this.paused,
       mode: this.meta.mode,

@@ -93,7 +93,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   let metrics: { close(): Promise<void> } | undefined;
   if (o.metrics) {
     const { startMetrics } = await import('./watch-metrics.js');
-    metrics = await startMetrics(o.metrics, engine, catalog, toolVersion());
+    metrics = await startMetrics(o.metrics, engine, catalog, toolVersion(), () => store.lag());
     stops.push(() => metrics?.close());
   }
 

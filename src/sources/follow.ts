@@ -13,7 +13,7 @@ const READ = 1 << 20;
 export const DRAIN_GRACE_MS = 5000;
 
 /** `gen`: which file under the name (rotation and truncation start a new one). */
-interface Open { fh: FileHandle; ino: number; dev: number; offset: number; fp: Buffer; gen: number }
+interface Open { fh: FileHandle; ino: number; dev: number; offset: number; fp: Buffer; gen: number; /** size at the last look */ size: number }
 
 export interface FollowEvents {
   /** Bytes of one file under the name. Each `gen` is its own byte stream: a rotated-away file's
@@ -42,8 +42,17 @@ export class FileFollower {
   private again = false;
   private closed = false;
   private paused = false;
-  /** bytes known to be waiting in the file beyond our offset */
-  backlog = 0;
+  /** bytes known to be waiting beyond our offsets: the size at the last look (each poll tick, paused
+   *  or not) minus the offset, which moves as a long catch-up is read */
+  get backlog(): number {
+    let n = 0;
+    for (const f of this.files()) n += Math.max(0, f.size - f.offset);
+    return n;
+  }
+
+  private files(): Open[] {
+    return [...this.draining.map((d) => d.f), ...(this.cur ? [this.cur] : [])];
+  }
   private gens = 0;
 
   constructor(readonly path: string, private ev: FollowEvents, private opts: { fromStart: boolean; pollMs?: number }) {}
@@ -97,11 +106,7 @@ export class FileFollower {
 
   /** Bytes waiting beyond our offsets, from the files' sizes now. */
   private async measure(): Promise<void> {
-    let n = 0;
-    for (const f of [...this.draining.map((d) => d.f), ...(this.cur ? [this.cur] : [])]) {
-      n += Math.max(0, (await f.fh.stat()).size - f.offset);
-    }
-    this.backlog = n;
+    for (const f of this.files()) f.size = (await f.fh.stat()).size;
   }
 
   private setProblem(p: FollowProblem | undefined): void {
@@ -111,7 +116,7 @@ export class FileFollower {
 
   /** device and inode of the files read now or still drained (a glob must not follow them twice) */
   ids(): string[] {
-    return [...this.draining.map((d) => d.f), ...(this.cur ? [this.cur] : [])].map((f) => `${f.dev}:${f.ino}`);
+    return this.files().map((f) => `${f.dev}:${f.ino}`);
   }
 
   private async openCurrent(where: 'start' | 'end'): Promise<boolean> {
@@ -147,7 +152,7 @@ export class FileFollower {
     }
     this.setProblem(undefined);
     const offset = where === 'end' ? st.size : 0;
-    this.cur = { fh, ino: st.ino, dev: st.dev, offset, fp: await this.readFp(fh, offset), gen: ++this.gens };
+    this.cur = { fh, ino: st.ino, dev: st.dev, offset, fp: await this.readFp(fh, offset), gen: ++this.gens, size: st.size };
     return true;
   }
 
@@ -166,6 +171,7 @@ export class FileFollower {
       const { bytesRead } = await f.fh.read(b, 0, READ, f.offset);
       if (!bytesRead) break;
       f.offset += bytesRead;
+      f.size = Math.max(f.size, f.offset);
       total += bytesRead;
       f.fp = Buffer.concat([f.fp, b.subarray(0, bytesRead)]).subarray(-FINGERPRINT);
       this.ev.data(b.subarray(0, bytesRead), f.gen);
@@ -221,6 +227,7 @@ export class FileFollower {
       cur.offset = 0;
       cur.fp = Buffer.alloc(0);
     }
+    cur.size = st.size;
     await this.drain(cur);
     await this.measure();
   }
