@@ -185,6 +185,8 @@ async function failsAtOnce(w: WatchProcess, reason: RegExp): Promise<void> {
   assert.equal(w.child.exitCode, 2, w.stderr);
   assert.equal(w.stderr.trim().split('\n').length, 1, w.stderr);
   assert.match(w.stderr, reason);
+  // Nothing was shown before the error: no view (stats line, UI) started.
+  assert.deepEqual(w.events.map((e) => e.type), []);
 }
 
 test('watch --journal-file that does not exist: exit 2 at once, naming the file', async (t) => {

@@ -128,3 +128,58 @@ test('beforeScrape runs on each scrape; its failure is a 500, not a crash', asyn
     await srv.close();
   }
 });
+
+test('watch --headless --metrics exports cnidoctor_source_lag_seconds (0 while caught up) from the real process', async (t) => {
+  const { WatchProcess } = await import('./helpers/watch.js');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cnidoctor-metrics-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'calico-node.log');
+  writeFileSync(file, '');
+  const w = new WatchProcess(['--headless', '--metrics', '127.0.0.1:0', '--file', file]);
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('metrics address', () => /metrics on http:\/\/127\.0\.0\.1:\d+\/metrics/.test(w.stderr));
+  const url = /(http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(w.stderr)![1];
+  await w.waitFor('the file followed', () => w.events.some((e) => e.type === 'stats'));
+  writeFileSync(file, FELIX + '\n');
+  await w.waitFor('the diagnosis', () => w.events.some((e) => e.type === 'diagnosis'));
+  const body = await (await fetch(url)).text();
+  assert.match(body, /^cnidoctor_source_lag_seconds 0$/m);
+  await w.stop();
+});
+
+test('source lag: seconds since the followed files were last read to their end; a paused reader still measures what waits', async (t) => {
+  const { WatchStore } = await import('../src/cli/watch-store.js');
+  const { LiveEngine } = await import('../src/engine/live.js');
+  const { FileFollower } = await import('../src/sources/follow.js');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cnidoctor-lag-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'felix.log');
+  writeFileSync(file, '');
+  const engine = new LiveEngine(cat);
+  const f = new FileFollower(file, { data: (b, gen) => engine.feed(`f#${gen}`, { source: file, path: file, role: 'log', time: { refTime: Date.now() } }, b), end: () => {}, note: () => {} }, { fromStart: false, pollMs: 20 });
+  const store = new WatchStore(engine, cat, { sources: [file], mode: 'live', backlog: () => f.backlog, setPaused: (p) => f.setPaused(p) });
+  t.after(() => { store.close(); return f.close(); });
+  await f.start();
+  const until = async (what: string, pred: () => boolean): Promise<void> => {
+    const t0 = Date.now();
+    while (!pred()) {
+      if (Date.now() - t0 > 10_000) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  const t0 = Date.now();
+  assert.equal(store.lag(t0), 0);
+  store.setPaused(true);
+  await f.kick(); // a poll already under way when the pause came finishes first
+  const big = (FELIX + '\n').repeat(6000); // ~4.5 MB written while paused
+  writeFileSync(file, big);
+  // Measured on the follower's next tick although nothing is read while paused.
+  await until('the backlog measured while paused', () => f.backlog === Buffer.byteLength(big));
+  const m = store.getSnapshot();
+  store.publish();
+  assert.equal(store.getSnapshot().keepingUp, false, `header says behind while paused with ${f.backlog} bytes unread (was ${m.keepingUp})`);
+  assert.equal(store.lag(t0 + 7000), 7);
+  store.setPaused(false);
+  await until('caught up', () => f.backlog === 0);
+  assert.equal(store.lag(t0 + 8000), 0);
+});

@@ -343,6 +343,16 @@ describe('watch UI', () => {
     assert.match(lines(r.lastFrame()).find((l) => l.startsWith('> '))!, /calico-node-not-ready/);
   });
 
+  test('several keys in one read (key repeat, tmux send-keys jjjj) each count', async () => {
+    const { r, ready } = setup();
+    await ready();
+    const cursorOn = (): string => lines(r.lastFrame()).find((l) => l.startsWith('> '))!;
+    await drawn(r.frames, () => r.stdin.write('jj'));
+    assert.match(cursorOn(), /calico-node-not-ready/);
+    await drawn(r.frames, () => r.stdin.write('kjk'));
+    assert.match(cursorOn(), /calico-node-crashloop/);
+  });
+
   test('the selection follows its diagnosis when the ranking changes', async () => {
     const { r, store, press, update, ready } = setup();
     await ready();
@@ -487,7 +497,8 @@ describe('watch UI', () => {
     assert.match(facts, /ipv6 on/);
     assert.match(facts, /microk8s v1\.32\.3/);
     assert.match(facts, /calico v3\.28\.1/);
-    assert.match(problem, /^! file: \/var\/log\/syslog: permission denied \(\+1 more\)/);
+    // the newest problem, with a count of the earlier ones
+    assert.match(problem, /^! journal restarted \(\+1 earlier\)/);
   });
 
   test('in a replay the header\'s "up" is time since the watch started, not the recording\'s clock', async () => {

@@ -1,6 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, runCli, tempDir } from './helpers/util.js';
 import { WatchProcess } from './helpers/watch.js';
@@ -136,6 +137,32 @@ test('stdin: JSON Lines with a diagnosis, then exit 1 at end of input', async ()
   assert.ok(w.events.some((e) => e.type === 'fact' && e.name === 'iptables.mode' && e.value === 'legacy'));
 });
 
+/** resolves with the exit code, or rejects when the process is still running after `ms` */
+function exitWithin(w: WatchProcess, ms: number): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`still running ${ms} ms after the signal; last events: ${JSON.stringify(w.events.slice(-3).map((e) => e.type))}`)), ms);
+    void w.exited.then((c) => { clearTimeout(t); resolve(c); });
+  });
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  test(`watch - exits at once on ${sig} while its producer still writes; nothing printed after the final stats`, async (t) => {
+    const w = new WatchProcess(['-']);
+    t.after(() => w.child.kill('SIGKILL'));
+    w.child.stdin!.on('error', () => undefined); // EPIPE once it is gone
+    // The producer: a line every 50 ms, forever (journalctl -f | cni-doctor watch -).
+    const producer = setInterval(() => { if (w.child.stdin!.writable) w.child.stdin!.write(record()); }, 50);
+    t.after(() => clearInterval(producer));
+    await w.waitFor('a diagnosis', () => w.count(ID) >= 2);
+    w.child.kill(sig);
+    const code = await exitWithin(w, 3000);
+    clearInterval(producer);
+    assert.equal(code, 1, 'analyze-style exit code: a critical diagnosis was found');
+    const types = w.events.map((e) => e.type);
+    assert.equal(types[types.length - 1], 'stats', `the final stats line is the last line: ${types.slice(-5).join(',')}`);
+  });
+}
+
 test('headless watcher: a failure fed to it shows as a gauge on /metrics over loopback', async (t) => {
   const { w, log } = await followEmpty(t, 'felix.log', ['--headless', '--metrics', '127.0.0.1:0']);
   await w.waitFor('metrics address', () => /metrics on http:\/\/127\.0\.0\.1:\d+\/metrics/.test(w.stderr));
@@ -180,4 +207,64 @@ test('watch options that a replay would silently ignore are usage errors', async
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, reason);
   }
+});
+
+test('--file on a FIFO or a directory is refused at once with a hint (exit 2), no handle leaked', async (t) => {
+  const d = tempDir(t);
+  const fifo = path.join(d, 'pipe');
+  execFileSync('mkfifo', [fifo]);
+  const dir = path.join(d, 'logs');
+  mkdirSync(dir);
+  // A later source must not be held up either: the FIFO comes first.
+  const r = await runCli(['watch', '--json', '--no-tui', '--file', fifo, '--file', dir], { timeoutMs: 10_000 });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, new RegExp(`--file ${fifo} is a FIFO \\(named pipe\\), not a regular file.*cat ${fifo} \\| cni-doctor watch -`));
+  assert.match(r.stderr, new RegExp(`--file ${dir} is a directory.*--file '${dir}/\\*\\.log'`));
+  assert.doesNotMatch(r.stderr, /DEP0137|FileHandle|EISDIR|ESPIPE/);
+});
+
+test('an unreadable --file is noted, retried until readable, and if never read ends like analyze: exit 2, named on stderr', async (t) => {
+  const d = tempDir(t);
+  const log = path.join(d, 'felix.log');
+  writeFileSync(log, '');
+  chmodSync(log, 0o000);
+  const w = new WatchProcess(['--file', log], { unprivileged: true });
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('permission note', () => w.events.some((e) => e.type === 'problem' && /permission denied/.test(e.message ?? '')));
+  // Never fixed: the watch ends with exit 2 and names the file on stderr.
+  assert.equal(await w.stop(), 2);
+  assert.match(w.stderr, new RegExp(`cni-doctor: ${log}: permission denied`));
+
+  // Fixed while watching: it is read from its start.
+  const w2 = new WatchProcess(['--file', log], { unprivileged: true });
+  t.after(() => w2.child.kill('SIGKILL'));
+  await w2.waitFor('permission note', () => w2.events.some((e) => e.type === 'problem' && /permission denied/.test(e.message ?? '')));
+  appendFileSync(log, record());
+  chmodSync(log, 0o644);
+  await w2.waitFor('the record once readable', () => w2.count(ID) === 1);
+  assert.equal(await w2.stop(), 1);
+});
+
+test('a --file missing at start is announced as awaited, and read from its start when it appears', async (t) => {
+  const d = tempDir(t);
+  const log = path.join(d, 'later.log');
+  const w = new WatchProcess(['--file', log]);
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('waiting note', () => w.events.some((e) => e.type === 'problem' && (e.message ?? '').includes(`${log}: does not exist yet; waiting for it`)));
+  writeFileSync(log, record());
+  await w.waitFor('the record', () => w.count(ID) === 1);
+  await w.stop();
+});
+
+test('problems keep printing after the fifth: each note once, in order, the latest included', async (t) => {
+  const d = tempDir(t);
+  const logs = Array.from({ length: 6 }, (_, i) => path.join(d, `n${i}.log`));
+  const w = new WatchProcess(logs.flatMap((l) => ['--file', l]));
+  t.after(() => w.child.kill('SIGKILL'));
+  const notes = (): string[] => w.events.filter((e) => e.type === 'problem').map((e) => e.message ?? '');
+  await w.waitFor('six waiting notes', () => notes().length >= 6);
+  writeFileSync(logs[5], record());
+  await w.waitFor('the 7th note and the record', () => notes().some((m) => m.startsWith(`${logs[5]}: appeared`)) && w.count(ID) === 1);
+  assert.deepEqual(notes(), [...logs.map((l) => `${l}: does not exist yet; waiting for it`), `${logs[5]}: appeared, reading from its start`]);
+  await w.stop();
 });

@@ -13,6 +13,9 @@ export interface WatchMeta {
   setPaused: (p: boolean) => void;
 }
 
+/** problems kept for the views (the UI shows the newest; a printer catching up prints them all) */
+const KEEP_PROBLEMS = 20;
+
 export class WatchStore implements LiveStore {
   private model: LiveModel;
   private listeners = new Set<() => void>();
@@ -43,13 +46,28 @@ export class WatchStore implements LiveStore {
     this.publish();
   };
 
+  private problemsSeen = 0;
+
   problem(msg: string): void {
-    this.problems = [...this.problems.slice(-4), msg];
+    this.problems = [...this.problems.slice(-(KEEP_PROBLEMS - 1)), msg];
+    this.problemsSeen++;
     this.publish();
+  }
+
+  private caughtUpAt = Date.now();
+
+  /** Seconds since every followed file was last read to its end (0 while caught up; paused counts as
+   *  behind). Not "now minus the newest line's time": a quiet node writes nothing for hours without the
+   *  reader being behind, and syslog stamps carry no year or zone. Bytes a journalctl pipe or stdin
+   *  hold are not visible here, so those sources count as caught up unless paused. */
+  lag(now = Date.now()): number {
+    if (!this.paused && this.meta.backlog() === 0) this.caughtUpAt = now;
+    return Math.max(0, now - this.caughtUpAt) / 1000;
   }
 
   /** Once a second: lines/s, ages, and quiet diagnoses. A replay's clock is the newest line replayed. */
   tick(now = Date.now()): void {
+    this.lag();
     if (this.meta.mode === 'replay') {
       const seen = Object.values(this.engine.state.hits).map((h) => h.lastSeen ?? 0);
       now = Math.max(0, ...seen);
@@ -64,11 +82,22 @@ export class WatchStore implements LiveStore {
   }
 
   private schedule(): void {
-    if (this.timer) return;
+    if (this.timer || this.closed) return;
     this.timer = setTimeout(() => { this.timer = undefined; this.publish(); }, 100);
   }
 
+  /** No more notifications (after the final flush). */
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.closed = true;
+    this.listeners.clear();
+  }
+
+  private closed = false;
+
   publish(): void {
+    if (this.closed) return;
     const next = this.build(Date.now());
     const sig = JSON.stringify({ ...next, now: Math.floor(next.now / 30_000), version: 0, upFor: Math.floor(next.upFor / 30_000) });
     if (sig === this.signature) return;
@@ -84,7 +113,8 @@ export class WatchStore implements LiveStore {
       sources: this.meta.sources,
       lines: s.stats.lines,
       linesPerSec: this.rate.perSec,
-      keepingUp: backlog < 4 << 20,
+      // Paused, nothing is read: any byte waiting in a file is "behind".
+      keepingUp: this.paused ? this.meta.backlog() === 0 : backlog < 4 << 20,
       backlog,
       paused: this.paused,
       mode: this.meta.mode,
@@ -95,6 +125,7 @@ export class WatchStore implements LiveStore {
       upFor: now - this.startedAt,
       now: this.meta.mode === 'replay' ? this.replayNow ?? now : now,
       problems: this.problems,
+      problemsSeen: this.problemsSeen,
       version: (this.model?.version ?? 0) + 1,
     };
   }

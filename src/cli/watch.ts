@@ -93,7 +93,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   let metrics: { close(): Promise<void> } | undefined;
   if (o.metrics) {
     const { startMetrics } = await import('./watch-metrics.js');
-    metrics = await startMetrics(o.metrics, engine, catalog, toolVersion());
+    metrics = await startMetrics(o.metrics, engine, catalog, toolVersion(), () => store.lag());
     stops.push(() => metrics?.close());
   }
 
@@ -123,8 +123,8 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     const patterns = o.files.map((f) => path.resolve(f));
     const byName = fallbackLayout(catalog);
     const seen = new Set<string>();
-    const follow = async (file: string, fromStart: boolean): Promise<void> => {
-      if (seen.has(file)) return;
+    const follow = async (file: string, fromStart: boolean): Promise<FileFollower | undefined> => {
+      if (seen.has(file)) return undefined;
       seen.add(file);
       // One engine source per file under the name: line numbers and unfinished lines stay per file.
       const id = (gen: number): string => `${file}#${gen}`;
@@ -134,11 +134,23 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
       followers.push(f);
       await f.start().catch((e: Error) => note(`${file}: ${e.message}`));
       if (paused) f.setPaused(true);
+      return f;
     };
+    const refused: string[] = [];
     for (const p of patterns) {
       if (fg.isDynamicPattern(p)) {
         for (const m of await fg(p, { onlyFiles: true, absolute: true })) await follow(m, o.fromStart);
-      } else await follow(p, o.fromStart);
+      } else {
+        // A FIFO, socket, device or directory named on the command line is refused at once.
+        const f = await follow(p, o.fromStart);
+        if (f?.problem?.kind === 'not-regular') refused.push(`--file ${p} ${f.problem.message}`);
+      }
+    }
+    if (refused.length) {
+      for (const f of followers) await f.close();
+      for (const s of stops.reverse()) await s();
+      for (const r of refused) process.stderr.write(`cni-doctor: ${r}\n`);
+      return 2;
     }
     // New files matching a glob are picked up, from their start.
     const globs = patterns.filter((p) => fg.isDynamicPattern(p));
@@ -154,13 +166,21 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     stops.push(async () => { for (const f of followers) await f.close(); });
   }
   if (o.stdin) {
+    const lines = process.stdin.pipe(split2());
     ending.push(new Promise<void>((resolve) => {
-      const lines = process.stdin.pipe(split2());
       const stdinInfo = info('stdin', 'stdin');
       lines.on('data', (l: string) => engine.feed('stdin', stdinInfo, l + '\n'));
       lines.on('end', () => resolve());
       lines.on('error', (e: Error) => { note(`stdin: ${e.message}`); resolve(); });
     }));
+    // On quit, stdin is let go of at once: a producer that keeps writing (a FIFO, `journalctl -f |`)
+    // must neither keep the process alive nor feed the engine after the final report.
+    stops.push(() => {
+      process.stdin.unpipe(lines);
+      lines.removeAllListeners('data');
+      lines.destroy();
+      process.stdin.destroy();
+    });
   }
   if (o.replay) {
     ending.push(replay(o.replay, catalog, o.speed, {
@@ -196,6 +216,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   const endless = wantsJournal || o.files.length > 0 || !!ink || o.headless;
   if (ending.length) {
     void Promise.all(ending).then(() => {
+      if (finished) return;
       engine.finish();
       store.tick();
       store.publish();
@@ -212,16 +233,23 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     await ink.waitUntilExit().catch(() => undefined);
   }
   printer?.flush();
+  // Nothing is printed after the final flush and stats line.
+  printer?.close();
+  store.close();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   if (fatal) {
     process.stderr.write(`cni-doctor: ${fatal}\n`);
     return 2;
   }
+  // A followed file that could not be read by the end is an input not read, as in analyze.
+  for (const f of followers) if (f.problem) cannotRead(f.path, f.problem.message.replace(/; still trying$/, ''));
   const st = engine.state.stats;
   engine.event({ type: 'input', input: { path: sources.join(', '), kind: o.stdin ? 'stdin' : o.replay ? 'file' : wantsJournal ? 'journal' : 'file', files: Math.max(1, followers.length), lines: st.lines, bytes: st.bytes } });
   const report = buildReport(engine.state, catalog, toolVersion());
   if (!tty && !o.json && !o.headless) process.stdout.write('\n' + renderText(report, { color: false }));
+  // As analyze: each input not read, or read in part, named on stderr with its reason.
+  for (const p of report.problems) process.stderr.write(`cni-doctor: ${p.source}: ${p.reason}\n`);
   // The same code whichever view ran: a script cannot tell the UI from plain lines.
   return exitCode(report, unreadable);
 }

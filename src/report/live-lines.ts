@@ -15,16 +15,29 @@ const STATS_EVERY_MS = 10_000;
 export class LinePrinter {
   private shown = new Map<string, { sig: string; at: number; timer?: NodeJS.Timeout }>();
   private facts = new Map<string, string>();
+  /** problems printed so far (LiveModel.problemsSeen) */
   private problems = 0;
   private lastStats = 0;
   private statsSig = '';
 
+  private unsubscribe: () => void;
+  private closed = false;
+
   constructor(private store: LiveStore, private out: (s: string) => void, private json: boolean) {
-    store.subscribe(() => this.update());
+    this.unsubscribe = store.subscribe(() => this.update());
+  }
+
+  /** Print nothing more (after the final flush). */
+  close(): void {
+    this.closed = true;
+    this.unsubscribe();
+    for (const v of this.shown.values()) if (v.timer) clearTimeout(v.timer);
   }
 
   private sig(d: Diagnosis): string {
-    return `${d.severity}|${d.confidence}|${d.occurrences}|${d.quietFor ? Math.floor(d.quietFor / 60_000) : 0}|${d.likelyCause ?? ''}`;
+    // Real changes only: a quiet diagnosis growing a minute quieter is not news (it was printed in full
+    // every minute, forever: ~23 MB a day from a DaemonSet). Going quiet, or active again, is.
+    return `${d.severity}|${d.confidence}|${d.occurrences}|${d.quietFor ? 'quiet' : 'active'}|${d.likelyCause ?? ''}`;
   }
 
   private line(d: Diagnosis, first: boolean): string {
@@ -36,6 +49,7 @@ export class LinePrinter {
   }
 
   private update(final = false): void {
+    if (this.closed) return;
     const m = this.store.getSnapshot();
     const now = Date.now();
     for (const d of m.diagnoses) {
@@ -55,8 +69,11 @@ export class LinePrinter {
       this.facts.set(name, f.value);
       this.out(this.json ? JSON.stringify({ type: 'fact', name, value: f.value, source: f.source }) : plain(`${new Date().toISOString().slice(11, 19)} FACT ${name}=${f.value} (${f.source})`));
     }
-    for (const p of m.problems.slice(this.problems)) this.out(this.json ? JSON.stringify({ type: 'problem', message: p }) : plain(`${new Date().toISOString().slice(11, 19)} NOTE ${p}`));
-    this.problems = m.problems.length;
+    // problems holds the latest few only: what is new is counted by problemsSeen, not the list's length.
+    const seen = m.problemsSeen ?? m.problems.length;
+    const fresh = Math.min(m.problems.length, seen - this.problems);
+    for (const p of fresh > 0 ? m.problems.slice(-fresh) : []) this.out(this.json ? JSON.stringify({ type: 'problem', message: p }) : plain(`${new Date().toISOString().slice(11, 19)} NOTE ${p}`));
+    this.problems = seen;
     this.stats(m, final);
   }
 

@@ -3,6 +3,7 @@
 // the new file from its start), copytruncate (a fingerprint of the bytes before our offset, so a
 // truncation followed at once by a burst is still seen), deletion (wait for the name to come back).
 // chokidar says when to look; the offset, inode and fingerprint are our own bookkeeping.
+import { constants } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'chokidar';
 
@@ -12,7 +13,7 @@ const READ = 1 << 20;
 export const DRAIN_GRACE_MS = 5000;
 
 /** `gen`: which file under the name (rotation and truncation start a new one). */
-interface Open { fh: FileHandle; ino: number; dev: number; offset: number; fp: Buffer; gen: number }
+interface Open { fh: FileHandle; ino: number; dev: number; offset: number; fp: Buffer; gen: number; /** size at the last look */ size: number }
 
 export interface FollowEvents {
   /** Bytes of one file under the name. Each `gen` is its own byte stream: a rotated-away file's
@@ -26,7 +27,13 @@ export interface FollowEvents {
   note(msg: string): void;
 }
 
+/** Why the name cannot be read right now. `not-regular`: a FIFO, socket, device or directory — open()
+ *  on a FIFO blocks until a writer comes and a read gives ESPIPE or EISDIR, so these are refused. */
+export interface FollowProblem { kind: 'permission' | 'not-regular'; message: string }
+
 export class FileFollower {
+  /** set while the name exists but cannot be read (still polled: permissions can be fixed) */
+  problem: FollowProblem | undefined;
   private cur: Open | undefined;
   private draining: { f: Open; until: number }[] = [];
   private watcher: FSWatcher | undefined;
@@ -35,14 +42,25 @@ export class FileFollower {
   private again = false;
   private closed = false;
   private paused = false;
-  /** bytes known to be waiting in the file beyond our offset */
-  backlog = 0;
+  /** bytes known to be waiting beyond our offsets: the size at the last look (each poll tick, paused
+   *  or not) minus the offset, which moves as a long catch-up is read */
+  get backlog(): number {
+    let n = 0;
+    for (const f of this.files()) n += Math.max(0, f.size - f.offset);
+    return n;
+  }
+
+  private files(): Open[] {
+    return [...this.draining.map((d) => d.f), ...(this.cur ? [this.cur] : [])];
+  }
   private gens = 0;
 
   constructor(readonly path: string, private ev: FollowEvents, private opts: { fromStart: boolean; pollMs?: number }) {}
 
   async start(): Promise<void> {
-    await this.openCurrent(this.opts.fromStart ? 'start' : 'end');
+    if (!(await this.openCurrent(this.opts.fromStart ? 'start' : 'end')) && !this.problem) {
+      this.ev.note(`${this.path}: does not exist yet; waiting for it`);
+    }
     this.watcher = watch(this.path, { persistent: true, ignoreInitial: true, atomic: false, awaitWriteFinish: false });
     this.watcher.on('all', () => this.kick());
     this.watcher.on('error', () => this.kick());
@@ -64,7 +82,10 @@ export class FileFollower {
     this.again = true;
     this.busy = this.busy.then(async () => {
       this.again = false;
-      if (!this.closed && !this.paused) await this.poll();
+      if (this.closed) return;
+      // Paused, nothing is read, but what waits unread is still measured (the header says "behind").
+      if (this.paused) await this.measure();
+      else await this.poll();
     }).catch((e: Error) => this.ev.note(`${this.path}: ${e.message}`));
     return this.busy;
   }
@@ -83,19 +104,55 @@ export class FileFollower {
     this.ev.end(f.gen);
   }
 
+  /** Bytes waiting beyond our offsets, from the files' sizes now. */
+  private async measure(): Promise<void> {
+    for (const f of this.files()) f.size = (await f.fh.stat()).size;
+  }
+
+  private setProblem(p: FollowProblem | undefined): void {
+    if (p && p.message !== this.problem?.message) this.ev.note(`${this.path}: ${p.message}`);
+    this.problem = p;
+  }
+
+  /** device and inode of the files read now or still drained (a glob must not follow them twice) */
+  ids(): string[] {
+    return this.files().map((f) => `${f.dev}:${f.ino}`);
+  }
+
   private async openCurrent(where: 'start' | 'end'): Promise<boolean> {
     let fh: FileHandle;
     try {
-      fh = await open(this.path, 'r');
+      // O_NONBLOCK: open() of a FIFO would otherwise wait for a writer, and hold up everything.
+      fh = await open(this.path, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return false;
-      if (code === 'EACCES') throw new Error('permission denied (run as a user who can read it, e.g. in group adm)');
+      if (code === 'EACCES') {
+        this.setProblem({ kind: 'permission', message: 'permission denied (run as a user who can read it, e.g. in group adm); still trying' });
+        return false;
+      }
       throw e;
     }
-    const st = await fh.stat();
+    let st;
+    try {
+      st = await fh.stat();
+    } catch (e) {
+      await fh.close().catch(() => undefined);
+      throw e;
+    }
+    if (!st.isFile()) {
+      await fh.close().catch(() => undefined);
+      this.setProblem({
+        kind: 'not-regular',
+        message: st.isDirectory()
+          ? `is a directory, not a log file: follow the files in it with --file '${this.path}/*.log'`
+          : `is a ${st.isFIFO() ? 'FIFO (named pipe)' : st.isSocket() ? 'socket' : 'device'}, not a regular file, and cannot be followed by name: read it as a stream with cat ${this.path} | cni-doctor watch -`,
+      });
+      return false;
+    }
+    this.setProblem(undefined);
     const offset = where === 'end' ? st.size : 0;
-    this.cur = { fh, ino: st.ino, dev: st.dev, offset, fp: await this.readFp(fh, offset), gen: ++this.gens };
+    this.cur = { fh, ino: st.ino, dev: st.dev, offset, fp: await this.readFp(fh, offset), gen: ++this.gens, size: st.size };
     return true;
   }
 
@@ -114,6 +171,7 @@ export class FileFollower {
       const { bytesRead } = await f.fh.read(b, 0, READ, f.offset);
       if (!bytesRead) break;
       f.offset += bytesRead;
+      f.size = Math.max(f.size, f.offset);
       total += bytesRead;
       f.fp = Buffer.concat([f.fp, b.subarray(0, bytesRead)]).subarray(-FINGERPRINT);
       this.ev.data(b.subarray(0, bytesRead), f.gen);
@@ -135,8 +193,12 @@ export class FileFollower {
       }
     }
     if (!this.cur) {
-      if (await this.openCurrent('start')) this.ev.note(`${this.path}: appeared, reading from its start`);
-      else return;
+      const was = this.problem;
+      if (await this.openCurrent('start')) this.ev.note(`${this.path}: ${was ? 'readable now' : 'appeared'}, reading from its start`);
+      else {
+        await this.measure();
+        return;
+      }
     }
     const cur = this.cur!;
     let st;
@@ -152,7 +214,7 @@ export class FileFollower {
       this.ev.draining?.(cur.gen, DRAIN_GRACE_MS);
       this.cur = undefined;
       if (st && (await this.openCurrent('start'))) this.ev.note(`${this.path}: rotated, following the new file from its start`);
-      else this.ev.note(`${this.path}: gone, waiting for it to come back`);
+      else if (!this.problem) this.ev.note(`${this.path}: gone, waiting for it to come back`);
       if (this.cur) await this.drain(this.cur);
       return;
     }
@@ -165,7 +227,8 @@ export class FileFollower {
       cur.offset = 0;
       cur.fp = Buffer.alloc(0);
     }
+    cur.size = st.size;
     await this.drain(cur);
-    this.backlog = Math.max(0, (await cur.fh.stat()).size - cur.offset);
+    await this.measure();
   }
 }

@@ -1,6 +1,6 @@
 // Following the systemd journal through the real `journalctl -f -o json -a`. The last __CURSOR is
 // kept; if journalctl dies it is restarted with --after-cursor, so nothing is lost or read twice.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import split2 from 'split2';
@@ -189,6 +189,19 @@ export class JournalFollower {
       return;
     }
     if (this.history && !this.opts.dir && !this.opts.files?.length) this.machineId = localMachineId();
+    // A --since journalctl cannot parse is known before any view starts (the follower itself would
+    // only fail after start() returned, once the UI or a stats line was already out): ask journalctl.
+    if (this.opts.since) {
+      const pre = ['-q', '--no-pager', '-n', '0', `--since=${this.opts.since}`];
+      if (this.opts.dir) pre.push('-D', this.opts.dir);
+      for (const f of this.opts.files ?? []) pre.push('--file', f);
+      const r = spawnSync('journalctl', pre, { encoding: 'utf8', timeout: FIRST_START_MS, stdio: ['ignore', 'ignore', 'pipe'] });
+      const said = (r.stderr ?? '').trim().split('\n').pop() ?? '';
+      if (r.status !== null && r.status !== 0 && said && !PERMISSION_HINT.test(said)) {
+        this.ev.fatal(this.startFailure(said));
+        return;
+      }
+    }
     this.spawn();
   }
 

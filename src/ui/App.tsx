@@ -15,7 +15,7 @@ import { Header, headerHeight } from './Header.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { Line, seg, type Row } from './Line.js';
 import { colorFromEnv } from './format.js';
-import { INITIAL_UI, onKey, selectedIndex, type KeyContext, type UiState } from './keys.js';
+import { INITIAL_UI, onInput, selectedIndex, type KeyContext, type UiState } from './keys.js';
 import { strWidth } from './text.js';
 
 export interface AppProps {
@@ -132,12 +132,15 @@ export function App({ store, onQuit, bell = false, color }: AppProps): ReactNode
   useInput(
     useCallback(
       (input: string, key: Key) => {
-        const r = onKey(uiNow.current, input, key, shown.current);
-        if (r.type === 'quit') quit.current();
-        else if (r.type === 'pause') store.setPaused(!store.getSnapshot().paused);
-        else if (r.type === 'state') {
+        // One read may hold several keys ("jjjj" from key repeat or tmux send-keys): each one counts.
+        const r = onInput(uiNow.current, input, key, shown.current);
+        if (r.state !== uiNow.current) {
           uiNow.current = r.state;
           setUi(r.state);
+        }
+        for (const a of r.actions) {
+          if (a === 'quit') quit.current();
+          else store.setPaused(!store.getSnapshot().paused);
         }
       },
       [store],

@@ -83,8 +83,9 @@ export function factsRow(facts: Record<string, LiveFact>, width: number): Row {
 
 export function problemRow(problems: string[], width: number): Row | undefined {
   if (!problems.length) return undefined;
-  const more = problems.length > 1 ? ` (+${problems.length - 1} more)` : '';
-  const text = truncate(sanitize(problems[0]).replace(/\s+/g, ' '), Math.max(1, width - 2 - more.length));
+  // The newest problem: the one to act on now (a rotation note is older news than a lost source).
+  const more = problems.length > 1 ? ` (+${problems.length - 1} earlier)` : '';
+  const text = truncate(sanitize(problems[problems.length - 1]).replace(/\s+/g, ' '), Math.max(1, width - 2 - more.length));
   return truncateRow([seg('! ', { bold: true, fg: 'yellow' }), seg(text, { fg: 'yellow' }), seg(more, { dim: true })], width);
 }
 

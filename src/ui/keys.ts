@@ -52,3 +52,25 @@ export function onKey(s: UiState, input: string, key: Partial<Key>, ctx: KeyCont
   else if (key.pageUp || input === 'b') to = Math.max(0, at - page);
   return to === undefined || to === s.scroll ? { type: 'none' } : { type: 'state', state: { ...s, scroll: to } };
 }
+
+export interface InputResult {
+  state: UiState;
+  /** what the caller does, in order */
+  actions: ('quit' | 'pause')[];
+}
+
+/** Everything one read from the terminal holds: a fast typist, key repeat or tmux send-keys deliver
+ *  several characters in one input ("jjjj"), each a key of its own. A quit ends the sequence. */
+export function onInput(s: UiState, input: string, key: Partial<Key>, ctx: KeyContext): InputResult {
+  const special = Object.entries(key).some(([k, v]) => v === true && k !== 'shift');
+  const keys = !special && [...input].length > 1 ? [...input] : [input];
+  const actions: InputResult['actions'] = [];
+  let state = s;
+  for (const ch of keys) {
+    const r = onKey(state, ch, key, ctx);
+    if (r.type === 'state') state = r.state;
+    else if (r.type === 'quit' || r.type === 'pause') actions.push(r.type);
+    if (r.type === 'quit') break;
+  }
+  return { state, actions };
+}

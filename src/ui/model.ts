@@ -24,8 +24,11 @@ export interface LiveModel {
   /** wall-clock time since the watch started (a replay's `now` is the recording's clock) */
   upFor: number;
   now: number;
-  /** one-line problems (a source lost, a permission error) */
+  /** one-line problems (a source lost, a permission error): the latest few, oldest first */
   problems: string[];
+  /** how many problems were reported in all (problems keeps only the latest): a view that prints
+   *  each once tracks this number, not the list's length */
+  problemsSeen?: number;
   /** bumped on every change */
   version: number;
 }
