@@ -115,7 +115,7 @@ test('#3 a size limit reached is a partial read: named under "Not read, or read 
   assert.equal(total.code, 2, total.stdout);
   assert.match(total.stderr, new RegExp(`^cni-doctor: ${INSPECT}: stopped after 10 KiB decompressed \\(limit; a compression bomb\\?\\): the rest of the archive was not read \\(raise --max-total-bytes to read it all\\)$`, 'm'));
   // (wrapped at 100 columns with a hanging indent, as the report's prose is)
-  assert.match(total.stdout, /Not read, or read in part\n {2}\S+: stopped after 10 KiB\s+decompressed/);
+  assert.match(total.stdout, /Not read, or read in part\n {2}\S+: stopped\s+after\s+10\s+KiB\s+decompressed/);
 
   const entry = await runCli(['analyze', INSPECT_HEALTHY, '--max-entry-bytes', '1K', '--json']);
   assert.equal(entry.code, 2, entry.stderr);

@@ -120,7 +120,7 @@ export function createMetrics(opts: MetricsOptions = {}): DoctorMetrics {
       if (stats.lagSeconds !== undefined && Number.isFinite(stats.lagSeconds)) {
         lag ??= new Gauge({
           name: 'cnidoctor_source_lag_seconds',
-          help: 'How far the reader is behind its log source (now minus the newest line\'s time).',
+          help: 'Seconds since every followed file was last read to its end (0 while caught up; journal and stdin pipes report 0 unless paused).',
           registers,
         });
         lag.set(Math.max(0, stats.lagSeconds));
