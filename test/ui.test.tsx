@@ -16,6 +16,7 @@ const ink = await import('ink');
 const { App, BEL } = await import('../src/ui/App.js');
 const text = await import('../src/ui/text.js');
 const keys = await import('../src/ui/keys.js');
+const { age } = await import('../src/ui/format.js');
 
 // ---------------------------------------------------------------- store and fixtures
 
@@ -518,8 +519,40 @@ describe('watch UI', () => {
     assert.ok(m.upFor >= 0 && m.upFor < 60_000, `up for ${m.upFor} ms`);
     const t = render(<App store={store} onQuit={() => {}} />);
     await drawn(t.frames, () => {}, t.frames.length === 0);
-    assert.match(lines(t.lastFrame())[0], / up \d+s/);
+    assert.match(lines(t.lastFrame())[0], / up <1m/);
     t.unmount();
+  });
+
+  test('ages and uptime move on the screen once a minute: a publish when the shown minute changes, none in between', async (t) => {
+    const { WatchStore } = await import('../src/cli/watch-store.js');
+    const { LiveEngine } = await import('../src/engine/live.js');
+    const { loadCatalog } = await import('../src/catalog/load.js');
+    const catalog = loadCatalog([]);
+    const engine = new LiveEngine(catalog);
+    const T = Date.UTC(2025, 4, 26, 18, 6, 59, 731);
+    const realNow = Date.now;
+    let clock = T + 500;
+    Date.now = () => clock;
+    t.after(() => { Date.now = realNow; });
+    const store = new WatchStore(engine, catalog, { sources: ['x'], mode: 'files', backlog: () => 0, setPaused: () => {} });
+    engine.feed('x', { source: 'x', path: 'x', role: 'log', time: { refTime: T } },
+      '2025-05-26 18:06:59.731 [WARNING][83] felix/table.go 1454: Failed to execute ip(6)tables-restore command error=exit status 2 errorOutput="ip6tables-restore v1.8.9 (nf_tables): unknown option \\"--set-mark\\"\\n" ipVersion=0x6\n');
+    engine.settle(0, clock + 60_000);
+    let published = 0;
+    store.subscribe(() => { published++; });
+    const at = (ms: number): string => {
+      clock = T + ms;
+      store.publish();
+      return age(store.getSnapshot().diagnoses[0], store.getSnapshot().now);
+    };
+    assert.equal(at(1_000), '<1m ago');
+    const after = published;
+    for (const ms of [5_000, 20_000, 45_000, 59_000]) assert.equal(at(ms), '<1m ago');
+    assert.equal(published, after, 'no redraw while the screen would show the same');
+    assert.equal(at(61_000), '1m ago');
+    assert.equal(published, after + 1, 'one redraw when the minute turns (it took up to 30 s, showing a stale "3s ago")');
+    assert.equal(at(119_000), '1m ago');
+    assert.equal(at(121_000), '2m ago');
   });
 
   test('--bell rings once for a new critical diagnosis, not on re-render or for non-critical ones', async () => {

@@ -4,6 +4,7 @@ import type { Catalog } from '../catalog/load.js';
 import { diagnose, facts } from '../engine/diagnose.js';
 import type { LiveEngine } from '../engine/live.js';
 import type { LiveModel, LiveStore } from '../ui/model.js';
+import { age, coarse } from '../ui/format.js';
 
 export interface WatchMeta {
   sources: string[];
@@ -99,7 +100,8 @@ export class WatchStore implements LiveStore {
   publish(): void {
     if (this.closed) return;
     const next = this.build(Date.now());
-    const sig = JSON.stringify({ ...next, now: Math.floor(next.now / 30_000), version: 0, upFor: Math.floor(next.upFor / 30_000) });
+    // What the screen shows of time (ages and uptime, in minutes at the finest) decides a redraw, not the clock.
+    const sig = JSON.stringify({ ...next, now: next.diagnoses.map((d) => age(d, next.now)), version: 0, upFor: coarse(next.upFor) });
     if (sig === this.signature) return;
     this.signature = sig;
     this.model = next;

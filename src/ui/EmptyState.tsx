@@ -2,7 +2,7 @@
 import { Box } from 'ink';
 import type { ReactNode } from 'react';
 import { Lines, seg, truncateRow, type Row } from './Line.js';
-import { duration, groupNum } from './format.js';
+import { coarse, groupNum } from './format.js';
 import { sanitize, wrapWords } from './text.js';
 
 export interface EmptyStateProps {
@@ -21,7 +21,7 @@ export function emptyRows(p: EmptyStateProps): Row[] {
   const rows: Row[] = [[seg(' ')]];
   const head = n ? `No known failure seen yet — watching ${n} source${n === 1 ? '' : 's'}` : 'No known failure seen yet — no sources are being followed';
   for (const l of wrapWords(head, w - 2)) rows.push([seg('  '), seg(l, { bold: true, fg: 'green' })]);
-  const note = `${groupNum(p.lines)} lines scanned in ${duration(p.upFor)}. A diagnosis shows up here as soon as a known failure pattern matches.`;
+  const note = `${groupNum(p.lines)} lines scanned in ${coarse(p.upFor)}. A diagnosis shows up here as soon as a known failure pattern matches.`;
   for (const l of wrapWords(note, w - 2)) rows.push([seg('  '), seg(l, { dim: true })]);
   if (p.paused) rows.push([seg('  '), seg('Paused', { inverse: true, bold: true }), seg(' — press p to resume reading.')]);
   if (n) rows.push([seg(' ')]);

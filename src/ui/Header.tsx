@@ -3,7 +3,7 @@
 import { Box } from 'ink';
 import type { ReactNode } from 'react';
 import type { LiveFact, LiveModel } from './model.js';
-import { compactNum, duration, groupNum } from './format.js';
+import { coarse, compactNum, groupNum } from './format.js';
 import { sanitize, truncate } from './text.js';
 import { Lines, fitPieces, seg, truncateRow, type Piece, type Row } from './Line.js';
 
@@ -52,7 +52,7 @@ export function statusRow(p: HeaderProps): Row {
       prio: 90,
     });
   }
-  pieces.push({ full: [seg(`up ${duration(p.upFor)}`, { dim: true })], prio: 5, optional: true });
+  pieces.push({ full: [seg(`up ${coarse(p.upFor)}`, { dim: true })], prio: 5, optional: true });
   return fitPieces(pieces, p.width);
 }
 

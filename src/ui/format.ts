@@ -35,13 +35,18 @@ export function duration(ms: number): string {
 }
 
 /** "quiet 12m" when the store says it went quiet, else "2m ago" from lastSeen, else "". */
+/** A span as the live screen shows it: minutes at the finest, so that it changes (and the pane is
+ *  redrawn) at most once a minute, never a seconds counter ticking. */
+export function coarse(ms: number): string {
+  return ms < 60_000 ? '<1m' : duration(ms);
+}
+
 export function age(d: Pick<Diagnosis, 'quietFor' | 'lastSeen'>, now: number): string {
-  if (d.quietFor !== undefined) return `quiet ${duration(d.quietFor)}`;
+  if (d.quietFor !== undefined) return `quiet ${coarse(d.quietFor)}`;
   if (!d.lastSeen) return '';
   const t = Date.parse(d.lastSeen);
   if (Number.isNaN(t)) return '';
-  const diff = now - t;
-  return diff < 1000 ? 'now' : `${duration(diff)} ago`;
+  return `${coarse(now - t)} ago`;
 }
 
 /** "2025-05-26 18:09:40" (long) or "18:09:40" (short) from an ISO time; the input when not ISO. */
