@@ -744,6 +744,17 @@ describe('watch UI text layout', () => {
     const t = text.sanitize(s);
     assert.equal(t.length, s.length);
     assert.equal(t, 'a?[2Jb c?');
+    // Bidi overrides and isolates would reorder evidence on screen.
+    const bidi = 'ok \u202Egnp.exe\u202C \u2066x\u2069';
+    assert.equal(text.sanitize(bidi), 'ok ?gnp.exe? ?x?');
+  });
+
+  test('emoji take two cells, as terminals draw them (a row overflowed and lost characters)', () => {
+    for (const e of ['🚀', '✅', '❌', '⚠️']) assert.equal(text.strWidth(e), 2, JSON.stringify(e));
+    assert.equal(text.strWidth('⚠'), 1, 'without VS16 the warning sign is text, one cell');
+    const row = `deploy 🚀 ✅ failed ❌ ${'x'.repeat(60)}`;
+    assert.ok(text.strWidth(text.truncate(row, 40)) <= 40);
+    assert.equal(text.strWidth(text.truncate(row, 40)), 40);
   });
 
   test('keys: selection by id survives re-ranking; help swallows the next key', () => {

@@ -1,23 +1,16 @@
 // Terminal-cell text helpers for the live UI: width, truncation with "…", word and hard wrapping,
 // and clipping a long log line around its matched text. Pure functions; no Ink, no React.
+import { eastAsianWidth } from 'get-east-asian-width';
 
-/** Cells a code point takes in a terminal: 0 for controls and combining marks, 2 for East Asian wide. */
+/** Cells a code point takes in a terminal: 0 for controls, combining marks and zero-width
+ *  characters, else what Unicode's East Asian Width says (2 for wide and fullwidth, emoji included).
+ *  VS16 (U+FE0F) asks for the emoji presentation of the narrow symbol before it (⚠️), which
+ *  terminals draw 2 cells wide: it counts the missing cell. */
 export function charWidth(cp: number): number {
   if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) return 0;
-  if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0xfe00 && cp <= 0xfe0f)) return 0;
-  if (
-    (cp >= 0x1100 && cp <= 0x115f) ||
-    (cp >= 0x2e80 && cp <= 0xa4cf && cp !== 0x303f) ||
-    (cp >= 0xac00 && cp <= 0xd7a3) ||
-    (cp >= 0xf900 && cp <= 0xfaff) ||
-    (cp >= 0xfe30 && cp <= 0xfe4f) ||
-    (cp >= 0xff00 && cp <= 0xff60) ||
-    (cp >= 0xffe0 && cp <= 0xffe6) ||
-    (cp >= 0x1f300 && cp <= 0x1f64f) ||
-    (cp >= 0x1f900 && cp <= 0x1f9ff) ||
-    (cp >= 0x20000 && cp <= 0x3fffd)
-  ) return 2;
-  return 1;
+  if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0xfe00 && cp <= 0xfe0e)) return 0;
+  if (cp === 0xfe0f) return 1;
+  return eastAsianWidth(cp);
 }
 
 export function strWidth(s: string): number {
@@ -29,8 +22,10 @@ export function strWidth(s: string): number {
 /** Log text may carry tabs, escape sequences or other controls; a terminal must not interpret them.
  *  Each UTF-16 unit maps to exactly one unit, so match offsets stay valid. */
 export function sanitize(s: string, keepNewlines = false): string {
+  // Bidirectional embeddings, overrides and isolates (U+202A–202E, U+2066–2069) would reorder the
+  // text around them on screen: shown as ? like the other controls.
   // eslint-disable-next-line no-control-regex
-  return s.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => (c === '\t' ? ' ' : keepNewlines && c === '\n' ? c : '?'));
+  return s.replace(/[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, (c) => (c === '\t' ? ' ' : keepNewlines && c === '\n' ? c : '?'));
 }
 
 /** The longest prefix of `s` that fits in `w` cells. */
