@@ -284,3 +284,18 @@ test('a kernel installed shortly before the first failure raises confidence, and
   assert.equal(factor([install(T0 + day)]), undefined, 'after the first failure it cannot be the cause');
   assert.equal(factor([]), undefined);
 });
+
+test('together: two signals count as one failure only when seen within the window of each other', () => {
+  const pair = (dt: number): string[] => diagnose(reduce(initialState(), [
+    hit('kernel-ipv6-mark-regression', 'mark-warning-any-family', T0, 1),
+    hit('kernel-ipv6-mark-regression', 'ip6-rule-append-failed', T0 + dt, 2),
+  ]), cat).map((d) => d.id);
+  assert.ok(pair(20_000).includes('kernel-ipv6-mark-regression'), 'the warning and the append 20 s apart: one failure');
+  assert.ok(!pair(4 * 86_400_000).includes('kernel-ipv6-mark-regression'), 'four days apart: two unrelated lines');
+  // Without stamps nothing says they are apart: they pair.
+  const untimed = diagnose(reduce(initialState(), [
+    hit('kernel-ipv6-mark-regression', 'mark-warning-any-family', undefined, 1),
+    hit('kernel-ipv6-mark-regression', 'ip6-rule-append-failed', undefined, 2),
+  ]), cat).map((d) => d.id);
+  assert.ok(untimed.includes('kernel-ipv6-mark-regression'));
+});

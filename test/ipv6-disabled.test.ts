@@ -40,7 +40,7 @@ const ADMIN_DISABLED = 'May 26 17:52:11 node1 kernel: [    1.234567] IPv6: Loade
 test('ipv6.disable=1 on the kernel command line (kern.log) + felix ip6tables-restore failing: calico-ipv6-unavailable, not a missing module', async (t) => {
   const d = tempDir(t);
   const rep = await analyze(write(path.join(d, 'kern.log'), [CMDLINE_KERN]), write(path.join(d, 'calico-node.log'), FELIX_V6_RESTORE));
-  assert.equal(rep.facts['ipv6.kernel']?.value, 'disabled');
+  assert.match(rep.facts['kernel.cmdline']?.value ?? '', / ipv6\.disable=1$/);
   assert.ok(ids(rep).includes('calico-ipv6-unavailable'), ids(rep).join());
   assert.ok(!ids(rep).includes('kernel-module-missing'), ids(rep).join());
   const dx = rep.diagnoses.find((x) => x.id === 'calico-ipv6-unavailable')!;
@@ -49,6 +49,19 @@ test('ipv6.disable=1 on the kernel command line (kern.log) + felix ip6tables-res
   assert.ok(dx.remediation.some((r) => r.includes('ipv6.disable=1')), 'fix: remove ipv6.disable=1');
   assert.ok(dx.evidence.some((e) => e.text.includes('unable to initialize table')));
   assert.ok(dx.factors.some((f) => /ipv6\.disable=1/.test(f.because)));
+});
+
+test('an earlier boot\'s ipv6.disable=1 does not stick: the latest boot\'s command line decides', async (t) => {
+  const d = tempDir(t);
+  const earlier = CMDLINE_KERN.replace('May 26 17:52:10', 'May 20 09:00:00');
+  const latest = 'May 26 17:52:10 node1 kernel: [    0.000000] Command line: BOOT_IMAGE=/boot/vmlinuz-6.8.0-55-generic root=/dev/sda1 ro';
+  const rep = await analyze(write(path.join(d, 'kern.log'), [earlier, ADMIN_DISABLED.replace('May 26 17:52:11', 'May 20 09:00:01'), latest]), write(path.join(d, 'calico-node.log'), FELIX_V6_RESTORE));
+  assert.equal(rep.facts['kernel.cmdline']?.value, 'BOOT_IMAGE=/boot/vmlinuz-6.8.0-55-generic root=/dev/sda1 ro');
+  assert.ok(ids(rep).includes('kernel-module-missing'), ids(rep).join());
+  assert.ok(!ids(rep).includes('calico-ipv6-unavailable'), ids(rep).join());
+  // and the other way round: disabled on the latest boot
+  const rep2 = await analyze(write(path.join(d, 'kern2.log'), [latest.replace('May 26 17:52:10', 'May 20 09:00:00'), CMDLINE_KERN]), write(path.join(d, 'calico-node2.log'), FELIX_V6_RESTORE));
+  assert.ok(ids(rep2).includes('calico-ipv6-unavailable'), ids(rep2).join());
 });
 
 test('the kernel\'s "administratively disabled" line alone is enough evidence too', async (t) => {
@@ -81,7 +94,7 @@ function sosreport(t: { after: (fn: () => void) => void }, extra: Record<string,
 
 test('a sosreport whose proc/cmdline has ipv6.disable=1: calico-ipv6-unavailable, with proc/cmdline as the evidence', async (t) => {
   const rep = await analyze(sosreport(t, { 'proc/cmdline': ['BOOT_IMAGE=/vmlinuz-6.8.0-55-generic root=/dev/mapper/ubuntu--vg-ubuntu--lv ro ipv6.disable=1'] }));
-  assert.deepEqual(rep.facts['ipv6.kernel'], { value: 'disabled', source: 'proc/cmdline' });
+  assert.deepEqual(rep.facts['kernel.cmdline'], { value: 'BOOT_IMAGE=/vmlinuz-6.8.0-55-generic root=/dev/mapper/ubuntu--vg-ubuntu--lv ro ipv6.disable=1', source: 'proc/cmdline' });
   assert.ok(ids(rep).includes('calico-ipv6-unavailable'), ids(rep).join());
   assert.ok(!ids(rep).includes('kernel-module-missing'), ids(rep).join());
   const dx = rep.diagnoses.find((x) => x.id === 'calico-ipv6-unavailable')!;

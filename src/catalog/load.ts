@@ -177,6 +177,9 @@ function validateReferences(cat: Catalog): void {
     if (typeof o.signal === 'string' && !p.signals.some((s) => s.name === o.signal)) {
       throw new CatalogError(p.file, undefined, `condition names unknown signal "${o.signal}"`);
     }
+    for (const n of Array.isArray(o.together) ? o.together : []) {
+      if (!p.signals.some((s) => s.name === n)) throw new CatalogError(p.file, undefined, `together: names unknown signal "${n}"`);
+    }
     if (typeof o.diagnosis === 'string' && !ids.has(o.diagnosis)) {
       throw new CatalogError(p.file, undefined, `condition names unknown diagnosis "${o.diagnosis}"`);
     }

@@ -30,6 +30,8 @@ export type Condition =
   | { diagnosis: string }
   /** an upgrade moment of this timeline kind at most `within` before this diagnosis was first seen */
   | { event: string; within: string }
+  /** every one of these signals seen within `within` of each other (two lines of one failure) */
+  | { together: string[]; within: string }
   | { all: Condition[] }
   | { any: Condition[] }
   | { not: Condition };
@@ -52,6 +54,7 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
     }),
     z.strictObject({ diagnosis: z.string() }),
     z.strictObject({ event: z.string().regex(/^[a-z][a-z0-9-]*$/), within: duration }),
+    z.strictObject({ together: z.array(z.string()).min(2), within: duration }),
     z.strictObject({ all: z.array(conditionSchema).min(1) }),
     z.strictObject({ any: z.array(conditionSchema).min(1) }),
     z.strictObject({ not: conditionSchema }),

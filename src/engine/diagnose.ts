@@ -73,6 +73,22 @@ function windowMax(s: SignalStats, within: number): number {
   return best + untimedIn(s, within);
 }
 
+/** Were all these signals seen within `span` of each other? By the minute buckets (a hit's minute),
+ *  so `1m` means the same or the neighbouring minute; untimed hits (no stamp) pair with anything. */
+function together(stats: (SignalStats | undefined)[], span: number): boolean {
+  if (stats.some((s) => !s || !s.count)) return false;
+  const all = stats as SignalStats[];
+  if (all.every((s) => s.untimed > 0)) return true;
+  const reach = Math.max(1, Math.round(span / 60_000));
+  const timed = all.filter((s) => !s.untimed);
+  const [first, ...rest] = timed.length ? timed : all;
+  // Few buckets per signal in practice (failures are bursts); bounded by MAX_BUCKETS each.
+  return [...first.buckets.keys()].some((m) => rest.every((s) => {
+    for (let d = -reach; d <= reach; d++) if (s.buckets.has(m + d)) return true;
+    return false;
+  }));
+}
+
 interface EvalCtx {
   state: State;
   pattern: LoadedPattern;
@@ -90,6 +106,7 @@ export function evaluate(c: Condition, ctx: EvalCtx): boolean {
     return r;
   }
   if ('diagnosis' in c) return ctx.active.has(c.diagnosis);
+  if ('together' in c) return together(c.together.map((n) => ctx.state.hits[ctx.pattern.id]?.signals[n]), parseDuration(c.within));
   if ('event' in c) {
     const first = ctx.state.hits[ctx.pattern.id]?.firstSeen;
     if (first === undefined) return false;

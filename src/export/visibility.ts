@@ -172,7 +172,7 @@ function holds(c: Condition, name: string, count: number): boolean {
   if ('all' in c) return c.all.every((x) => holds(x, name, count));
   if ('any' in c) return c.any.some((x) => holds(x, name, count));
   if ('not' in c) return !holds(c.not, name, count);
-  if ('diagnosis' in c || 'event' in c) return false;
+  if ('diagnosis' in c || 'event' in c || 'together' in c) return false;
   if ('signal' in c) return c.signal === name && !c.where && count >= (c.min ?? 1);
   return c.present === false; // a fact: unknown to a line-by-line matcher
 }
