@@ -236,6 +236,9 @@ test('a kubectl describe event row stands for its (xN over D) events, counted in
   assert.deepEqual(describeRepeat('  Warning  BackOff    2m43s (x12 over 5m54s)  kubelet, node1  Back-off restarting failed container'), { count: 12, overMs: 354_000 });
   assert.deepEqual(describeRepeat('Warning  Unhealthy  2m (x6 over 2d3h)   kubelet  Liveness probe failed'), { count: 6, overMs: (2 * 24 + 3) * 3_600_000 });
   assert.equal(describeRepeat('  Normal   Killing    11m                kubelet  Container calico-node failed liveness probe'), undefined);
+  assert.deepEqual(describeRepeat('  Warning  BackOff    3d (x40 over 2y45d)  kubelet  Back-off restarting failed container'), { count: 40, overMs: (2 * 365 + 45) * 86_400_000 });
+  // A forged count stays a finite, safe number (it made occurrences null in the JSON, "Infinity×" in text).
+  assert.equal(describeRepeat(`  Warning  BackOff    3m (x${'9'.repeat(400)} over 8m)  kubelet  Back-off restarting failed container`)?.count, 1_000_000);
   const { diagnose } = await import('../src/engine/diagnose.js');
   const { initialState, reduce } = await import('../src/engine/state.js');
   const cat = loadCatalog();

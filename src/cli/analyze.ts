@@ -1,3 +1,4 @@
+import { fstatSync } from 'node:fs';
 import type { Catalog } from '../catalog/load.js';
 import { analyzePaths } from '../engine/run.js';
 import { LIMITS } from '../sources/bundle/tar.js';
@@ -22,7 +23,8 @@ export async function runAnalyze(paths: string[], catalog: Catalog, opts: Analyz
   else {
     // Piped into less or head from a terminal, prose still fits that terminal; evidence is cut only
     // when it is shown on one (a file keeps whole lines).
-    const width = process.stdout.isTTY ? process.stdout.columns : process.stderr.isTTY ? process.stderr.columns : undefined;
+    const toFile = !process.stdout.isTTY && fstatSync(1).isFile();
+    const width = process.stdout.isTTY ? process.stdout.columns : process.stderr.isTTY && !toFile ? process.stderr.columns : undefined;
     process.stdout.write(renderText(report, { color: opts.color, width, clip: !!process.stdout.isTTY }));
   }
   return exitCode(report, unreadable);

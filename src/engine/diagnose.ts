@@ -348,17 +348,25 @@ export function factValuesAgree(a: string, b: string): boolean {
   return x.core === y.core || x.core.startsWith(`${y.core}-`) || y.core.startsWith(`${x.core}-`);
 }
 
-function sourceOf(f: FactValue): string {
-  return f.mixed ? `${f.source} (one of several nodes; not used)` : f.source;
+/** A fact as the report states it. `used: false` with a `note`: a listing of every node gave several
+ *  values, so no condition used it (the source stays a path: tools join it to the inputs). */
+export interface FactReport {
+  value: string;
+  source: string;
+  used?: false;
+  note?: string;
+  conflicts?: { value: string; source: string; note?: string }[];
 }
 
-export function facts(state: State): Record<string, { value: string; source: string; conflicts?: { value: string; source: string }[] }> {
-  const out: Record<string, { value: string; source: string; conflicts?: { value: string; source: string }[] }> = {};
+const MIXED_NOTE = 'differs between the nodes this listing covers: not used';
+
+export function facts(state: State): Record<string, FactReport> {
+  const out: Record<string, FactReport> = {};
   for (const name of Object.keys(state.facts).sort()) {
     const [best, ...rest] = state.facts[name];
     const conflicts = rest.filter((f) => !factValuesAgree(f.value, best.value) && (best.combine !== 'max' || f.mixed !== best.mixed))
-      .map((f) => ({ value: f.value, source: sourceOf(f) }));
-    out[name] = { value: best.value, source: sourceOf(best), ...(conflicts.length ? { conflicts } : {}) };
+      .map((f) => ({ value: f.value, source: f.source, ...(f.mixed ? { note: MIXED_NOTE } : {}) }));
+    out[name] = { value: best.value, source: best.source, ...(best.mixed ? { used: false as const, note: MIXED_NOTE } : {}), ...(conflicts.length ? { conflicts } : {}) };
   }
   return out;
 }

@@ -26,18 +26,20 @@ const LOGRUS = /^time="([^"]+)" level=(\w+) (.*)$/s;
 const FELIX = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?) \[([A-Z]+)\]\[(\d+)\] (.*)$/s;
 const DESCRIBE = /^\s+(Normal|Warning)\s+(\w+)\s+(\S+(?: \(x\d+ over \S+\))?)\s+(\S+(?:, \S+)*)\s+(.*)$/s;
 const DESCRIBE_REPEAT = /^\s*(?:Normal|Warning)\s+\w+\s+\S+ \(x(\d+) over (\S+)\)/;
-const DURATION_PART = /(\d+)([dhms])/g;
-const UNIT_MS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 };
+const DURATION_PART = /(\d+)([ydhms])/g;
+const UNIT_MS: Record<string, number> = { y: 365 * 86_400_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 };
+/** Kubernetes merges repeats into one event; a count beyond this is not a log's (a forged row). */
+const MAX_REPEAT = 1_000_000;
 
 /** A `kubectl describe` event row aggregates repeats: `2m (x12 over 9m)` is 12 events spread over
- *  the last 9 minutes (kubectl's HumanDuration: `5m54s`, `3h2m`, `2d`). */
+ *  the last 9 minutes (kubectl's HumanDuration: `5m54s`, `3h2m`, `2d`, `2y45d`). */
 export function describeRepeat(row: string): { count: number; overMs: number } | undefined {
   const m = DESCRIBE_REPEAT.exec(row);
   if (!m) return undefined;
   let overMs = 0;
   for (const [, n, unit] of m[2].matchAll(DURATION_PART)) overMs += Number(n) * UNIT_MS[unit];
-  const count = Number(m[1]);
-  return count > 1 ? { count, overMs } : undefined;
+  const count = Math.min(Number(m[1]), MAX_REPEAT);
+  return count > 1 && Number.isFinite(overMs) ? { count, overMs } : undefined;
 }
 
 const GET_EVENTS = /^(?:(\S+)\s+)?(\S+)\s+(Normal|Warning)\s+(\w+)\s+([a-z.]+\/\S+)\s+(.*)$/s;

@@ -125,7 +125,8 @@ export function renderMarkdown(r: Report): string {
   if (Object.keys(r.facts).length) {
     out.push('## Facts', '', '| fact | value | source |', '|---|---|---|');
     for (const [n, f] of Object.entries(r.facts)) {
-      out.push(`| ${code(n, true)} | ${code(f.value, true)} | ${cell(f.source)}${f.conflicts ? ` (conflicts: ${f.conflicts.map((c) => `${cell(c.value)} in ${cell(c.source)}`).join(', ')})` : ''} |`);
+      const note = (x: { note?: string }): string => (x.note ? ` (${cell(x.note)})` : '');
+      out.push(`| ${code(n, true)} | ${code(f.value, true)} | ${cell(f.source)}${note(f)}${f.conflicts ? ` (conflicts: ${f.conflicts.map((c) => `${cell(c.value)} in ${cell(c.source)}${note(c)}`).join(', ')})` : ''} |`);
     }
     out.push('');
   }

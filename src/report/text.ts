@@ -160,9 +160,9 @@ export function renderText(r: Report, opts: { color?: boolean; width?: number; c
     for (const n of factNames) {
       const f = r.facts[n];
       const head = `  ${visible(n).padEnd(w)}  ${visible(f.value)}`;
-      const src = `(${visible(f.source)})`;
+      const src = `(${visible(f.source)}${f.note ? `; ${visible(f.note)}` : ''})`;
       out.push(head.length + 2 + src.length <= cols ? `${head}  ${c.dim(src)}` : `${head}\n${c.dim(wrap(src, w + 4, cols))}`);
-      for (const k of f.conflicts ?? []) out.push(c.yellow(wrap(`but ${visible(k.value)} in ${visible(k.source)}`, w + 4, cols)));
+      for (const k of f.conflicts ?? []) out.push(c.yellow(wrap(`but ${visible(k.value)} in ${visible(k.source)}${k.note ? ` (${visible(k.note)})` : ''}`, w + 4, cols)));
     }
   }
   const tl = r.timeline.filter((t) => t.time);
