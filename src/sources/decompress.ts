@@ -136,7 +136,7 @@ async function fzstd(input: Readable): Promise<Readable> {
 
 /** A readable of the decompressed bytes of a stream or a file. `prefer: 'internal'` forces the
  *  decoders bundled with the tool (no program, no system liblzma): tests, and a cheap peek. */
-export async function decompress(src: Readable | { file: string }, kind: Compression, prefer: 'external' | 'internal' = 'external'): Promise<Readable> {
+export async function decompress(src: Readable | { file: string }, kind: Compression, prefer: 'external' | 'internal' = 'external', sizeHint?: number): Promise<Readable> {
   // An .xz file (not a stream: liblzma's reader reads the file itself, a slab at a time).
   if (kind === 'xz' && prefer === 'external' && !(src instanceof Readable)) {
     const lib = liblzma();
@@ -152,7 +152,9 @@ export async function decompress(src: Readable | { file: string }, kind: Compres
     case 'none':
       return input;
     case 'gzip': {
-      const g = createGunzip({ chunkSize: 1 << 20 });
+      // A small compressed entry (one of thousands of rotated logs in a bundle) gets a small output
+      // buffer: a 1 MiB one each is external memory that makes V8 mark-compact again and again.
+      const g = createGunzip({ chunkSize: sizeHint !== undefined && sizeHint < 64 << 10 ? 64 << 10 : 1 << 20 });
       input.on('error', (e: Error) => g.destroy(e));
       // A reader that stops early (a size cap, a corrupt archive) must not leave the file open.
       g.on('close', () => input.destroy());

@@ -5,10 +5,10 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import type { Catalog } from '../../catalog/load.js';
 import type { Format, Layout } from '../../catalog/schema.js';
-import { compressionOfName, emptyCompressedReason, sniffCompression, withoutCompressionSuffix, type Compression } from '../decompress.js';
+import { compressionOfName, decompress, emptyCompressedReason, sniffCompression, withoutCompressionSuffix, type Compression } from '../decompress.js';
 import type { Readable } from 'node:stream';
 import { decompressedHead, looksBinary, readHead, type InputPlan } from '../inputs.js';
-import { isTarHeader, openBundle } from './tar.js';
+import { innerSources, isTarHeader, mayBeBundle, openBundle } from './tar.js';
 import { isJournalFile, journalSource } from '../journal.js';
 import type { ByteSource } from '../stream.js';
 
@@ -54,9 +54,17 @@ export function bundleRefTime(catalog: Catalog, file: string, mtime: number): nu
   return mtime;
 }
 
+const COMPILED = new WeakMap<Catalog, CompiledLayout[]>();
+
+/** The catalog's layouts, compiled once per catalog (picomatch compiling is not cheap per entry). */
 export function layouts(catalog: Catalog): CompiledLayout[] {
-  const order = (l: Layout): number => (l.id === 'directory' ? 1 : 0);
-  return [...catalog.layouts].sort((a, b) => order(a) - order(b)).map(compileLayout);
+  let c = COMPILED.get(catalog);
+  if (!c) {
+    const order = (l: Layout): number => (l.id === 'directory' ? 1 : 0);
+    c = [...catalog.layouts].sort((a, b) => order(a) - order(b)).map(compileLayout);
+    COMPILED.set(catalog, c);
+  }
+  return c;
 }
 
 export function fallbackLayout(catalog: Catalog): CompiledLayout {
@@ -119,6 +127,7 @@ export async function planDirectory(dir: string, catalog: Catalog): Promise<Inpu
   // Links to files inside the directory are read under the link's name, unless the file they point
   // to is read anyway (var/log/containers/* → ../pods/…); links that leave it are never followed.
   const realDir = await realpath(dir);
+  const allSet = new Set(all);
   let outside = 0;
   for (const f of linked.filter(inRoot)) {
     const rel = f.slice(prefix.length);
@@ -134,7 +143,7 @@ export async function planDirectory(dir: string, catalog: Catalog): Promise<Inpu
     if (inside.startsWith('..') || path.isAbsolute(inside)) { outside++; continue; }
     if (!(await stat(target)).isFile()) continue;
     const t = inside.split(path.sep).join('/');
-    if (all.includes(t) && inRoot(t) && layout.roleOf(t.slice(prefix.length))) continue;
+    if (allSet.has(t) && inRoot(t) && layout.roleOf(t.slice(prefix.length))) continue;
     files.push(rel);
   }
   files.sort();
@@ -147,9 +156,10 @@ export async function planDirectory(dir: string, catalog: Catalog): Promise<Inpu
       const full = path.join(dir, prefix, rel);
       let h: Buffer;
       let mtime: number;
+      let size: number;
       try {
         h = await readHead(full);
-        mtime = (await stat(full)).mtimeMs;
+        ({ mtimeMs: mtime, size } = await stat(full));
       } catch (e) {
         notes.push(`${rel}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): skipped`);
         continue;
@@ -170,6 +180,11 @@ export async function planDirectory(dir: string, catalog: Catalog): Promise<Inpu
         yield { info: { source: rel, path: rel, role: role.role, format: role.format, time }, file: full };
       } else {
         const inner = withoutCompressionSuffix(rel);
+        // Only a name that could be a bundle's is decompressed up front to look (see mayBeBundle).
+        if (!mayBeBundle(rel, catalog)) {
+          yield { info: { source: rel, path: inner, role: role.role, format: role.format, time }, readable: () => decompress({ file: full }, comp, 'external', size) };
+          continue;
+        }
         let open: () => Promise<Readable>;
         try {
           const p = await decompressedHead(full, comp);
@@ -188,14 +203,7 @@ export async function planDirectory(dir: string, catalog: Catalog): Promise<Inpu
    *  facts; its entries named `file: entry`. */
   async function* bundle(rel: string, full: string, comp: Compression, mtime: number, open?: () => Promise<Readable>): AsyncIterable<ByteSource> {
     const inner = await openBundle(full, comp, catalog, bundleRefTime(catalog, full, mtime), open);
-    try {
-      for await (const s of inner.sources) yield { ...s, info: { ...s.info, source: `${rel}: ${s.info.source}` } } as ByteSource;
-    } catch (e) {
-      plan.partial = true;
-      notes.push(`${rel}: ${(e as Error).message}`);
-    }
-    for (const n of inner.notes) notes.push(`${rel}: ${n}`);
-    if (inner.partial) plan.partial = true;
+    yield* innerSources(rel, inner, plan, notes);
   }
   return plan;
 }

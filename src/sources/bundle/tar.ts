@@ -29,6 +29,29 @@ export function human(n: number): string {
   return `${n} B`;
 }
 
+/** Could this compressed file be a bundle? By its name: a tar's suffix, or a layout's top-directory
+ *  name (inspection-report-…, sosreport-…). Only those are decompressed up front to look: a bundle
+ *  of thousands of rotated .gz logs would otherwise start a decoder twice for each. */
+export function mayBeBundle(name: string, catalog: Catalog): boolean {
+  const base = path.posix.basename(name.replace(/\\/g, '/'));
+  if (/\.(?:tar|tgz|txz|tzst|tbz2?)(?:\.(?:gz|xz|zst|bz2))?$/i.test(base)) return true;
+  const stem = base.replace(/(?:\.[A-Za-z0-9]{1,4})+$/, '');
+  return layouts(catalog).some((l) => l.isTopDir(stem));
+}
+
+/** The sources of a bundle found inside another input, named `rel: entry`; its notes and partial
+ *  reads become the outer plan's. */
+export async function* innerSources(rel: string, inner: InputPlan, outer: InputPlan, notes: string[]): AsyncIterable<ByteSource> {
+  try {
+    for await (const s of inner.sources) yield { ...s, info: { ...s.info, source: `${rel}: ${s.info.source}` } } as ByteSource;
+  } catch (e) {
+    outer.partial = true;
+    notes.push(`${rel}: ${(e as Error).message}`);
+  }
+  for (const n of inner.notes) notes.push(`${rel}: ${n}`);
+  if (inner.partial) outer.partial = true;
+}
+
 export function isTarHeader(head: Buffer): boolean {
   return head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar';
 }
@@ -123,6 +146,10 @@ class SparseMapSkip extends Transform {
     this.head = undefined;
     if (rest.length) this.push(rest);
     cb();
+  }
+  override _flush(cb: (e?: Error) => void): void {
+    // The entry ended inside its map (a cut archive): nothing of the file's data came.
+    cb(this.head ? new Error('the entry ends inside its sparse map') : undefined);
   }
 }
 
@@ -252,7 +279,7 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
         }
         if (c === 'none' && looksBinary(head)) { await drain(rest); continue; }
         let body: Readable | undefined;
-        if (c !== 'none') {
+        if (c !== 'none' && mayBeBundle(srcName, catalog)) {
           // Decompressed here to see whether it is a bundle inside the bundle (a .tar.gz in a sosreport).
           const d = detached(rest);
           let p;
@@ -271,7 +298,7 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
           body = p.stream;
         }
         const cap = new Cap(LIMITS.entryBytes, (n) => limit(`${srcName}: read the first ${human(n)} only (entry size limit): raise --max-entry-bytes to read it all`));
-        const readable = (): Readable => handOn(body ?? rest, cap, () => decError);
+        const readable = async (): Promise<Readable> => handOn(body ?? (c === 'none' ? rest : await decompress(rest, c, 'external', h.size)), cap, () => decError);
         yield { info: { source: srcName, path: inner, role: role.role, format: role.format, time }, readable };
         // The scanner may have stopped early (a corrupt inner file): drain the entry to reach the next.
         await drain(rest);
@@ -304,15 +331,10 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
     const when = mtime && mtime.getTime() > 0 ? mtime.getTime() : Date.now();
     const inner = await openBundle(rel, c, catalog, bundleRefTime(catalog, rel, when), () => Promise.resolve(stream), depth + 1);
     try {
-      for await (const s of inner.sources) yield { ...s, info: { ...s.info, source: `${rel}: ${s.info.source}` } } as ByteSource;
-    } catch (e) {
-      plan.partial = true;
-      notes.push(`${rel}: ${(e as Error).message}`);
+      yield* innerSources(rel, inner, plan, notes);
     } finally {
       stream.destroy();
     }
-    for (const n of inner.notes) notes.push(`${rel}: ${n}`);
-    if (inner.partial) plan.partial = true;
   }
 
   return plan;
