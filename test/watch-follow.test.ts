@@ -200,6 +200,17 @@ test('watch --replay of something unreadable ends like analyze: exit 2, named un
   }
 });
 
+test('watch --replay of an archive cut where a diagnosis is still readable ends like analyze: exit 1, the cut still named', async (t) => {
+  const d = tempDir(t);
+  const cut = path.join(d, 'cut.tar.gz');
+  writeFileSync(cut, readFileSync(path.join(ROOT, 'samples', 'bundles', 'inspection-report-20250526_182512.tar.gz')).subarray(0, 20_000));
+  const analyzed = await runCli(['analyze', cut]);
+  const replayed = await runCli(['watch', '--replay', cut, '--speed', '0', '--no-tui']);
+  assert.equal(analyzed.code, 1, analyzed.stderr);
+  assert.equal(replayed.code, 1, replayed.stdout.slice(-400));
+  for (const out of [analyzed.stdout, replayed.stdout]) assert.match(out, /Not read, or read in part\n {2}\S+: [^\n]*cut short/);
+});
+
 test('watch options that a replay would silently ignore are usage errors', async () => {
   const sample = path.join(ROOT, 'samples', 'logs', 'calico-node-felix.log');
   for (const [args, reason] of [[['--replay', sample, '--since', '-1h'], /--since selects journal history/], [['-', '--replay', sample], /cannot be combined/]] as const) {
