@@ -159,9 +159,12 @@ export function renderText(r: Report, opts: { color?: boolean; width?: number; c
     const w = Math.max(...factNames.map((n) => n.length));
     for (const n of factNames) {
       const f = r.facts[n];
-      const head = `  ${visible(n).padEnd(w)}  ${visible(f.value)}`;
+      const name = `  ${visible(n).padEnd(w)}  `;
+      const head = name + visible(f.value);
       const src = `(${visible(f.source)}${f.note ? `; ${visible(f.note)}` : ''})`;
-      out.push(head.length + 2 + src.length <= cols ? `${head}  ${c.dim(src)}` : `${head}\n${c.dim(wrap(src, w + 4, cols))}`);
+      // A long value (a kernel command line) wraps under itself; its source goes on the next line.
+      const value = head.length <= cols ? head : name + wrap(visible(f.value), 0, cols, name.length).trimStart();
+      out.push(head.length + 2 + src.length <= cols ? `${head}  ${c.dim(src)}` : `${value}\n${c.dim(wrap(src, w + 4, cols))}`);
       for (const k of f.conflicts ?? []) out.push(c.yellow(wrap(`but ${visible(k.value)} in ${visible(k.source)}${k.note ? ` (${visible(k.note)})` : ''}`, w + 4, cols)));
     }
   }
