@@ -195,3 +195,16 @@ test('text report: colour only on request, NO_COLOR honoured', async (t) => {
   const colour = await runCli(['analyze', path.join(d, 'felix.log')], { env: { NO_COLOR: '', FORCE_COLOR: '1' } });
   assert.match(colour.stdout, /\x1b\[/);
 });
+
+test('a directory that cannot be read says so (it read as "no log files found in it")', async (t) => {
+  const d = tempDir(t);
+  const locked = path.join(d, 'logs');
+  mkdirSync(locked);
+  writeFileSync(path.join(locked, 'felix.log'), FELIX);
+  chmodSync(locked, 0);
+  const r = await runCli(['analyze', locked, '--json'], { unprivileged: true });
+  chmodSync(locked, 0o755);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr, `cni-doctor: ${locked}: permission denied (run as a user who can read it)\n`);
+  assert.deepEqual(JSON.parse(r.stdout).inputs, [{ path: locked, kind: 'directory', files: 0, lines: 0, bytes: 0 }]);
+});

@@ -1,4 +1,5 @@
 // Offline analysis: every input planned, every source scanned, every event folded into one state.
+import { statSync } from 'node:fs';
 import type { Catalog } from '../catalog/load.js';
 import { planInput, InputError } from '../sources/inputs.js';
 import { scanSource } from '../sources/stream.js';
@@ -35,7 +36,12 @@ export async function analyzePaths(paths: string[], catalog: Catalog, matcher: M
     } catch (e) {
       emit({ type: 'problem', source: p, reason: e instanceof InputError ? e.message.slice(p.length + 2) : (e as Error).message, fatal: true });
       unreadable.push(p);
-      // Listed with nothing read, so the report's inputs are the ones asked for.
+      // Listed with nothing read, so the report's inputs are the ones asked for (a directory that
+      // could not be read is still a directory).
+      if (p === '-') summary.kind = 'stdin';
+      else {
+        try { if (statSync(p).isDirectory()) summary.kind = 'directory'; } catch { /* missing: stays a file */ }
+      }
       emit({ type: 'input', input: summary });
       continue;
     }

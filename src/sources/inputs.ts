@@ -130,7 +130,14 @@ export async function planInput(p: string, catalog: Catalog): Promise<InputPlan>
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputError(p, code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied (run as a user who can read it)' : (e as Error).message);
   }
-  if (st.isDirectory()) return planDirectory(p, catalog);
+  if (st.isDirectory()) {
+    try {
+      return await planDirectory(p, catalog);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EACCES') throw new InputError(p, 'permission denied (run as a user who can read it)');
+      throw e;
+    }
+  }
   if (st.isFIFO() || st.isCharacterDevice()) {
     // A pipe (`<(zcat x.gz)`, a named FIFO) or a device that gives a stream: read like stdin. A
     // terminal would wait for typing.

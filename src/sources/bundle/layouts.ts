@@ -1,6 +1,7 @@
 // Which files of a bundle are logs, which are fact sources, and in what format: declared per layout
 // in patterns/layouts/*.yaml, matched with globs because names drift between versions.
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { access, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { Catalog } from '../../catalog/load.js';
@@ -75,24 +76,19 @@ export function fallbackLayout(catalog: Catalog): CompiledLayout {
 /** Every regular file and symbolic link under `dir` (relative, sorted), without following links into
  *  directories. Listed by readdir rather than a glob: a glob's `*` skips names holding a line break,
  *  which would then be left out without a word. Unreadable directories are skipped, as before. */
+/** Every file and symbolic link under `dir`, relative, sorted (fast-glob; links are not followed
+ *  here). A directory that cannot be read at all is an error; an unreadable one inside it is
+ *  passed over. */
 async function walk(dir: string): Promise<{ files: string[]; links: string[] }> {
+  await access(dir, fsConstants.R_OK | fsConstants.X_OK);
+  const { default: fg } = await import('fast-glob');
+  const entries = await fg('**/*', { cwd: dir, onlyFiles: false, followSymbolicLinks: false, dot: true, suppressErrors: true, objectMode: true });
   const files: string[] = [];
   const links: string[] = [];
-  async function go(rel: string): Promise<void> {
-    let ents;
-    try {
-      ents = await readdir(rel ? path.join(dir, rel) : dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of ents) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) await go(r);
-      else if (e.isFile()) files.push(r);
-      else if (e.isSymbolicLink()) links.push(r);
-    }
+  for (const e of entries) {
+    if (e.dirent.isFile()) files.push(e.path);
+    else if (e.dirent.isSymbolicLink()) links.push(e.path);
   }
-  await go('');
   return { files: files.sort(), links: links.sort() };
 }
 
