@@ -300,4 +300,11 @@ test('together: two signals count as one failure only when seen within the windo
     hit('kernel-ipv6-mark-regression', 'ip6-rule-append-failed', undefined, 2),
   ]), cat).map((d) => d.id);
   assert.ok(untimed.includes('kernel-ipv6-mark-regression'));
+  // One unstamped warning elsewhere does not pair stamped lines four days apart.
+  const stray = diagnose(reduce(initialState(), [
+    hit('kernel-ipv6-mark-regression', 'mark-warning-any-family', T0, 1),
+    hit('kernel-ipv6-mark-regression', 'mark-warning-any-family', undefined, 5),
+    hit('kernel-ipv6-mark-regression', 'ip6-rule-append-failed', T0 + 4 * 86_400_000, 2),
+  ]), cat).map((d) => d.id);
+  assert.ok(!stray.includes('kernel-ipv6-mark-regression'), stray.join());
 });

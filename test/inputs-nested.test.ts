@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, linkSync, mkdirSync, readFileSync, symlinkSync, truncateSync, utimesSync, writeFileSync, appendFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, linkSync, mkdirSync, readFileSync, symlinkSync, truncateSync, utimesSync, writeFileSync, appendFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { CLI, ROOT, runCli, tempDir } from './helpers/util.js';
 
@@ -269,4 +270,40 @@ test('.lz4 is named as lz4, and names with line breaks are named as not read', a
       assert.ok(rep.problems.some((p) => p.reason === `${JSON.stringify(prefix + n)}: not read: its name holds a line break`), `${input}: ${JSON.stringify(rep.problems)}`);
     }
   }
+});
+
+test('review fixes: a corrupt compressed entry does not stop the archive; a tar under a plain .gz name is said, not scanned as text', async (t) => {
+  const d = tempDir(t);
+  // (1) gunzip fails mid-entry: the next entry is still read, the failure named (the run exited 13, silent)
+  const logs = path.join(d, 'logs');
+  mkdirSync(logs);
+  writeFileSync(path.join(logs, 'a.log.gz'), Buffer.concat([execFileSync('sh', ['-c', 'seq 1 20000 | gzip']).subarray(0, 3000), randomBytes(5_000_000)]));
+  copyFileSync(FELIX, path.join(logs, 'b.log'));
+  const tar = path.join(d, 'c.tar');
+  execFileSync('tar', ['-cf', tar, '-C', d, 'logs/a.log.gz', 'logs/b.log']);
+  const r = await runCli(['analyze', tar, '--json']);
+  assert.equal(r.code, 1, r.stderr);
+  const rep = json(r.stdout);
+  assert.ok(rep.diagnoses.some((x) => x.id === 'kernel-ipv6-mark-regression'), 'b.log after the corrupt entry was read');
+  assert.ok(rep.problems.some((p) => /logs\/a\.log\.gz: cut short/.test(`${p.source}: ${p.reason}`)), JSON.stringify(rep.problems));
+  // (2) a gzipped inspect tarball renamed node1-upload.gz, in a directory
+  const up = path.join(d, 'uploads');
+  mkdirSync(up);
+  copyFileSync(INSPECT, path.join(up, 'node1-upload.gz'));
+  const u = await runCli(['analyze', up, '--json']);
+  assert.equal(u.code, 2, u.stdout);
+  assert.ok(json(u.stdout).problems.some((p) => /node1-upload\.gz: unreadable: a tar archive under a name that is not a bundle's: rename it \(e\.g\. node1-upload\.tar\.gz\)/.test(`${p.source}: ${p.reason}`)), u.stdout);
+});
+
+test('review fixes: a subdirectory that cannot be listed is named, and the read counts as partial', async (t) => {
+  const d = tempDir(t);
+  const logs = path.join(d, 'logs');
+  mkdirSync(path.join(logs, 'locked'), { recursive: true });
+  writeFileSync(path.join(logs, 'quiet.log'), '2025-05-26 18:05:02.000 [INFO][83] felix/health.go 336: Overall health status changed: live=true ready=true\n');
+  copyFileSync(FELIX, path.join(logs, 'locked', 'felix.log'));
+  chmodSync(path.join(logs, 'locked'), 0);
+  const r = await runCli(['analyze', logs, '--json'], { unprivileged: true });
+  chmodSync(path.join(logs, 'locked'), 0o755);
+  assert.equal(r.code, 2, r.stdout);
+  assert.ok(json(r.stdout).problems.some((p) => p.reason === 'locked (EACCES): not read: a directory that cannot be listed (run as a user who can read it)'), r.stdout);
 });

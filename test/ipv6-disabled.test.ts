@@ -64,6 +64,14 @@ test('an earlier boot\'s ipv6.disable=1 does not stick: the latest boot\'s comma
   assert.ok(ids(rep2).includes('calico-ipv6-unavailable'), ids(rep2).join());
 });
 
+test('another program\'s "Command line:" (ntpd at start) is not the kernel\'s command line', async (t) => {
+  const d = tempDir(t);
+  const ntpd = 'May 26 17:52:25 node1 ntpd[812]: Command line: ntpd -p /var/run/ntpd.pid -g -u 111:116';
+  const rep = await analyze(write(path.join(d, 'syslog'), [CMDLINE_KERN, ntpd]), write(path.join(d, 'calico-node.log'), FELIX_V6_RESTORE));
+  assert.match(rep.facts['kernel.cmdline']?.value ?? '', /ipv6\.disable=1$/);
+  assert.ok(ids(rep).includes('calico-ipv6-unavailable'), ids(rep).join());
+});
+
 test('the kernel\'s "administratively disabled" line alone is enough evidence too', async (t) => {
   const d = tempDir(t);
   const rep = await analyze(write(path.join(d, 'kern.log'), [ADMIN_DISABLED]), write(path.join(d, 'calico-node.log'), FELIX_V6_RESTORE));

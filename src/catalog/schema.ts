@@ -30,7 +30,8 @@ export type Condition =
   | { diagnosis: string }
   /** an upgrade moment of this timeline kind at most `within` before this diagnosis was first seen */
   | { event: string; within: string }
-  /** every one of these signals seen within `within` of each other (two lines of one failure) */
+  /** every one of these signals seen within `within` of each other (two lines of one failure);
+   *  judged by the minute, so 1m means the same or the neighbouring minute */
   | { together: string[]; within: string }
   | { all: Condition[] }
   | { any: Condition[] }

@@ -74,14 +74,17 @@ function windowMax(s: SignalStats, within: number): number {
 }
 
 /** Were all these signals seen within `span` of each other? By the minute buckets (a hit's minute),
- *  so `1m` means the same or the neighbouring minute; untimed hits (no stamp) pair with anything. */
+ *  so `1m` means the same or the neighbouring minute (up to 119 s apart); a signal seen only without
+ *  stamps pairs with anything. */
 function together(stats: (SignalStats | undefined)[], span: number): boolean {
   if (stats.some((s) => !s || !s.count)) return false;
   const all = stats as SignalStats[];
-  if (all.every((s) => s.untimed > 0)) return true;
+  // Only a signal seen with no stamp at all pairs with anything; one also seen with stamps is judged
+  // by them (one unstamped line elsewhere must not pair lines days apart).
+  const timed = all.filter((s) => s.buckets.size > 0);
+  if (!timed.length) return true;
   const reach = Math.max(1, Math.round(span / 60_000));
-  const timed = all.filter((s) => !s.untimed);
-  const [first, ...rest] = timed.length ? timed : all;
+  const [first, ...rest] = timed;
   // Few buckets per signal in practice (failures are bursts); bounded by MAX_BUCKETS each.
   return [...first.buckets.keys()].some((m) => rest.every((s) => {
     for (let d = -reach; d <= reach; d++) if (s.buckets.has(m + d)) return true;

@@ -1,6 +1,6 @@
 // Which files of a bundle are logs, which are fact sources, and in what format: declared per layout
 // in patterns/layouts/*.yaml, matched with globs because names drift between versions.
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, readdir as fsReaddir } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
@@ -9,7 +9,7 @@ import type { Format, Layout } from '../../catalog/schema.js';
 import { compressionOfName, decompress, emptyCompressedReason, sniffCompression, withoutCompressionSuffix, type Compression } from '../decompress.js';
 import type { Readable } from 'node:stream';
 import { decompressedHead, looksBinary, readHead, type InputPlan } from '../inputs.js';
-import { innerSources, isTarHeader, mayBeBundle, openBundle } from './tar.js';
+import { innerSources, isTarHeader, mayBeBundle, notATar, openBundle } from './tar.js';
 import { isJournalFile, journalSource } from '../journal.js';
 import type { ByteSource } from '../stream.js';
 
@@ -79,23 +79,30 @@ export function fallbackLayout(catalog: Catalog): CompiledLayout {
 /** Every file and symbolic link under `dir`, relative, sorted (fast-glob; links are not followed
  *  here). A directory that cannot be read at all is an error; an unreadable one inside it is
  *  passed over. */
-async function walk(dir: string): Promise<{ files: string[]; links: string[] }> {
+async function walk(dir: string): Promise<{ files: string[]; links: string[]; unreadable: string[] }> {
   await access(dir, fsConstants.R_OK | fsConstants.X_OK);
   const { default: fg } = await import('fast-glob');
-  const entries = await fg('**/*', { cwd: dir, onlyFiles: false, followSymbolicLinks: false, dot: true, suppressErrors: true, objectMode: true });
+  // fast-glob passes over a directory it cannot read; its readdir is watched so the report can say so.
+  const unreadable: string[] = [];
+  const readdir = ((p: string, o: unknown, cb: (e: NodeJS.ErrnoException | null, r: unknown) => void) =>
+    fsReaddir(p, o as { withFileTypes: true }, (e, r) => {
+      if (e && e.code !== 'ENOENT') unreadable.push(`${path.relative(dir, p) || '.'} (${e.code ?? e.message})`);
+      cb(e, r);
+    })) as unknown as typeof fsReaddir;
+  const entries = await fg('**/*', { cwd: dir, onlyFiles: false, followSymbolicLinks: false, dot: true, suppressErrors: true, objectMode: true, fs: { readdir } });
   const files: string[] = [];
   const links: string[] = [];
   for (const e of entries) {
     if (e.dirent.isFile()) files.push(e.path);
     else if (e.dirent.isSymbolicLink()) links.push(e.path);
   }
-  return { files: files.sort(), links: links.sort() };
+  return { files: files.sort(), links: links.sort(), unreadable: unreadable.sort() };
 }
 
 /** An unpacked bundle or any directory of logs. Symbolic links are followed only to files inside
  *  the directory; a bundle file in it (a .tar.gz, a .tar.xz) is read as the bundle it is. */
 export async function planDirectory(dir: string, catalog: Catalog): Promise<InputPlan> {
-  const { files: all, links: linked } = await walk(dir);
+  const { files: all, links: linked, unreadable } = await walk(dir);
   const candidates = layouts(catalog);
   let root = '';
   let chosen: CompiledLayout | undefined;
@@ -110,11 +117,13 @@ export async function planDirectory(dir: string, catalog: Catalog): Promise<Inpu
   const fallback = !chosen;
   chosen ??= fallbackLayout(catalog);
   const notes: string[] = [];
+  for (const u of unreadable) notes.push(`${u}: not read: a directory that cannot be listed (run as a user who can read it)`);
   const binary: string[] = [];
   const prefix = root ? `${root}/` : '';
   const inRoot = (f: string): boolean => f.startsWith(prefix);
   const layout = chosen;
-  const plan: InputPlan = { path: dir, kind: layout.layout.inputKind, sources: sources(), notes };
+  // A directory that could not be listed is a part not read, like a cut archive (exit 2 without a diagnosis).
+  const plan: InputPlan = { path: dir, kind: layout.layout.inputKind, sources: sources(), notes, ...(unreadable.length ? { partial: true } : {}) };
   // An unpacked bundle keeps its name, and with it the date it was made (the year of stamps that
   // have none), as its tarball does; a copy's mtimes are the day of the copy.
   const named = fallback ? undefined : path.join(dir, root);
@@ -178,7 +187,7 @@ export async function planDirectory(dir: string, catalog: Catalog): Promise<Inpu
         const inner = withoutCompressionSuffix(rel);
         // Only a name that could be a bundle's is decompressed up front to look (see mayBeBundle).
         if (!mayBeBundle(rel, catalog)) {
-          yield { info: { source: rel, path: inner, role: role.role, format: role.format, time }, readable: () => decompress({ file: full }, comp, 'external', size) };
+          yield { info: { source: rel, path: inner, role: role.role, format: role.format, time }, readable: async () => notATar(await decompress({ file: full }, comp, 'external', size), rel) };
           continue;
         }
         let open: () => Promise<Readable>;

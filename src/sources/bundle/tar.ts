@@ -52,6 +52,19 @@ export async function* innerSources(rel: string, inner: InputPlan, outer: InputP
   if (inner.partial) outer.partial = true;
 }
 
+/** The decompressed bytes of a file whose name is no bundle's, refused when they are a tar archive
+ *  (a gzipped inspect tarball renamed node1-upload.gz): scanned, its headers would read as log text. */
+export async function notATar(r: Readable, name: string): Promise<Readable> {
+  const p = await peek(r, 512);
+  if (isTarHeader(p.head)) {
+    p.stream.destroy();
+    const base = path.posix.basename(name);
+    const m = /^(.*)\.(gz|xz|zst|bz2)$/.exec(base);
+    throw new Error(`a tar archive under a name that is not a bundle's: rename it (e.g. ${m ? `${m[1]}.tar.${m[2]}` : `${base}.tar`}) or extract it, and analyze that`);
+  }
+  return p.stream;
+}
+
 export function isTarHeader(head: Buffer): boolean {
   return head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar';
 }
@@ -298,7 +311,8 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
           body = p.stream;
         }
         const cap = new Cap(LIMITS.entryBytes, (n) => limit(`${srcName}: read the first ${human(n)} only (entry size limit): raise --max-entry-bytes to read it all`));
-        const readable = async (): Promise<Readable> => handOn(body ?? (c === 'none' ? rest : await decompress(rest, c, 'external', h.size)), cap, () => decError);
+        // detached(): a decoder that fails closes its input, and the tar parser must still reach the next entry.
+        const readable = async (): Promise<Readable> => handOn(body ?? (c === 'none' ? rest : await notATar(await decompress(detached(rest), c, 'external', h.size), srcName)), cap, () => decError);
         yield { info: { source: srcName, path: inner, role: role.role, format: role.format, time }, readable };
         // The scanner may have stopped early (a corrupt inner file): drain the entry to reach the next.
         await drain(rest);
