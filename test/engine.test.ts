@@ -308,3 +308,13 @@ test('together: two signals count as one failure only when seen within the windo
   ]), cat).map((d) => d.id);
   assert.ok(!stray.includes('kernel-ipv6-mark-regression'), stray.join());
 });
+
+test('a signal seen every minute for longer than the bucket bound still counts in a window at the end', () => {
+  // 20,000 minutes (about two weeks) of one warning a minute, then the pair at the end.
+  const events: EngineEvent[] = [];
+  for (let m = 0; m < 20_005; m++) events.push(hit('kernel-ipv6-mark-regression', 'mark-warning-any-family', T0 + m * 60_000, m + 1));
+  const end = T0 + 20_010 * 60_000;
+  events.push(hit('kernel-ipv6-mark-regression', 'mark-warning-any-family', end, 30_000), hit('kernel-ipv6-mark-regression', 'ip6-rule-append-failed', end + 5_000, 30_001));
+  const ids = diagnose(reduce(initialState(), events), cat).map((d) => d.id);
+  assert.ok(ids.includes('kernel-ipv6-mark-regression'), ids.join());
+});

@@ -132,7 +132,10 @@ export function reduce(state: State, events: EngineEvent | readonly EngineEvent[
             if (ev.repeat && s.repeats.length < MAX_REPEATS) s.repeats.push(ev.repeat);
           } else {
             const minute = Math.floor(ev.time / 60_000);
-            if (s.buckets.has(minute) || s.buckets.size < MAX_BUCKETS) s.buckets.set(minute, (s.buckets.get(minute) ?? 0) + n);
+            // Full: the oldest minute makes room (first in insertion order: logs mostly run forward), so
+            // a window at the end of a long log still counts what it holds.
+            if (!s.buckets.has(minute) && s.buckets.size >= MAX_BUCKETS) s.buckets.delete(s.buckets.keys().next().value!);
+            s.buckets.set(minute, (s.buckets.get(minute) ?? 0) + n);
           }
           for (const [k, v] of Object.entries(ev.captures)) {
             const key = `${k}=${v}`;
