@@ -48,3 +48,17 @@ for (const [cols, rows] of [[100, 30], [50, 15]] as const) {
     assert.equal(tmux('display-message', '-p', '-t', session, '#{cursor_flag}').trim(), '1', 'cursor visible again');
   });
 }
+
+test('on a terminal, watch --replay of a missing file exits 2 at once with one line on stderr: no UI opens first', async (t) => {
+  const d = tempDir(t);
+  const missing = path.join(d, 'missing.tar.gz');
+  const marker = path.join(d, 'exit');
+  const session = 'replay-missing';
+  tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '24', '-e', 'TERM=xterm-256color',
+    `${process.execPath} ${CLI} watch --replay ${missing}; echo "EXIT=$?" > ${marker}; echo DONE; sleep 60`);
+  t.after(() => { try { tmux('kill-session', '-t', session); } catch { /* already gone */ } });
+  const { screen } = await waitFor('exit', session, (s) => /DONE/.test(s), 10_000);
+  assert.equal(execFileSync('cat', [marker], { encoding: 'utf8' }).trim(), 'EXIT=2');
+  const shown = screen.split('\n').filter((l) => l.trim() && l.trim() !== 'DONE');
+  assert.deepEqual(shown.map((l) => l.trim()), [`cni-doctor: ${missing}: no such file or directory`], 'only the reason, no UI frame');
+});

@@ -189,15 +189,29 @@ test('a burst of 200k lines is read whole, with bounded memory', async (t) => {
   assert.ok((last?.lines ?? 0) >= 200_050, `every line counted: ${last?.lines}`);
 });
 
-test('watch --replay of something unreadable ends like analyze: exit 2, named under "Not read"', async (t) => {
+test('watch --replay of an input that cannot be opened is exit 2 at once, one line on stderr, nothing on stdout, whichever view', async (t) => {
+  const d = tempDir(t);
+  const binary = path.join(d, 'core.bin');
+  writeFileSync(binary, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7) % 256)));
+  for (const [input, reason] of [[path.join(d, 'missing.tar.gz'), /no such file or directory/], [binary, /binary data/]] as const) {
+    for (const view of [['--json'], ['--no-tui'], ['--headless']]) {
+      const r = await runCli(['watch', '--replay', input, '--speed', '0', ...view], { timeoutMs: 10_000 });
+      assert.equal(r.code, 2, `${input} ${view}: ${r.stdout.slice(-400)}`);
+      assert.equal(r.stdout, '', `${input} ${view}: no view started`);
+      const lines = r.stderr.split('\n').filter(Boolean);
+      assert.equal(lines.length, 1, `${input} ${view}: one line on stderr: ${r.stderr}`);
+      assert.match(lines[0], new RegExp(`^cni-doctor: ${input.replace(/[.]/g, '\\.')}: ${reason.source}`));
+    }
+  }
+});
+
+test('watch --replay of an archive cut before any diagnosis ends like analyze: exit 2, named under "Not read"', async (t) => {
   const d = tempDir(t);
   const cut = path.join(d, 'cut.tar.gz');
   writeFileSync(cut, readFileSync(path.join(ROOT, 'samples', 'bundles', 'inspection-report-20250526_182512.tar.gz')).subarray(0, 12_000));
-  for (const [input, reason] of [[path.join(d, 'missing.tar.gz'), /no such file or directory/], [cut, /cut short/]] as const) {
-    const r = await runCli(['watch', '--replay', input, '--speed', '0', '--no-tui']);
-    assert.equal(r.code, 2, `${input}: ${r.stdout.slice(-400)}`);
-    assert.match(r.stdout, new RegExp(`Not read, or read in part\\n  ${input.replace(/[.]/g, '\\.')}: [^\\n]*${reason.source}`));
-  }
+  const r = await runCli(['watch', '--replay', cut, '--speed', '0', '--no-tui']);
+  assert.equal(r.code, 2, `${cut}: ${r.stdout.slice(-400)}`);
+  assert.match(r.stdout, new RegExp(`Not read, or read in part\\n  ${cut.replace(/[.]/g, '\\.')}: [^\\n]*cut short`));
 });
 
 test('watch --replay of an archive cut where a diagnosis is still readable ends like analyze: exit 1, the cut still named', async (t) => {

@@ -12,6 +12,7 @@ import { FileFollower } from '../sources/follow.js';
 import { fallbackLayout } from '../sources/bundle/layouts.js';
 import { JournalFollower } from '../sources/journal-live.js';
 import { replay } from '../sources/replay.js';
+import { InputError, planInput, type InputPlan } from '../sources/inputs.js';
 import { toolAvailable } from '../sources/decompress.js';
 import { LinePrinter } from '../report/live-lines.js';
 import { buildReport, exitCode } from '../report/model.js';
@@ -60,6 +61,18 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   if (!wantsJournal && !o.stdin && !o.files.length && !o.replay) {
     process.stderr.write('cni-doctor: nothing to watch: journalctl is not installed here; pass --file PATH, --journal-dir DIR, --replay FILE or - for stdin\n');
     return 2;
+  }
+  // A replay's input is planned before anything starts: one that cannot be opened (missing, unreadable,
+  // not a log) is exit 2 at once with one line on stderr, like analyze — never a UI that opens to fail.
+  let plan: InputPlan | undefined;
+  if (o.replay) {
+    try {
+      plan = await planInput(o.replay, catalog);
+    } catch (e) {
+      const m = (e as Error).message;
+      process.stderr.write(`cni-doctor: ${e instanceof InputError ? m : `${o.replay}: ${m}`}\n`);
+      return 2;
+    }
   }
   if (wantsJournal) sources.push(o.journalDir ? `journal dir ${o.journalDir}` : o.journalFiles.length ? `journal ${o.journalFiles.join(', ')}` : `journal: ${o.units.join(', ')}${o.kernel ? ' + kernel' : ''}`);
   if (o.stdin) sources.push('stdin');
@@ -182,8 +195,8 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
       process.stdin.destroy();
     });
   }
-  if (o.replay) {
-    ending.push(replay(o.replay, catalog, o.speed, {
+  if (o.replay && plan) {
+    ending.push(replay(plan, o.speed, {
       feed: (id, inf, text) => engine.feed(id, inf, text),
       waitWhilePaused: () => (paused ? new Promise<void>((r) => { resume = r; }) : Promise.resolve()),
       stopped: () => finished,
