@@ -128,6 +128,40 @@ test('a glob picks up files created later, from their start; --from-start reads 
   await w.stop();
 });
 
+test('a glob that matches the rotated names too (app.log*) reads each line once across two rotations', async (t) => {
+  const d = tempDir(t);
+  const log = path.join(d, 'app.log');
+  writeFileSync(log, '');
+  const w = new WatchProcess(['--file', `${log}*`]);
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('start', () => w.events.some((e) => e.type === 'stats'));
+  const notes = (re: RegExp): number => w.events.filter((e) => e.type === 'problem' && re.test(e.message ?? '')).length;
+  appendFileSync(log, record() + filler(4) + record());
+  await w.waitFor('2 records', () => w.count(ID) === 2);
+  // logrotate create: app.log → app.log.1 (a late append there), a new app.log.
+  renameSync(log, `${log}.1`);
+  appendFileSync(`${log}.1`, record());
+  writeFileSync(log, record() + filler(2));
+  await w.waitFor('4 records after the rotation', () => w.count(ID) === 4);
+  // Once app.log's reader has drained the old file (5 s grace), app.log.1's goes on from there.
+  const lines = (): number => w.events.filter((e) => e.type === 'stats').pop()?.lines ?? 0;
+  const taken = await w.waitFor('app.log.1 taken over', () => notes(/app\.log\.1: done being read under another name.*reading on/) === 1, 15_000).then(() => true, () => false);
+  if (!taken) {
+    await w.stop();
+    assert.fail(`app.log.1 was not taken over where app.log's reader stopped; ${lines()} lines read of the 10 written`);
+  }
+  // Once more: app.log.1 → app.log.2 (a file followed by another name's reader now), app.log → app.log.1.
+  renameSync(`${log}.1`, `${log}.2`);
+  renameSync(log, `${log}.1`);
+  writeFileSync(log, record() + SENTINEL);
+  await w.waitFor('sentinel after the second rotation', () => w.count('calico-node-crashloop') === 1);
+  await w.waitFor('app.log.2 and app.log.1 taken over', () => notes(/app\.log\.2: done being read under another name.*reading on/) === 1 && notes(/app\.log\.1: done being read under another name.*reading on/) === 2, 15_000);
+  await w.stop();
+  // 6 in the first file + 1 late + 3 in the second + 2 in the third, each once
+  assert.equal(lines(), 12, 'each line read once');
+  assert.equal(w.count(ID), 5);
+});
+
 test('stdin: JSON Lines with a diagnosis, then exit 1 at end of input', async () => {
   const w = new WatchProcess(['-']);
   w.child.stdin!.end(record() + filler(3) + record());

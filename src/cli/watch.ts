@@ -8,7 +8,7 @@ import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import type { Catalog } from '../catalog/load.js';
 import { LiveEngine } from '../engine/live.js';
 import type { StreamInfo } from '../engine/scanner.js';
-import { FileFollower } from '../sources/follow.js';
+import { FileFollower, FollowRegistry } from '../sources/follow.js';
 import { fallbackLayout } from '../sources/bundle/layouts.js';
 import { JournalFollower } from '../sources/journal-live.js';
 import { replay } from '../sources/replay.js';
@@ -136,6 +136,8 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     const patterns = o.files.map((f) => path.resolve(f));
     const byName = fallbackLayout(catalog);
     const seen = new Set<string>();
+    // One file under two followed names (a glob matching rotated names, a hard link) is read once.
+    const registry = new FollowRegistry();
     const follow = async (file: string, fromStart: boolean): Promise<FileFollower | undefined> => {
       if (seen.has(file)) return undefined;
       seen.add(file);
@@ -143,7 +145,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
       const id = (gen: number): string => `${file}#${gen}`;
       // A format the name implies (rsyslog's files escape control characters: only `syslog` reads them back).
       const inf: StreamInfo = { ...info(file, file), format: byName.roleOf(path.basename(file))?.format };
-      const f = new FileFollower(file, { data: (b, gen) => engine.feed(id(gen), inf, b), end: (gen) => engine.end(id(gen)), draining: (gen, ms) => engine.hold(id(gen), ms), note }, { fromStart });
+      const f = new FileFollower(file, { data: (b, gen) => engine.feed(id(gen), inf, b), end: (gen) => engine.end(id(gen)), draining: (gen, ms) => engine.hold(id(gen), ms), note }, { fromStart, registry });
       followers.push(f);
       await f.start().catch((e: Error) => note(`${file}: ${e.message}`));
       if (paused) f.setPaused(true);
