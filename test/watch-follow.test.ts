@@ -171,6 +171,22 @@ test('stdin: JSON Lines with a diagnosis, then exit 1 at end of input', async ()
   assert.ok(w.events.some((e) => e.type === 'fact' && e.name === 'iptables.mode' && e.value === 'legacy'));
 });
 
+test('the final stats line gives the average rate over the run (final: true, with its seconds), not the last second\'s 0', async () => {
+  const w = new WatchProcess(['-']);
+  w.child.stdin!.end(filler(3000) + record());
+  assert.equal(await w.exited, 1);
+  const last = w.events[w.events.length - 1] as unknown as { type: string; lines: number; linesPerSec: number; final?: boolean; seconds: number };
+  assert.equal(last.type, 'stats');
+  assert.equal(last.lines, 3001);
+  assert.equal(last.final, true);
+  assert.ok(last.seconds > 0 && last.seconds < 60, `seconds ${last.seconds}`);
+  assert.ok(last.linesPerSec > 0, 'a rate for a run that read lines');
+  // seconds is rounded to a tenth
+  assert.ok(last.linesPerSec >= last.lines / (last.seconds + 0.05) - 1 && last.linesPerSec <= last.lines / Math.max(0.001, last.seconds - 0.05) + 1, `${last.linesPerSec} lines/s for ${last.lines} lines in ${last.seconds} s`);
+  // Periodic stats lines are not marked final.
+  assert.ok(w.events.filter((e) => e.type === 'stats').slice(0, -1).every((e) => !(e as { final?: boolean }).final));
+});
+
 /** resolves with the exit code, or rejects when the process is still running after `ms` */
 function exitWithin(w: WatchProcess, ms: number): Promise<number | null> {
   return new Promise((resolve, reject) => {

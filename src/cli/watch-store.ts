@@ -125,6 +125,7 @@ export class WatchStore implements LiveStore {
       // Quiet time in whole minutes: a quiet diagnosis must not redraw the pane every second.
       diagnoses: diagnose(s, this.catalog).map((d) => (d.quietFor === undefined ? d : { ...d, quietFor: Math.floor(d.quietFor / 60_000) * 60_000 })),
       upFor: now - this.startedAt,
+      startedAt: this.startedAt,
       now: this.meta.mode === 'replay' ? this.replayNow ?? now : now,
       problems: this.problems,
       problemsSeen: this.problemsSeen,

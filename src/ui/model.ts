@@ -23,6 +23,8 @@ export interface LiveModel {
   diagnoses: Diagnosis[];
   /** wall-clock time since the watch started (a replay's `now` is the recording's clock) */
   upFor: number;
+  /** wall-clock start of the watch (ms since the epoch): what a run's average rate is over */
+  startedAt?: number;
   now: number;
   /** one-line problems (a source lost, a permission error): the latest few, oldest first */
   problems: string[];
