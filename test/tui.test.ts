@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CLI, tempDir } from './helpers/util.js';
+import { CLI, ROOT, tempDir } from './helpers/util.js';
 
 const SOCKET = `cnid-test-${process.pid}`;
 const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
@@ -61,4 +61,22 @@ test('on a terminal, watch --replay of a missing file exits 2 at once with one l
   assert.equal(execFileSync('cat', [marker], { encoding: 'utf8' }).trim(), 'EXIT=2');
   const shown = screen.split('\n').filter((l) => l.trim() && l.trim() !== 'DONE');
   assert.deepEqual(shown.map((l) => l.trim()), [`cni-doctor: ${missing}: no such file or directory`], 'only the reason, no UI frame');
+});
+
+test('at 80×24, a replay says "replay" once, shows the bundle\'s name whole, and says "replay done" when it has played', async (t) => {
+  const d = tempDir(t);
+  const marker = path.join(d, 'exit');
+  const name = 'inspection-report-20250526_182512.tar.gz';
+  const bundle = path.join(ROOT, 'samples', 'bundles', name);
+  const session = 'replay-done';
+  tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-e', 'TERM=xterm-256color', '-e', 'CI=true',
+    `${process.execPath} ${CLI} watch --replay ${bundle} --speed 0; echo "EXIT=$?" > ${marker}; echo DONE; sleep 60`);
+  t.after(() => { try { tmux('kill-session', '-t', session); } catch { /* already gone */ } });
+  const { screen } = await waitFor('the replay to end', session, (s) => /replay done/.test(s), 20_000);
+  const status = screen.split('\n')[0];
+  assert.equal(status.match(/replay/g)?.length, 1, status);
+  assert.ok(status.includes(name), `the name whole: ${status}`);
+  tmux('send-keys', '-t', session, 'q');
+  await waitFor('exit', session, (s) => /DONE/.test(s), 10_000);
+  assert.equal(execFileSync('cat', [marker], { encoding: 'utf8' }).trim(), 'EXIT=1');
 });

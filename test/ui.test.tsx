@@ -502,6 +502,22 @@ describe('watch UI', () => {
     assert.match(problem, /^! journal restarted \(\+1 earlier\)/);
   });
 
+  test('a replay\'s header at 80 columns: the mode once, the recording\'s name whole, and "replay done" once it has played', async () => {
+    const name = 'inspection-report-20250526_182512.tar.gz';
+    const { r, ready, store, update } = setup(model({ mode: 'replay', speed: 60, sources: [name] }), { columns: 80 });
+    await ready();
+    let status = lines(r.lastFrame())[0];
+    assert.equal(status.match(/replay/g)?.length, 1, status);
+    assert.match(status, /replay ×60/);
+    assert.ok(status.includes(name), `the name whole: ${status}`);
+    await update(() => store.set({ finished: true }));
+    status = lines(r.lastFrame())[0];
+    assert.match(status, /^replay done · /);
+    assert.ok(status.includes(name), `the name whole: ${status}`);
+    assert.doesNotMatch(status, /lines\/s|keeping up|×60/, 'nothing is read any more: no rate');
+    r.unmount();
+  });
+
   test('in a replay the header\'s "up" is time since the watch started, not the recording\'s clock', async () => {
     const { WatchStore } = await import('../src/cli/watch-store.js');
     const { LiveEngine } = await import('../src/engine/live.js');

@@ -76,7 +76,9 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   }
   if (wantsJournal) sources.push(o.journalDir ? `journal dir ${o.journalDir}` : o.journalFiles.length ? `journal ${o.journalFiles.join(', ')}` : `journal: ${o.units.join(', ')}${o.kernel ? ' + kernel' : ''}`);
   if (o.stdin) sources.push('stdin');
-  if (o.replay) sources.push(`replay ${path.basename(o.replay)}`);
+  // The header says "replay" once (the mode); the source is the recording's name.
+  const replayAt = sources.length;
+  if (o.replay) sources.push(path.basename(o.replay));
 
   const store = new WatchStore(engine, catalog, {
     sources,
@@ -234,6 +236,8 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
       if (finished) return;
       engine.finish();
       store.tick();
+      // Only where no other source goes on (a replay, stdin alone): the view then says the input ended.
+      if (!wantsJournal && !o.files.length) store.inputEnded();
       store.publish();
       if (!endless) quit();
     });
@@ -260,7 +264,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   // A followed file that could not be read by the end is an input not read, as in analyze.
   for (const f of followers) if (f.problem) cannotRead(f.path, f.problem.message.replace(/; still trying$/, ''));
   const st = engine.state.stats;
-  engine.event({ type: 'input', input: { path: sources.join(', '), kind: o.stdin ? 'stdin' : o.replay ? 'file' : wantsJournal ? 'journal' : 'file', files: Math.max(1, followers.length), lines: st.lines, bytes: st.bytes } });
+  engine.event({ type: 'input', input: { path: sources.map((s, i) => (o.replay && i === replayAt ? `replay ${o.replay}` : s)).join(', '), kind: o.stdin ? 'stdin' : o.replay ? 'file' : wantsJournal ? 'journal' : 'file', files: Math.max(1, followers.length), lines: st.lines, bytes: st.bytes } });
   const report = buildReport(engine.state, catalog, toolVersion());
   if (!tty && !o.json && !o.headless) process.stdout.write('\n' + renderText(report, { color: false }));
   // As analyze: each input not read, or read in part, named on stderr with its reason.
