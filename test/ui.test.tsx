@@ -502,6 +502,31 @@ describe('watch UI', () => {
     assert.match(problem, /^! journal restarted \(\+1 earlier\)/);
   });
 
+  test('collapsed at 80 columns, first and last seen carry their date when it is not the other end\'s or today\'s', async () => {
+    const meta = async (first: string, last: string, now: number): Promise<string> => {
+      const { r, ready } = setup(model({ diagnoses: [{ ...MARK, firstSeen: first, lastSeen: last, quietFor: undefined }], now }), { columns: 80 });
+      await ready();
+      const row = rowOf(r.lastFrame(), 'first ');
+      r.unmount();
+      return row;
+    };
+    // A recording spanning two days, read on the second.
+    let row = await meta('2025-05-26T18:09:40.512Z', '2025-05-27T09:00:01.000Z', Date.parse('2025-05-27T09:05:00Z'));
+    assert.match(row, /first 05-26 18:09:40/, row);
+    assert.match(row, /last 05-27 09:00:01/, row);
+    // One day, today: times alone.
+    row = await meta('2025-05-26T18:09:40.512Z', '2025-05-26T18:15:01.000Z', NOW);
+    assert.match(row, /first 18:09:40 .*last 18:15:01/, row);
+    // One day, but not today: the date.
+    row = await meta('2025-05-26T18:09:40.512Z', '2025-05-26T18:15:01.000Z', Date.parse('2025-05-28T10:00:00Z'));
+    assert.match(row, /first 05-26 18:09:40/, row);
+    assert.match(row, /last 05-26 18:15:01/, row);
+    // Another year: the date in full.
+    row = await meta('2024-12-31T23:59:00.000Z', '2025-01-01T00:01:00.000Z', Date.parse('2025-01-01T00:02:00Z'));
+    assert.match(row, /first 2024-12-31 23:59:00/, row);
+    assert.match(row, /last 01-01 00:01:00/, row);
+  });
+
   test('a replay\'s header at 80 columns: the mode once, the recording\'s name whole, and "replay done" once it has played', async () => {
     const name = 'inspection-report-20250526_182512.tar.gz';
     const { r, ready, store, update } = setup(model({ mode: 'replay', speed: 60, sources: [name] }), { columns: 80 });
