@@ -780,6 +780,29 @@ describe('watch UI text layout', () => {
     assert.deepEqual(text.wrapWords('https://example.com/a/very/long/url', 10), ['https://ex', 'ample.com/', 'a/very/lon', 'g/url']);
   });
 
+  test('wrapAround breaks evidence at spaces, keeps the match marked across the break, and cuts only a run wider than the line', () => {
+    const t = 'Failed to execute ip(6)tables-restore command';
+    const at = (m: string): [number, number] => [t.indexOf(m), t.indexOf(m) + m.length];
+    assert.deepEqual(text.wrapAround(t, at('ip(6)tables-restore'), 24).map(join), ['Failed to execute ', '[ip(6)tables-restore] ', 'command']);
+    assert.deepEqual(text.wrapAround(t, at('execute ip(6)tables'), 24).map(join), ['Failed to [execute ]', '[ip(6)tables]-restore ', 'command']);
+    // The break on a space: the space is not carried over.
+    assert.deepEqual(text.wrapAround('abc def', undefined, 3).map(join), ['abc', 'def']);
+    assert.deepEqual(text.wrapAround('x'.repeat(25) + ' y', [3, 5], 10).map(join), ['xxx[xx]xxxxx', 'xxxxxxxxxx', 'xxxxx y']);
+    // The whole felix record at 74 cells: every row fits, rows end at a space, nothing lost.
+    const rows = text.wrapAround(FELIX, FELIX_MATCH, 74);
+    for (const r of rows) assert.ok(text.strWidth(r.map((p) => p.text).join('')) <= 74);
+    let pos = 0;
+    for (const [k, r] of rows.entries()) {
+      const row = r.map((p) => p.text).join('');
+      assert.equal(FELIX.slice(pos, pos + row.length), row, 'nothing lost');
+      pos += row.length;
+      // A break falls on a space: after it (the row ends with it) or on it (not shown).
+      if (k < rows.length - 1 && !row.endsWith(' ')) assert.equal(FELIX[pos++], ' ', `row ${k} ends mid-word: ${row}`);
+    }
+    assert.equal(pos, FELIX.length);
+    assert.equal(rows.flat().filter((p) => p.hit).map((p) => p.text).join(''), FELIX_MATCH_TEXT);
+  });
+
   test('sanitize keeps offsets and removes control characters', () => {
     const s = 'a\u001B[2Jb\tc\u0007';
     const t = text.sanitize(s);
