@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { CLI, ROOT, tempDir } from './helpers/util.js';
 
@@ -79,4 +80,43 @@ test('at 80×24, a replay says "replay" once, shows the bundle\'s name whole, an
   tmux('send-keys', '-t', session, 'q');
   await waitFor('exit', session, (s) => /DONE/.test(s), 10_000);
   assert.equal(execFileSync('cat', [marker], { encoding: 'utf8' }).trim(), 'EXIT=1');
+});
+
+test('journalctl -f | watch - on a terminal: the UI, its keys read from /dev/tty; without a controlling terminal, plain lines', async (t) => {
+  const d = tempDir(t);
+  const fifo = path.join(d, 'producer');
+  execFileSync('mkfifo', [fifo]);
+  const marker = path.join(d, 'exit');
+  const session = 'piped';
+  // stdin a pipe that stays open (a producer like journalctl -f), stdout the pane's terminal.
+  tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-e', 'TERM=xterm-256color', '-e', 'CI=true',
+    `${process.execPath} ${CLI} watch - < ${fifo}; echo "EXIT=$?" > ${marker}; echo DONE; sleep 60`);
+  t.after(() => { try { tmux('kill-session', '-t', session); } catch { /* already gone */ } });
+  const producer = await Promise.race([
+    open(fifo, 'w'),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('watch never opened its stdin')), 10_000)),
+  ]);
+  t.after(() => producer.close().catch(() => undefined));
+  await producer.write(FAILURE.repeat(3));
+  await waitFor('the UI with the headline diagnosis', session, (s) => /kernel-ipv6-mark/.test(s) && /─ Detail/.test(s), 10_000);
+  // Keys from the terminal: e opens the evidence view, q quits.
+  tmux('send-keys', '-t', session, 'e');
+  await waitFor('the evidence view', session, (s) => /evidence lines? for kernel-ipv6-mark-regression/.test(s), 5000);
+  tmux('send-keys', '-t', session, 'q');
+  await waitFor('exit', session, (s) => /DONE/.test(s), 10_000);
+  assert.equal(execFileSync('cat', [marker], { encoding: 'utf8' }).trim(), 'EXIT=1');
+  assert.equal(tmux('display-message', '-p', '-t', session, '#{cursor_flag}').trim(), '1', 'cursor visible again');
+
+  // No controlling terminal (setsid): /dev/tty cannot be opened, so plain lines, ending with the input.
+  const plain = 'piped-plain';
+  const marker2 = path.join(d, 'exit2');
+  const input = path.join(d, 'input.log');
+  writeFileSync(input, FAILURE);
+  tmux('new-session', '-d', '-s', plain, '-x', '200', '-y', '24', '-e', 'TERM=xterm-256color',
+    `cat ${input} | setsid -w ${process.execPath} ${CLI} watch -; echo "EXIT=$?" > ${marker2}; echo DONE; sleep 60`);
+  t.after(() => { try { tmux('kill-session', '-t', plain); } catch { /* already gone */ } });
+  await waitFor('plain lines to end', plain, (s) => /DONE/.test(s), 15_000);
+  const history = tmux('capture-pane', '-p', '-S', '-', '-t', plain);
+  assert.match(history, /NEW CRITICAL kernel-ipv6-mark-regression/);
+  assert.equal(execFileSync('cat', [marker2], { encoding: 'utf8' }).trim(), 'EXIT=1');
 });

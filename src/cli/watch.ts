@@ -2,7 +2,9 @@
 import { createElement } from 'react';
 import fg from 'fast-glob';
 import picomatch from 'picomatch';
+import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
+import { ReadStream as TtyReadStream } from 'node:tty';
 import split2 from 'split2';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import type { Catalog } from '../catalog/load.js';
@@ -212,14 +214,19 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     }));
   }
   // Views start once every source is open: "watching" then means no line from now on is missed.
-  const tty = process.stdout.isTTY && process.stdin.isTTY && o.tui && !o.json && !o.headless;
+  const wantsUi = !!process.stdout.isTTY && o.tui && !o.json && !o.headless;
+  // The UI reads its keys from the terminal. Where stdin is a pipe (`journalctl -f | cni-doctor watch -`),
+  // from the controlling terminal, /dev/tty; without one (cron, setsid, a container without -t) plain lines.
+  let keys: TtyReadStream | undefined;
+  if (wantsUi && !process.stdin.isTTY) keys = openTerminal();
+  const tty = wantsUi && (!!process.stdin.isTTY || !!keys);
   if (tty) {
     // Ink renders only the final frame when it thinks it runs under CI (CI=true is common in
     // shells on build hosts and in containers). A user at a terminal asked for the live UI.
     for (const k of ['CI', 'CONTINUOUS_INTEGRATION']) delete process.env[k];
     const { render } = await import('ink');
     const { App } = await import('../ui/App.js');
-    ink = render(createElement(App, { store, onQuit: () => quit(), bell: o.bell }), { exitOnCtrlC: false });
+    ink = render(createElement(App, { store, onQuit: () => quit(), bell: o.bell }), { exitOnCtrlC: false, ...(keys ? { stdin: keys } : {}) });
   } else {
     printer = new LinePrinter(store, (s) => process.stdout.write(s + '\n'), o.json || o.headless);
   }
@@ -251,6 +258,8 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     ink.unmount();
     await ink.waitUntilExit().catch(() => undefined);
   }
+  // The terminal opened for keys is let go of (Ink has put it back out of raw mode on unmount).
+  keys?.destroy();
   printer?.flush();
   // Nothing is printed after the final flush and stats line.
   printer?.close();
@@ -271,4 +280,20 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   for (const p of report.problems) process.stderr.write(`cni-doctor: ${p.source}: ${p.reason}\n`);
   // The same code whichever view ran: a script cannot tell the UI from plain lines.
   return exitCode(report, unreadable);
+}
+
+/** The controlling terminal for reading keys, or undefined when there is none (or it cannot be read). */
+function openTerminal(): TtyReadStream | undefined {
+  let fd: number;
+  try {
+    fd = openSync('/dev/tty', 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    return new TtyReadStream(fd);
+  } catch {
+    closeSync(fd);
+    return undefined;
+  }
 }
