@@ -4,8 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { CLI, tempDir } from './helpers/util.js';
+import { CLI, ROOT, tempDir } from './helpers/util.js';
 
 const SOCKET = `cnid-test-${process.pid}`;
 const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
@@ -48,3 +49,74 @@ for (const [cols, rows] of [[100, 30], [50, 15]] as const) {
     assert.equal(tmux('display-message', '-p', '-t', session, '#{cursor_flag}').trim(), '1', 'cursor visible again');
   });
 }
+
+test('on a terminal, watch --replay of a missing file exits 2 at once with one line on stderr: no UI opens first', async (t) => {
+  const d = tempDir(t);
+  const missing = path.join(d, 'missing.tar.gz');
+  const marker = path.join(d, 'exit');
+  const session = 'replay-missing';
+  tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '24', '-e', 'TERM=xterm-256color',
+    `${process.execPath} ${CLI} watch --replay ${missing}; echo "EXIT=$?" > ${marker}; echo DONE; sleep 60`);
+  t.after(() => { try { tmux('kill-session', '-t', session); } catch { /* already gone */ } });
+  const { screen } = await waitFor('exit', session, (s) => /DONE/.test(s), 10_000);
+  assert.equal(execFileSync('cat', [marker], { encoding: 'utf8' }).trim(), 'EXIT=2');
+  const shown = screen.split('\n').filter((l) => l.trim() && l.trim() !== 'DONE');
+  assert.deepEqual(shown.map((l) => l.trim()), [`cni-doctor: ${missing}: no such file or directory`], 'only the reason, no UI frame');
+});
+
+test('at 80×24, a replay says "replay" once, shows the bundle\'s name whole, and says "replay done" when it has played', async (t) => {
+  const d = tempDir(t);
+  const marker = path.join(d, 'exit');
+  const name = 'inspection-report-20250526_182512.tar.gz';
+  const bundle = path.join(ROOT, 'samples', 'bundles', name);
+  const session = 'replay-done';
+  tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-e', 'TERM=xterm-256color', '-e', 'CI=true',
+    `${process.execPath} ${CLI} watch --replay ${bundle} --speed 0; echo "EXIT=$?" > ${marker}; echo DONE; sleep 60`);
+  t.after(() => { try { tmux('kill-session', '-t', session); } catch { /* already gone */ } });
+  const { screen } = await waitFor('the replay to end', session, (s) => /replay done/.test(s), 20_000);
+  const status = screen.split('\n')[0];
+  assert.equal(status.match(/replay/g)?.length, 1, status);
+  assert.ok(status.includes(name), `the name whole: ${status}`);
+  tmux('send-keys', '-t', session, 'q');
+  await waitFor('exit', session, (s) => /DONE/.test(s), 10_000);
+  assert.equal(execFileSync('cat', [marker], { encoding: 'utf8' }).trim(), 'EXIT=1');
+});
+
+test('journalctl -f | watch - on a terminal: the UI, its keys read from /dev/tty; without a controlling terminal, plain lines', async (t) => {
+  const d = tempDir(t);
+  const fifo = path.join(d, 'producer');
+  execFileSync('mkfifo', [fifo]);
+  const marker = path.join(d, 'exit');
+  const session = 'piped';
+  // stdin a pipe that stays open (a producer like journalctl -f), stdout the pane's terminal.
+  tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-e', 'TERM=xterm-256color', '-e', 'CI=true',
+    `${process.execPath} ${CLI} watch - < ${fifo}; echo "EXIT=$?" > ${marker}; echo DONE; sleep 60`);
+  t.after(() => { try { tmux('kill-session', '-t', session); } catch { /* already gone */ } });
+  const producer = await Promise.race([
+    open(fifo, 'w'),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('watch never opened its stdin')), 10_000)),
+  ]);
+  t.after(() => producer.close().catch(() => undefined));
+  await producer.write(FAILURE.repeat(3));
+  await waitFor('the UI with the headline diagnosis', session, (s) => /kernel-ipv6-mark/.test(s) && /─ Detail/.test(s), 10_000);
+  // Keys from the terminal: e opens the evidence view, q quits.
+  tmux('send-keys', '-t', session, 'e');
+  await waitFor('the evidence view', session, (s) => /evidence lines? for kernel-ipv6-mark-regression/.test(s), 5000);
+  tmux('send-keys', '-t', session, 'q');
+  await waitFor('exit', session, (s) => /DONE/.test(s), 10_000);
+  assert.equal(execFileSync('cat', [marker], { encoding: 'utf8' }).trim(), 'EXIT=1');
+  assert.equal(tmux('display-message', '-p', '-t', session, '#{cursor_flag}').trim(), '1', 'cursor visible again');
+
+  // No controlling terminal (setsid): /dev/tty cannot be opened, so plain lines, ending with the input.
+  const plain = 'piped-plain';
+  const marker2 = path.join(d, 'exit2');
+  const input = path.join(d, 'input.log');
+  writeFileSync(input, FAILURE);
+  tmux('new-session', '-d', '-s', plain, '-x', '200', '-y', '24', '-e', 'TERM=xterm-256color',
+    `cat ${input} | setsid -w ${process.execPath} ${CLI} watch -; echo "EXIT=$?" > ${marker2}; echo DONE; sleep 60`);
+  t.after(() => { try { tmux('kill-session', '-t', plain); } catch { /* already gone */ } });
+  await waitFor('plain lines to end', plain, (s) => /DONE/.test(s), 15_000);
+  const history = tmux('capture-pane', '-p', '-S', '-', '-t', plain);
+  assert.match(history, /NEW CRITICAL kernel-ipv6-mark-regression/);
+  assert.equal(execFileSync('cat', [marker2], { encoding: 'utf8' }).trim(), 'EXIT=1');
+});

@@ -502,6 +502,47 @@ describe('watch UI', () => {
     assert.match(problem, /^! journal restarted \(\+1 earlier\)/);
   });
 
+  test('collapsed at 80 columns, first and last seen carry their date when it is not the other end\'s or today\'s', async () => {
+    const meta = async (first: string, last: string, now: number): Promise<string> => {
+      const { r, ready } = setup(model({ diagnoses: [{ ...MARK, firstSeen: first, lastSeen: last, quietFor: undefined }], now }), { columns: 80 });
+      await ready();
+      const row = rowOf(r.lastFrame(), 'first ');
+      r.unmount();
+      return row;
+    };
+    // A recording spanning two days, read on the second.
+    let row = await meta('2025-05-26T18:09:40.512Z', '2025-05-27T09:00:01.000Z', Date.parse('2025-05-27T09:05:00Z'));
+    assert.match(row, /first 05-26 18:09:40/, row);
+    assert.match(row, /last 05-27 09:00:01/, row);
+    // One day, today: times alone.
+    row = await meta('2025-05-26T18:09:40.512Z', '2025-05-26T18:15:01.000Z', NOW);
+    assert.match(row, /first 18:09:40 .*last 18:15:01/, row);
+    // One day, but not today: the date.
+    row = await meta('2025-05-26T18:09:40.512Z', '2025-05-26T18:15:01.000Z', Date.parse('2025-05-28T10:00:00Z'));
+    assert.match(row, /first 05-26 18:09:40/, row);
+    assert.match(row, /last 05-26 18:15:01/, row);
+    // Another year: the date in full.
+    row = await meta('2024-12-31T23:59:00.000Z', '2025-01-01T00:01:00.000Z', Date.parse('2025-01-01T00:02:00Z'));
+    assert.match(row, /first 2024-12-31 23:59:00/, row);
+    assert.match(row, /last 01-01 00:01:00/, row);
+  });
+
+  test('a replay\'s header at 80 columns: the mode once, the recording\'s name whole, and "replay done" once it has played', async () => {
+    const name = 'inspection-report-20250526_182512.tar.gz';
+    const { r, ready, store, update } = setup(model({ mode: 'replay', speed: 60, sources: [name] }), { columns: 80 });
+    await ready();
+    let status = lines(r.lastFrame())[0];
+    assert.equal(status.match(/replay/g)?.length, 1, status);
+    assert.match(status, /replay ×60/);
+    assert.ok(status.includes(name), `the name whole: ${status}`);
+    await update(() => store.set({ finished: true }));
+    status = lines(r.lastFrame())[0];
+    assert.match(status, /^replay done · /);
+    assert.ok(status.includes(name), `the name whole: ${status}`);
+    assert.doesNotMatch(status, /lines\/s|keeping up|×60/, 'nothing is read any more: no rate');
+    r.unmount();
+  });
+
   test('in a replay the header\'s "up" is time since the watch started, not the recording\'s clock', async () => {
     const { WatchStore } = await import('../src/cli/watch-store.js');
     const { LiveEngine } = await import('../src/engine/live.js');
@@ -737,6 +778,29 @@ describe('watch UI text layout', () => {
     assert.equal(text.truncate('日本語のログ', 7), '日本語…');
     assert.equal(text.strWidth(text.truncate('日本語のログ', 7)), 7);
     assert.deepEqual(text.wrapWords('https://example.com/a/very/long/url', 10), ['https://ex', 'ample.com/', 'a/very/lon', 'g/url']);
+  });
+
+  test('wrapAround breaks evidence at spaces, keeps the match marked across the break, and cuts only a run wider than the line', () => {
+    const t = 'Failed to execute ip(6)tables-restore command';
+    const at = (m: string): [number, number] => [t.indexOf(m), t.indexOf(m) + m.length];
+    assert.deepEqual(text.wrapAround(t, at('ip(6)tables-restore'), 24).map(join), ['Failed to execute ', '[ip(6)tables-restore] ', 'command']);
+    assert.deepEqual(text.wrapAround(t, at('execute ip(6)tables'), 24).map(join), ['Failed to [execute ]', '[ip(6)tables]-restore ', 'command']);
+    // The break on a space: the space is not carried over.
+    assert.deepEqual(text.wrapAround('abc def', undefined, 3).map(join), ['abc', 'def']);
+    assert.deepEqual(text.wrapAround('x'.repeat(25) + ' y', [3, 5], 10).map(join), ['xxx[xx]xxxxx', 'xxxxxxxxxx', 'xxxxx y']);
+    // The whole felix record at 74 cells: every row fits, rows end at a space, nothing lost.
+    const rows = text.wrapAround(FELIX, FELIX_MATCH, 74);
+    for (const r of rows) assert.ok(text.strWidth(r.map((p) => p.text).join('')) <= 74);
+    let pos = 0;
+    for (const [k, r] of rows.entries()) {
+      const row = r.map((p) => p.text).join('');
+      assert.equal(FELIX.slice(pos, pos + row.length), row, 'nothing lost');
+      pos += row.length;
+      // A break falls on a space: after it (the row ends with it) or on it (not shown).
+      if (k < rows.length - 1 && !row.endsWith(' ')) assert.equal(FELIX[pos++], ' ', `row ${k} ends mid-word: ${row}`);
+    }
+    assert.equal(pos, FELIX.length);
+    assert.equal(rows.flat().filter((p) => p.hit).map((p) => p.text).join(''), FELIX_MATCH_TEXT);
   });
 
   test('sanitize keeps offsets and removes control characters', () => {

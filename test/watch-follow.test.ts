@@ -128,6 +128,40 @@ test('a glob picks up files created later, from their start; --from-start reads 
   await w.stop();
 });
 
+test('a glob that matches the rotated names too (app.log*) reads each line once across two rotations', async (t) => {
+  const d = tempDir(t);
+  const log = path.join(d, 'app.log');
+  writeFileSync(log, '');
+  const w = new WatchProcess(['--file', `${log}*`]);
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('start', () => w.events.some((e) => e.type === 'stats'));
+  const notes = (re: RegExp): number => w.events.filter((e) => e.type === 'problem' && re.test(e.message ?? '')).length;
+  appendFileSync(log, record() + filler(4) + record());
+  await w.waitFor('2 records', () => w.count(ID) === 2);
+  // logrotate create: app.log → app.log.1 (a late append there), a new app.log.
+  renameSync(log, `${log}.1`);
+  appendFileSync(`${log}.1`, record());
+  writeFileSync(log, record() + filler(2));
+  await w.waitFor('4 records after the rotation', () => w.count(ID) === 4);
+  // Once app.log's reader has drained the old file (5 s grace), app.log.1's goes on from there.
+  const lines = (): number => w.events.filter((e) => e.type === 'stats').pop()?.lines ?? 0;
+  const taken = await w.waitFor('app.log.1 taken over', () => notes(/app\.log\.1: done being read under another name.*reading on/) === 1, 15_000).then(() => true, () => false);
+  if (!taken) {
+    await w.stop();
+    assert.fail(`app.log.1 was not taken over where app.log's reader stopped; ${lines()} lines read of the 10 written`);
+  }
+  // Once more: app.log.1 → app.log.2 (a file followed by another name's reader now), app.log → app.log.1.
+  renameSync(`${log}.1`, `${log}.2`);
+  renameSync(log, `${log}.1`);
+  writeFileSync(log, record() + SENTINEL);
+  await w.waitFor('sentinel after the second rotation', () => w.count('calico-node-crashloop') === 1);
+  await w.waitFor('app.log.2 and app.log.1 taken over', () => notes(/app\.log\.2: done being read under another name.*reading on/) === 1 && notes(/app\.log\.1: done being read under another name.*reading on/) === 2, 15_000);
+  await w.stop();
+  // 6 in the first file + 1 late + 3 in the second + 2 in the third, each once
+  assert.equal(lines(), 12, 'each line read once');
+  assert.equal(w.count(ID), 5);
+});
+
 test('stdin: JSON Lines with a diagnosis, then exit 1 at end of input', async () => {
   const w = new WatchProcess(['-']);
   w.child.stdin!.end(record() + filler(3) + record());
@@ -135,6 +169,22 @@ test('stdin: JSON Lines with a diagnosis, then exit 1 at end of input', async ()
   assert.equal(code, 1);
   assert.equal(w.count(ID), 2);
   assert.ok(w.events.some((e) => e.type === 'fact' && e.name === 'iptables.mode' && e.value === 'legacy'));
+});
+
+test('the final stats line gives the average rate over the run (final: true, with its seconds), not the last second\'s 0', async () => {
+  const w = new WatchProcess(['-']);
+  w.child.stdin!.end(filler(3000) + record());
+  assert.equal(await w.exited, 1);
+  const last = w.events[w.events.length - 1] as unknown as { type: string; lines: number; linesPerSec: number; final?: boolean; seconds: number };
+  assert.equal(last.type, 'stats');
+  assert.equal(last.lines, 3001);
+  assert.equal(last.final, true);
+  assert.ok(last.seconds > 0 && last.seconds < 60, `seconds ${last.seconds}`);
+  assert.ok(last.linesPerSec > 0, 'a rate for a run that read lines');
+  // seconds is rounded to a tenth
+  assert.ok(last.linesPerSec >= last.lines / (last.seconds + 0.05) - 1 && last.linesPerSec <= last.lines / Math.max(0.001, last.seconds - 0.05) + 1, `${last.linesPerSec} lines/s for ${last.lines} lines in ${last.seconds} s`);
+  // Periodic stats lines are not marked final.
+  assert.ok(w.events.filter((e) => e.type === 'stats').slice(0, -1).every((e) => !(e as { final?: boolean }).final));
 });
 
 /** resolves with the exit code, or rejects when the process is still running after `ms` */
@@ -189,15 +239,29 @@ test('a burst of 200k lines is read whole, with bounded memory', async (t) => {
   assert.ok((last?.lines ?? 0) >= 200_050, `every line counted: ${last?.lines}`);
 });
 
-test('watch --replay of something unreadable ends like analyze: exit 2, named under "Not read"', async (t) => {
+test('watch --replay of an input that cannot be opened is exit 2 at once, one line on stderr, nothing on stdout, whichever view', async (t) => {
+  const d = tempDir(t);
+  const binary = path.join(d, 'core.bin');
+  writeFileSync(binary, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7) % 256)));
+  for (const [input, reason] of [[path.join(d, 'missing.tar.gz'), /no such file or directory/], [binary, /binary data/]] as const) {
+    for (const view of [['--json'], ['--no-tui'], ['--headless']]) {
+      const r = await runCli(['watch', '--replay', input, '--speed', '0', ...view], { timeoutMs: 10_000 });
+      assert.equal(r.code, 2, `${input} ${view}: ${r.stdout.slice(-400)}`);
+      assert.equal(r.stdout, '', `${input} ${view}: no view started`);
+      const lines = r.stderr.split('\n').filter(Boolean);
+      assert.equal(lines.length, 1, `${input} ${view}: one line on stderr: ${r.stderr}`);
+      assert.match(lines[0], new RegExp(`^cni-doctor: ${input.replace(/[.]/g, '\\.')}: ${reason.source}`));
+    }
+  }
+});
+
+test('watch --replay of an archive cut before any diagnosis ends like analyze: exit 2, named under "Not read"', async (t) => {
   const d = tempDir(t);
   const cut = path.join(d, 'cut.tar.gz');
   writeFileSync(cut, readFileSync(path.join(ROOT, 'samples', 'bundles', 'inspection-report-20250526_182512.tar.gz')).subarray(0, 12_000));
-  for (const [input, reason] of [[path.join(d, 'missing.tar.gz'), /no such file or directory/], [cut, /cut short/]] as const) {
-    const r = await runCli(['watch', '--replay', input, '--speed', '0', '--no-tui']);
-    assert.equal(r.code, 2, `${input}: ${r.stdout.slice(-400)}`);
-    assert.match(r.stdout, new RegExp(`Not read, or read in part\\n  ${input.replace(/[.]/g, '\\.')}: [^\\n]*${reason.source}`));
-  }
+  const r = await runCli(['watch', '--replay', cut, '--speed', '0', '--no-tui']);
+  assert.equal(r.code, 2, `${cut}: ${r.stdout.slice(-400)}`);
+  assert.match(r.stdout, new RegExp(`Not read, or read in part\\n  ${cut.replace(/[.]/g, '\\.')}: [^\\n]*cut short`));
 });
 
 test('watch --replay of an archive cut where a diagnosis is still readable ends like analyze: exit 1, the cut still named', async (t) => {

@@ -48,6 +48,13 @@ export class WatchStore implements LiveStore {
   };
 
   private problemsSeen = 0;
+  private finished = false;
+
+  /** The finite inputs have ended (a replay is done): the header says so. */
+  inputEnded(): void {
+    this.finished = true;
+    this.publish();
+  }
 
   problem(msg: string): void {
     this.problems = [...this.problems.slice(-(KEEP_PROBLEMS - 1)), msg];
@@ -125,6 +132,8 @@ export class WatchStore implements LiveStore {
       // Quiet time in whole minutes: a quiet diagnosis must not redraw the pane every second.
       diagnoses: diagnose(s, this.catalog).map((d) => (d.quietFor === undefined ? d : { ...d, quietFor: Math.floor(d.quietFor / 60_000) * 60_000 })),
       upFor: now - this.startedAt,
+      startedAt: this.startedAt,
+      finished: this.finished || undefined,
       now: this.meta.mode === 'replay' ? this.replayNow ?? now : now,
       problems: this.problems,
       problemsSeen: this.problemsSeen,

@@ -2,16 +2,19 @@
 import { createElement } from 'react';
 import fg from 'fast-glob';
 import picomatch from 'picomatch';
+import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
+import { ReadStream as TtyReadStream } from 'node:tty';
 import split2 from 'split2';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import type { Catalog } from '../catalog/load.js';
 import { LiveEngine } from '../engine/live.js';
 import type { StreamInfo } from '../engine/scanner.js';
-import { FileFollower } from '../sources/follow.js';
+import { FileFollower, FollowRegistry } from '../sources/follow.js';
 import { fallbackLayout } from '../sources/bundle/layouts.js';
 import { JournalFollower } from '../sources/journal-live.js';
 import { replay } from '../sources/replay.js';
+import { InputError, planInput, type InputPlan } from '../sources/inputs.js';
 import { toolAvailable } from '../sources/decompress.js';
 import { LinePrinter } from '../report/live-lines.js';
 import { buildReport, exitCode } from '../report/model.js';
@@ -61,9 +64,23 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     process.stderr.write('cni-doctor: nothing to watch: journalctl is not installed here; pass --file PATH, --journal-dir DIR, --replay FILE or - for stdin\n');
     return 2;
   }
+  // A replay's input is planned before anything starts: one that cannot be opened (missing, unreadable,
+  // not a log) is exit 2 at once with one line on stderr, like analyze — never a UI that opens to fail.
+  let plan: InputPlan | undefined;
+  if (o.replay) {
+    try {
+      plan = await planInput(o.replay, catalog);
+    } catch (e) {
+      const m = (e as Error).message;
+      process.stderr.write(`cni-doctor: ${e instanceof InputError ? m : `${o.replay}: ${m}`}\n`);
+      return 2;
+    }
+  }
   if (wantsJournal) sources.push(o.journalDir ? `journal dir ${o.journalDir}` : o.journalFiles.length ? `journal ${o.journalFiles.join(', ')}` : `journal: ${o.units.join(', ')}${o.kernel ? ' + kernel' : ''}`);
   if (o.stdin) sources.push('stdin');
-  if (o.replay) sources.push(`replay ${path.basename(o.replay)}`);
+  // The header says "replay" once (the mode); the source is the recording's name.
+  const replayAt = sources.length;
+  if (o.replay) sources.push(path.basename(o.replay));
 
   const store = new WatchStore(engine, catalog, {
     sources,
@@ -123,6 +140,8 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     const patterns = o.files.map((f) => path.resolve(f));
     const byName = fallbackLayout(catalog);
     const seen = new Set<string>();
+    // One file under two followed names (a glob matching rotated names, a hard link) is read once.
+    const registry = new FollowRegistry();
     const follow = async (file: string, fromStart: boolean): Promise<FileFollower | undefined> => {
       if (seen.has(file)) return undefined;
       seen.add(file);
@@ -130,7 +149,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
       const id = (gen: number): string => `${file}#${gen}`;
       // A format the name implies (rsyslog's files escape control characters: only `syslog` reads them back).
       const inf: StreamInfo = { ...info(file, file), format: byName.roleOf(path.basename(file))?.format };
-      const f = new FileFollower(file, { data: (b, gen) => engine.feed(id(gen), inf, b), end: (gen) => engine.end(id(gen)), draining: (gen, ms) => engine.hold(id(gen), ms), note }, { fromStart });
+      const f = new FileFollower(file, { data: (b, gen) => engine.feed(id(gen), inf, b), end: (gen) => engine.end(id(gen)), draining: (gen, ms) => engine.hold(id(gen), ms), note }, { fromStart, registry });
       followers.push(f);
       await f.start().catch((e: Error) => note(`${file}: ${e.message}`));
       if (paused) f.setPaused(true);
@@ -182,8 +201,8 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
       process.stdin.destroy();
     });
   }
-  if (o.replay) {
-    ending.push(replay(o.replay, catalog, o.speed, {
+  if (o.replay && plan) {
+    ending.push(replay(plan, o.speed, {
       feed: (id, inf, text) => engine.feed(id, inf, text),
       waitWhilePaused: () => (paused ? new Promise<void>((r) => { resume = r; }) : Promise.resolve()),
       stopped: () => finished,
@@ -195,14 +214,19 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     }));
   }
   // Views start once every source is open: "watching" then means no line from now on is missed.
-  const tty = process.stdout.isTTY && process.stdin.isTTY && o.tui && !o.json && !o.headless;
+  const wantsUi = !!process.stdout.isTTY && o.tui && !o.json && !o.headless;
+  // The UI reads its keys from the terminal. Where stdin is a pipe (`journalctl -f | cni-doctor watch -`),
+  // from the controlling terminal, /dev/tty; without one (cron, setsid, a container without -t) plain lines.
+  let keys: TtyReadStream | undefined;
+  if (wantsUi && !process.stdin.isTTY) keys = openTerminal();
+  const tty = wantsUi && (!!process.stdin.isTTY || !!keys);
   if (tty) {
     // Ink renders only the final frame when it thinks it runs under CI (CI=true is common in
     // shells on build hosts and in containers). A user at a terminal asked for the live UI.
     for (const k of ['CI', 'CONTINUOUS_INTEGRATION']) delete process.env[k];
     const { render } = await import('ink');
     const { App } = await import('../ui/App.js');
-    ink = render(createElement(App, { store, onQuit: () => quit(), bell: o.bell }), { exitOnCtrlC: false });
+    ink = render(createElement(App, { store, onQuit: () => quit(), bell: o.bell }), { exitOnCtrlC: false, ...(keys ? { stdin: keys } : {}) });
   } else {
     printer = new LinePrinter(store, (s) => process.stdout.write(s + '\n'), o.json || o.headless);
   }
@@ -219,6 +243,8 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
       if (finished) return;
       engine.finish();
       store.tick();
+      // Only where no other source goes on (a replay, stdin alone): the view then says the input ended.
+      if (!wantsJournal && !o.files.length) store.inputEnded();
       store.publish();
       if (!endless) quit();
     });
@@ -232,6 +258,8 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     ink.unmount();
     await ink.waitUntilExit().catch(() => undefined);
   }
+  // The terminal opened for keys is let go of (Ink has put it back out of raw mode on unmount).
+  keys?.destroy();
   printer?.flush();
   // Nothing is printed after the final flush and stats line.
   printer?.close();
@@ -245,11 +273,27 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   // A followed file that could not be read by the end is an input not read, as in analyze.
   for (const f of followers) if (f.problem) cannotRead(f.path, f.problem.message.replace(/; still trying$/, ''));
   const st = engine.state.stats;
-  engine.event({ type: 'input', input: { path: sources.join(', '), kind: o.stdin ? 'stdin' : o.replay ? 'file' : wantsJournal ? 'journal' : 'file', files: Math.max(1, followers.length), lines: st.lines, bytes: st.bytes } });
+  engine.event({ type: 'input', input: { path: sources.map((s, i) => (o.replay && i === replayAt ? `replay ${o.replay}` : s)).join(', '), kind: o.stdin ? 'stdin' : o.replay ? 'file' : wantsJournal ? 'journal' : 'file', files: Math.max(1, followers.length), lines: st.lines, bytes: st.bytes } });
   const report = buildReport(engine.state, catalog, toolVersion());
   if (!tty && !o.json && !o.headless) process.stdout.write('\n' + renderText(report, { color: false }));
   // As analyze: each input not read, or read in part, named on stderr with its reason.
   for (const p of report.problems) process.stderr.write(`cni-doctor: ${p.source}: ${p.reason}\n`);
   // The same code whichever view ran: a script cannot tell the UI from plain lines.
   return exitCode(report, unreadable);
+}
+
+/** The controlling terminal for reading keys, or undefined when there is none (or it cannot be read). */
+function openTerminal(): TtyReadStream | undefined {
+  let fd: number;
+  try {
+    fd = openSync('/dev/tty', 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    return new TtyReadStream(fd);
+  } catch {
+    closeSync(fd);
+    return undefined;
+  }
 }

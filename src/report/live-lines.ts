@@ -83,7 +83,12 @@ export class LinePrinter {
     if (!force && (now - this.lastStats < STATS_EVERY_MS || sig === this.statsSig)) return;
     this.lastStats = now;
     this.statsSig = sig;
-    if (this.json) this.out(JSON.stringify({ type: 'stats', lines: m.lines, linesPerSec: m.linesPerSec, backlog: m.backlog, keepingUp: m.keepingUp, paused: m.paused }));
+    if (!this.json) return;
+    // The last line of a run gives the average over the run (marked final, with its length): the rate
+    // of the last second is 0 after any idle moment, and a fast replay ends before one is measured.
+    const secs = force && m.startedAt !== undefined ? Math.max(0.001, (now - m.startedAt) / 1000) : undefined;
+    const linesPerSec = secs === undefined ? m.linesPerSec : Math.round(m.lines / secs);
+    this.out(JSON.stringify({ type: 'stats', lines: m.lines, linesPerSec, backlog: m.backlog, keepingUp: m.keepingUp, paused: m.paused, ...(secs === undefined ? {} : { final: true, seconds: Math.round(secs * 10) / 10 }) }));
   }
 
   /** Print every diagnosis's last state now (at exit). */

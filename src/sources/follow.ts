@@ -27,6 +27,34 @@ export interface FollowEvents {
   note(msg: string): void;
 }
 
+/** The files every follower of one watch reads, by device and inode: a file renamed to another
+ *  followed name (a glob like `app.log*` matching the rotated `app.log.1`) is read once, not again from
+ *  its start. While one follower reads or drains it, another name's follower waits; once retired, the
+ *  next follower of it goes on from the offset reached (if the bytes before it are still the same). */
+export class FollowRegistry {
+  private followers = new Set<FileFollower>();
+  private done = new Map<string, { offset: number; fp: Buffer }>();
+
+  add(f: FileFollower): void {
+    this.followers.add(f);
+  }
+
+  /** `key` is read or drained by a follower now */
+  held(key: string): boolean {
+    for (const f of this.followers) if (f.ids().includes(key)) return true;
+    return false;
+  }
+
+  /** where reading a retired file stopped (only what a later follower of the same file needs) */
+  retired(key: string, offset: number, fp: Buffer): void {
+    this.done.set(key, { offset, fp });
+  }
+
+  resumeAt(key: string): { offset: number; fp: Buffer } | undefined {
+    return this.done.get(key);
+  }
+}
+
 /** Why the name cannot be read right now. `not-regular`: a FIFO, socket, device or directory — open()
  *  on a FIFO blocks until a writer comes and a read gives ESPIPE or EISDIR, so these are refused. */
 export interface FollowProblem { kind: 'permission' | 'not-regular'; message: string }
@@ -54,11 +82,17 @@ export class FileFollower {
     return [...this.draining.map((d) => d.f), ...(this.cur ? [this.cur] : [])];
   }
   private gens = 0;
+  /** the name holds a file another follower reads now (see FollowRegistry): waiting until it is done */
+  private elsewhere = false;
+  /** the last open went on from where an earlier follower of the same file stopped */
+  private resumed = false;
 
-  constructor(readonly path: string, private ev: FollowEvents, private opts: { fromStart: boolean; pollMs?: number }) {}
+  constructor(readonly path: string, private ev: FollowEvents, private opts: { fromStart: boolean; pollMs?: number; registry?: FollowRegistry }) {
+    opts.registry?.add(this);
+  }
 
   async start(): Promise<void> {
-    if (!(await this.openCurrent(this.opts.fromStart ? 'start' : 'end')) && !this.problem) {
+    if (!(await this.openCurrent(this.opts.fromStart ? 'start' : 'end')) && !this.problem && !this.elsewhere) {
       this.ev.note(`${this.path}: does not exist yet; waiting for it`);
     }
     this.watcher = watch(this.path, { persistent: true, ignoreInitial: true, atomic: false, awaitWriteFinish: false });
@@ -100,6 +134,7 @@ export class FileFollower {
   }
 
   private async retire(f: Open): Promise<void> {
+    if (!this.closed) this.opts.registry?.retired(`${f.dev}:${f.ino}`, f.offset, f.fp);
     await f.fh.close().catch(() => undefined);
     this.ev.end(f.gen);
   }
@@ -151,7 +186,21 @@ export class FileFollower {
       return false;
     }
     this.setProblem(undefined);
-    const offset = where === 'end' ? st.size : 0;
+    const key = `${st.dev}:${st.ino}`;
+    // Read (or drained) by another follower now, under its other name: not read twice.
+    this.elsewhere = !!this.opts.registry?.held(key);
+    if (this.elsewhere) {
+      await fh.close().catch(() => undefined);
+      return false;
+    }
+    let offset = where === 'end' ? st.size : 0;
+    // Read before under another name, and the bytes up to where that stopped unchanged: go on from there.
+    const done = this.opts.registry?.resumeAt(key);
+    this.resumed = false;
+    if (done && where === 'start' && done.offset > 0 && st.size >= done.offset && (await this.readFp(fh, done.offset)).equals(done.fp)) {
+      offset = done.offset;
+      this.resumed = true;
+    }
     this.cur = { fh, ino: st.ino, dev: st.dev, offset, fp: await this.readFp(fh, offset), gen: ++this.gens, size: st.size };
     return true;
   }
@@ -194,8 +243,11 @@ export class FileFollower {
     }
     if (!this.cur) {
       const was = this.problem;
-      if (await this.openCurrent('start')) this.ev.note(`${this.path}: ${was ? 'readable now' : 'appeared'}, reading from its start`);
-      else {
+      const wasElsewhere = this.elsewhere;
+      if (await this.openCurrent('start')) {
+        const how = this.resumed ? 'reading on from where the read under its earlier name stopped' : 'reading from its start';
+        this.ev.note(`${this.path}: ${wasElsewhere ? 'done being read under another name (rotated)' : was ? 'readable now' : 'appeared'}, ${how}`);
+      } else {
         await this.measure();
         return;
       }
@@ -213,8 +265,8 @@ export class FileFollower {
       this.draining.push({ f: cur, until: now + DRAIN_GRACE_MS });
       this.ev.draining?.(cur.gen, DRAIN_GRACE_MS);
       this.cur = undefined;
-      if (st && (await this.openCurrent('start'))) this.ev.note(`${this.path}: rotated, following the new file from its start`);
-      else if (!this.problem) this.ev.note(`${this.path}: gone, waiting for it to come back`);
+      if (st && (await this.openCurrent('start'))) this.ev.note(`${this.path}: rotated, following the new file from ${this.resumed ? 'where it was read before under another name' : 'its start'}`);
+      else if (!this.problem && !this.elsewhere) this.ev.note(`${this.path}: gone, waiting for it to come back`);
       if (this.cur) await this.drain(this.cur);
       return;
     }

@@ -7,10 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import split2 from 'split2';
-import type { Catalog } from '../catalog/load.js';
 import type { StreamInfo } from '../engine/scanner.js';
 import { parseLine } from '../parse/formats.js';
-import { planInput } from './inputs.js';
+import type { InputPlan } from './inputs.js';
 
 /** the longest pause a replay makes, whatever the gap in the recording (ms, before speed-up) */
 const MAX_GAP_MS = 60_000;
@@ -38,8 +37,10 @@ function streamCursor(info: StreamInfo, r: Readable): Cursor {
   return { info, next: async () => { const n = await it.next(); return n.done ? undefined : timed(info, n.value); } };
 }
 
-export async function replay(path: string, catalog: Catalog, speed: number, hooks: ReplayHooks): Promise<void> {
-  const plan = await planInput(path, catalog);
+/** Play a planned input (`planInput`: planned by the caller, so that an input that cannot be opened
+ *  is refused before any view starts). */
+export async function replay(plan: InputPlan, speed: number, hooks: ReplayHooks): Promise<void> {
+  const path = plan.path;
   const merged: Cursor[] = [];
   // Files of a directory are read side by side. Entries of an archive come one after another (and
   // a journal entry's temp file is gone once the next is read): each is copied to disk first, so that

@@ -113,9 +113,11 @@ export function App({ store, onQuit, bell = false, color }: AppProps): ReactNode
   const listH = Math.max(1, Math.min(ds.length, listCap, body - 3));
   const detailH = Math.max(0, body - listH - 1);
 
+  // Only the day of "now" matters to the detail (a time on another day shows its date).
+  const today = Number.isFinite(model.now) ? new Date(model.now).toISOString().slice(0, 10) : undefined;
   const detail = useMemo(
-    () => (selected ? detailRows(selected, { width, expanded, evidence, height: detailH }) : []),
-    [selected, width, expanded, evidence, detailH],
+    () => (selected ? detailRows(selected, { width, expanded, evidence, height: detailH, today }) : []),
+    [selected, width, expanded, evidence, detailH, today],
   );
   const maxS = maxScroll(detail.length, detailH);
   const shownScroll = Math.min(ui.scroll, maxS);

@@ -6,7 +6,7 @@ import { Box } from 'ink';
 import { memo, type ReactNode } from 'react';
 import type { Diagnosis } from '../engine/diagnose.js';
 import type { Evidence } from '../engine/events.js';
-import { SEVERITY, clock, compactNum, confidence } from './format.js';
+import { SEVERITY, clock, clockDated, compactNum, confidence, isoDay } from './format.js';
 import { Lines, fitPieces, rowWidth, seg, truncateRow, type Row, type Seg } from './Line.js';
 import { clipAround, hardWrap, limitLines, sanitize, strWidth, tailByWidth, truncate, wrapAround, wrapWords, type Part } from './text.js';
 
@@ -18,6 +18,8 @@ export interface DetailOptions {
   evidence: boolean;
   /** rows on screen: collapsed, spare rows go to the summary and the root cause */
   height?: number;
+  /** today's date (YYYY-MM-DD; a replay's: the recording's), so that a time on another day shows its date */
+  today?: string;
 }
 
 interface Caps { summary: number; cause: number }
@@ -99,16 +101,19 @@ export function keyEvidence(d: Diagnosis): Evidence | undefined {
   return d.evidence[d.evidence.length - 1];
 }
 
-function metaRow(d: Diagnosis, w: number): Row {
+function metaRow(d: Diagnosis, w: number, today?: string): Row {
   const sev = SEVERITY[d.severity];
+  // Times alone only when first, last and today are one day (a recording spanning days shows dates).
+  const first = isoDay(d.firstSeen);
+  const last = isoDay(d.lastSeen);
   return fitPieces(
     [
       { full: [seg(`${d.severity} ${d.kind}`, { fg: sev.bg, bold: true })], short: [seg(d.severity, { fg: sev.bg, bold: true })], prio: 50 },
       { full: [seg(`confidence ${confidence(d.confidence)}`)], short: [seg(`conf ${confidence(d.confidence)}`)], prio: 60 },
       { full: [seg(`seen ${compactNum(d.occurrences)}×`)], short: [seg(`${compactNum(d.occurrences)}×`)], prio: 40 },
-      ...(d.firstSeen ? [{ full: [seg(`first ${clock(d.firstSeen, true)}`, { dim: true })], short: [seg(`first ${clock(d.firstSeen)}`, { dim: true })], prio: 20 }] : []),
+      ...(d.firstSeen ? [{ full: [seg(`first ${clock(d.firstSeen, true)}`, { dim: true })], short: [seg(`first ${clockDated(d.firstSeen, [last, today])}`, { dim: true })], prio: 20 }] : []),
       ...(d.lastSeen && d.lastSeen !== d.firstSeen
-        ? [{ full: [seg(`last ${clock(d.lastSeen, true)}`, { dim: true })], short: [seg(`last ${clock(d.lastSeen)}`, { dim: true })], prio: 30 }]
+        ? [{ full: [seg(`last ${clock(d.lastSeen, true)}`, { dim: true })], short: [seg(`last ${clockDated(d.lastSeen, [first, today])}`, { dim: true })], prio: 30 }]
         : []),
     ],
     w,
@@ -150,13 +155,13 @@ function referenceRows(d: Diagnosis, w: number, full: boolean): Row[] {
   return gutter('Refs', rows, w);
 }
 
-function diagnosisRows(d: Diagnosis, w: number, full: boolean, caps: Caps = full ? FULL : COLLAPSED): Row[] {
+function diagnosisRows(d: Diagnosis, w: number, full: boolean, caps: Caps = full ? FULL : COLLAPSED, today?: string): Row[] {
   const inner = w - GUTTER;
   const rows: Row[] = [];
   const title = sanitize(d.title);
   if (full) for (const l of wrapWords(title, w)) rows.push([seg(l, { bold: true })]);
   else rows.push([seg(truncate(title, w), { bold: true })]);
-  rows.push(metaRow(d, w));
+  rows.push(metaRow(d, w, today));
   rows.push(...prose(d.summary, w - 2, caps.summary).map((r) => [seg('  '), ...r]));
   if (d.likelyCause) rows.push(...gutter('Likely', [[seg('caused by '), seg(d.likelyCause, { bold: true })]], w));
   rows.push(...gutter('Cause', prose(d.rootCause, inner, caps.cause), w));
@@ -203,9 +208,9 @@ export function detailRows(d: Diagnosis, o: DetailOptions): Row[] {
   const w = Math.max(GUTTER + 8, o.width);
   let rows: Row[];
   if (o.evidence) rows = evidenceViewRows(d, w, o.expanded);
-  else if (o.expanded) rows = diagnosisRows(d, w, true);
+  else if (o.expanded) rows = diagnosisRows(d, w, true, FULL, o.today);
   else {
-    rows = diagnosisRows(d, w, false);
+    rows = diagnosisRows(d, w, false, COLLAPSED, o.today);
     let spare = (o.height ?? 0) - rows.length;
     if (spare > 0) {
       // Room to spare: give it to the summary, then to the root cause.
@@ -216,7 +221,7 @@ export function detailRows(d: Diagnosis, o: DetailOptions): Row[] {
       caps.summary += s;
       spare -= s;
       caps.cause += Math.min(spare, Math.max(0, cause - caps.cause));
-      if (caps.summary !== COLLAPSED.summary || caps.cause !== COLLAPSED.cause) rows = diagnosisRows(d, w, false, caps);
+      if (caps.summary !== COLLAPSED.summary || caps.cause !== COLLAPSED.cause) rows = diagnosisRows(d, w, false, caps, o.today);
     }
   }
   return o.width < w ? rows.map((r) => truncateRow(r, o.width)) : rows;

@@ -9,7 +9,7 @@ import { Lines, fitPieces, seg, truncateRow, type Piece, type Row } from './Line
 
 export type HeaderProps = Pick<
   LiveModel,
-  'sources' | 'lines' | 'linesPerSec' | 'keepingUp' | 'backlog' | 'paused' | 'mode' | 'speed' | 'facts' | 'problems' | 'upFor' | 'now'
+  'sources' | 'lines' | 'linesPerSec' | 'keepingUp' | 'backlog' | 'paused' | 'mode' | 'speed' | 'facts' | 'problems' | 'upFor' | 'now' | 'finished'
 > & { width: number; color: boolean; /** one row only: a very short pane */ compact?: boolean };
 
 /** Rows the header takes for this model. */
@@ -17,14 +17,18 @@ export function headerHeight(p: Pick<LiveModel, 'problems'>, compact = false): n
   return compact ? 1 : 2 + (p.problems.length ? 1 : 0);
 }
 
-function sourcesPiece(sources: string[]): Piece {
+/** What is read. A replay's one recording is what the pane is about: its name is shortened after the
+ *  counts are, and a name cut short takes whatever room the row has left. */
+function sourcesPiece(sources: string[], replay: boolean): Piece {
   if (!sources.length) return { full: [seg('no sources', { fg: 'yellow' })], prio: 50 };
   const more = sources.length > 1 ? ` +${sources.length - 1}` : '';
   const first = sanitize(sources[0]);
+  const one = sources.length === 1;
   return {
     full: [seg(first), seg(more, { dim: true })],
-    short: [seg(sources.length === 1 ? truncate(first, 18) : `${sources.length} sources`)],
-    prio: 50,
+    short: [seg(one ? truncate(first, 18) : `${sources.length} sources`)],
+    grow: one ? (cells) => [seg(truncate(first, cells))] : undefined,
+    prio: replay ? 88 : 50,
   };
 }
 
@@ -38,11 +42,20 @@ export function statusRow(p: HeaderProps): Row {
   if (p.paused) pieces.push({ full: [seg('[PAUSED]', { inverse: true, bold: true, fg: 'yellow' })], prio: 100 });
   pieces.push({ full: [seg('cni-doctor', { bold: true, fg: 'cyan' })], prio: 1, optional: true });
   if (p.mode === 'replay') {
+    // The mode once (the sources list names the recording only); when it has played to its end, say so.
     const sp = speedText(p.speed);
-    pieces.push({ full: [seg(`replay${sp ? ' ' + sp : ''}`, { fg: 'magenta' })], short: sp ? [seg(`rp ${sp}`, { fg: 'magenta' })] : undefined, prio: 80 });
+    if (p.finished) pieces.push({ full: [seg('replay done', { bold: true, fg: 'green' })], short: [seg('done', { bold: true, fg: 'green' })], prio: 95 });
+    else pieces.push({ full: [seg(`replay${sp ? ' ' + sp : ''}`, { fg: 'magenta' })], short: sp ? [seg(`rp ${sp}`, { fg: 'magenta' })] : undefined, prio: 86 });
+  } else if (p.finished) {
+    pieces.push({ full: [seg('input ended', { bold: true, fg: 'yellow' })], short: [seg('ended', { bold: true, fg: 'yellow' })], prio: 95 });
   }
-  pieces.push(sourcesPiece(p.sources));
+  pieces.push(sourcesPiece(p.sources, p.mode === 'replay'));
   pieces.push({ full: [seg(`${groupNum(p.lines)} lines`)], short: [seg(`${compactNum(p.lines)} ln`)], prio: 70 });
+  // Nothing more is read once the input has ended: no rate, no "keeping up".
+  if (p.finished) {
+    pieces.push({ full: [seg(`up ${coarse(p.upFor)}`, { dim: true })], prio: 5, optional: true });
+    return fitPieces(pieces, p.width);
+  }
   pieces.push({ full: [seg(`${compactNum(p.linesPerSec)} lines/s`)], short: [seg(`${compactNum(p.linesPerSec)}/s`)], prio: 60 });
   if (p.keepingUp) pieces.push({ full: [seg('keeping up', { fg: 'green' })], short: [seg('ok', { fg: 'green' })], prio: 85 });
   else {

@@ -73,7 +73,15 @@ export function truncateRow(row: Row, w: number): Row {
 
 /** A piece of a status row: its full and short forms, and how much it matters (higher stays longer).
  *  An `optional` piece is left out before anything more important is shortened. */
-export interface Piece { full: Row; short?: Row; prio: number; optional?: boolean }
+export interface Piece {
+  full: Row;
+  short?: Row;
+  prio: number;
+  optional?: boolean;
+  /** a form in at most `cells` cells (no narrower than `short`): once the row fits, a shortened piece
+   *  with `grow` takes the room left over (a long name cut no more than it must be) */
+  grow?: (cells: number) => Row;
+}
 
 /** Pieces joined by a separator in `w` cells. Going up from the least important piece, optional ones
  *  are left out and the others take their short form until the row fits; failing that the least
@@ -90,16 +98,29 @@ export function fitPieces(pieces: Piece[], w: number, sep: Seg = { text: ' · ',
     return out;
   };
   const byPrio = [...state].sort((a, b) => a.p.prio - b.p.prio);
+  const grown = (): Row => {
+    for (const s of byPrio) {
+      if (s.dropped || !s.p.grow || s.form === s.p.full) continue;
+      const room = w - rowWidth(row);
+      if (room <= 0) break;
+      const form = rowWidth(s.p.full) <= rowWidth(s.form) + room ? s.p.full : s.p.grow(rowWidth(s.form) + room);
+      if (rowWidth(form) > rowWidth(s.form) && rowWidth(form) <= rowWidth(s.form) + room) {
+        s.form = form;
+        row = build();
+      }
+    }
+    return row;
+  };
   let row = build();
   for (const s of byPrio) {
-    if (rowWidth(row) <= w) return row;
+    if (rowWidth(row) <= w) return grown();
     if (s.p.optional) s.dropped = true;
     else if (s.p.short) s.form = s.p.short;
     else continue;
     row = build();
   }
   for (const s of byPrio) {
-    if (rowWidth(row) <= w) return row;
+    if (rowWidth(row) <= w) return grown();
     if (s.dropped) continue;
     if (state.filter((x) => !x.dropped).length <= 1) break;
     s.dropped = true;

@@ -57,6 +57,22 @@ export function clock(iso: string | undefined, long = false): string {
   return long ? `${m[1]} ${m[2]}` : m[2];
 }
 
+/** "2025-05-26" from an ISO time (its own digits, as clock shows them), or undefined */
+export function isoDay(iso: string | undefined): string | undefined {
+  return iso ? /^(\d{4}-\d{2}-\d{2})T/.exec(iso)?.[1] : undefined;
+}
+
+/** The short form of a time: "18:09:40" when its date is the date of every other end given (the other
+ *  end of a span, then today), else with the date — "05-27 18:09:40", and the year too when it is not
+ *  today's (the last end given). */
+export function clockDated(iso: string | undefined, others: (string | undefined)[]): string {
+  const day = isoDay(iso);
+  const days = others.filter((o): o is string => !!o);
+  if (!day || days.every((o) => o === day)) return clock(iso);
+  const year = days[days.length - 1].slice(0, 4);
+  return year !== day.slice(0, 4) ? clock(iso, true) : `${day.slice(5)} ${clock(iso)}`;
+}
+
 export function confidence(c: number): string {
   return c.toFixed(2);
 }

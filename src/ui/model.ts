@@ -21,8 +21,12 @@ export interface LiveModel {
   facts: Record<string, LiveFact>;
   /** ranked, most severe first; `quietFor` set when not seen recently */
   diagnoses: Diagnosis[];
+  /** the finite inputs have ended (a replay played to its end, stdin closed) while the view stays open */
+  finished?: boolean;
   /** wall-clock time since the watch started (a replay's `now` is the recording's clock) */
   upFor: number;
+  /** wall-clock start of the watch (ms since the epoch): what a run's average rate is over */
+  startedAt?: number;
   now: number;
   /** one-line problems (a source lost, a permission error): the latest few, oldest first */
   problems: string[];

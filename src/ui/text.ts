@@ -168,28 +168,55 @@ export function clipAround(text: string, match: [number, number] | undefined, w:
   return parts(pre, hit, post);
 }
 
-/** Log text hard-wrapped at `w` cells with the matched range marked on every line it spans. */
+/** Log text wrapped at `w` cells with the matched range marked on every line it spans. A line breaks
+ *  after its last space (a word is not cut: "iptables-res" / "tore"); only a run without a space
+ *  wider than `w` is cut anywhere. A space the break falls on is not carried to the next line. */
 export function wrapAround(text: string, match: [number, number] | undefined, w: number): Part[][] {
   if (w <= 0) return [];
   const [s, e] = match && match[1] > match[0] ? match : [-1, -1];
-  const lines: Part[][] = [];
-  let line: Part[] = [];
-  let used = 0;
-  let i = 0;
+  const chars: { ch: string; cw: number; at: number }[] = [];
+  let at = 0;
   for (const ch of text) {
-    const cw = charWidth(ch.codePointAt(0)!);
-    if (used + cw > w && used > 0) {
-      lines.push(line);
-      line = [];
-      used = 0;
-    }
-    const hit = i >= s && i < e;
-    const last = line[line.length - 1];
-    if (last && last.hit === hit) last.text += ch;
-    else line.push({ text: ch, hit });
-    used += cw;
-    i += ch.length;
+    chars.push({ ch, cw: charWidth(ch.codePointAt(0)!), at });
+    at += ch.length;
   }
-  if (line.length || !lines.length) lines.push(line);
-  return lines;
+  // Each line as [from, to) over chars.
+  const spans: [number, number][] = [];
+  let start = 0;
+  let used = 0;
+  /** the last space of the current line with something before it */
+  let space = -1;
+  for (let k = 0; k < chars.length; k++) {
+    const c = chars[k];
+    if (used + c.cw > w && used > 0) {
+      if (c.ch === ' ') {
+        // The break falls on a space: it ends the line and is not shown.
+        spans.push([start, k]);
+        start = k + 1;
+        used = 0;
+        space = -1;
+        continue;
+      }
+      const cut = space > start ? space + 1 : k;
+      spans.push([start, cut]);
+      start = cut;
+      used = 0;
+      for (let j = cut; j < k; j++) used += chars[j].cw;
+      space = -1;
+    }
+    if (c.ch === ' ' && k > start) space = k;
+    used += c.cw;
+  }
+  if (start < chars.length || !spans.length) spans.push([start, chars.length]);
+  return spans.map(([from, to]) => {
+    const line: Part[] = [];
+    for (let k = from; k < to; k++) {
+      const { ch, at: i } = chars[k];
+      const hit = i >= s && i < e;
+      const last = line[line.length - 1];
+      if (last && last.hit === hit) last.text += ch;
+      else line.push({ text: ch, hit });
+    }
+    return line;
+  });
 }
