@@ -416,7 +416,7 @@ describe('watch UI', () => {
     await ready();
     await press('e');
     const f = strip(r.lastFrame()!);
-    assert.match(f, /3 evidence lines for kernel-ipv6-mark-regression/);
+    assert.match(f, /3 evidence lines(?: \(kept of \d+ seen\))? for kernel-ipv6-mark-regression/);
     assert.ok(f.includes(FELIX_MATCH_TEXT), 'the felix match is visible');
     assert.ok(f.includes(KP_MATCH_TEXT));
     assert.match(f, /kernel\.release = 6\.8\.0-57-generic/);
@@ -846,4 +846,20 @@ describe('watch UI text layout', () => {
     assert.equal(step('c', { ctrl: true }).type, 'quit');
     assert.equal(keys.onKey(keys.INITIAL_UI, 'j', {}, { ids: [], detailHeight: 0, maxScroll: 0 }).type, 'none');
   });
+});
+
+test('detail: commands wrap at spaces with a shell continuation, so a copied command still runs; the likely cause is said once; the evidence view says how much it kept', async () => {
+  const { wrapCommand, detailRows } = await import('../src/ui/Detail.js');
+  const cmd = 'sudo ip6tables -t mangle -N cnidoctor-test && sudo ip6tables -t mangle -A cnidoctor-test -j MARK --set-mark 0x1';
+  const lines = wrapCommand(cmd, 40);
+  assert.ok(lines.length > 1 && lines.every((l) => text.strWidth(l) <= 40), JSON.stringify(lines));
+  assert.ok(lines.slice(0, -1).every((l) => l.endsWith(' \\')), JSON.stringify(lines));
+  // what a shell makes of the pasted lines: continuations joined, the command as written
+  assert.equal(lines.map((l) => l.replace(/ \\$/, '')).join(' '), cmd);
+  assert.deepEqual(wrapCommand('uname -r', 40), ['uname -r']);
+  const d: Diagnosis = { ...CRASHLOOP, likelyCause: 'kernel-ipv6-mark-regression', summary: `${CRASHLOOP.summary} Likely caused by kernel-ipv6-mark-regression (Kernel IPv6 MARK target broken), also diagnosed here: fix that first.` };
+  const rows = detailRows(d, { width: 120, expanded: true, evidence: false, scroll: 0, height: 80 } as never).map((r) => r.map((x) => x.text).join(''));
+  assert.equal(rows.filter((r) => /Likely|likely/.test(r)).length, 1, rows.join('\n'));
+  const ev = detailRows({ ...d, occurrences: 63 }, { width: 120, expanded: false, evidence: true, scroll: 0, height: 80 } as never).map((r) => r.map((x) => x.text).join(''));
+  assert.match(ev[0], /evidence lines? \(kept of 63 seen\)/);
 });

@@ -120,13 +120,33 @@ function metaRow(d: Diagnosis, w: number, today?: string): Row {
   );
 }
 
+/** A command in lines of at most `w` cells that still paste as one: broken at spaces, each line but
+ *  the last ending in a shell line continuation (" \\"); only a word longer than a line is cut. */
+export function wrapCommand(cmd: string, w: number): string[] {
+  if (strWidth(cmd) <= w) return [cmd];
+  const room = Math.max(4, w - 2);
+  const out: string[] = [];
+  let cur = '';
+  for (const word of cmd.split(' ')) {
+    const next = cur ? `${cur} ${word}` : word;
+    if (strWidth(next) <= room) { cur = next; continue; }
+    if (cur) out.push(cur);
+    if (strWidth(word) <= room) { cur = word; continue; }
+    const parts = hardWrap(word, room);
+    out.push(...parts.slice(0, -1));
+    cur = parts[parts.length - 1];
+  }
+  if (cur) out.push(cur);
+  return out.map((l, i) => (i < out.length - 1 ? `${l} \\` : l));
+}
+
 function remediationRows(d: Diagnosis, w: number, full: boolean): Row[] {
   const inner = w - GUTTER;
   const rows: Row[] = [];
   d.remediation.forEach((step, i) => {
     const [text, ...rest] = step.split('\n');
     const num = `${i + 1}. `;
-    const textLines = full ? wrapWords(sanitize(text), inner - num.length) : [truncate(sanitize(text), inner - num.length)];
+    const textLines = full ? wrapWords(sanitize(text), inner - num.length) : limitLines(wrapWords(sanitize(text), inner - num.length), 1, inner - num.length);
     textLines.forEach((l, k) => rows.push([seg(k === 0 ? num : ' '.repeat(num.length)), seg(l)]));
     for (const c of rest) {
       const cmd = sanitize(c.replace(/^\s*\$\s?/, ''));
@@ -134,7 +154,7 @@ function remediationRows(d: Diagnosis, w: number, full: boolean): Row[] {
       const pre = ' '.repeat(num.length) + '$ ';
       if (!full) rows.push([seg(pre, { dim: true }), seg(truncate(cmd, inner - pre.length), { fg: 'green' })]);
       else {
-        hardWrap(cmd, inner - pre.length).forEach((l, k) =>
+        wrapCommand(cmd, inner - pre.length).forEach((l, k) =>
           rows.push([seg(k === 0 ? pre : ' '.repeat(pre.length), { dim: true }), seg(l, { fg: 'green' })]),
         );
       }
@@ -162,7 +182,9 @@ function diagnosisRows(d: Diagnosis, w: number, full: boolean, caps: Caps = full
   if (full) for (const l of wrapWords(title, w)) rows.push([seg(l, { bold: true })]);
   else rows.push([seg(truncate(title, w), { bold: true })]);
   rows.push(metaRow(d, w, today));
-  rows.push(...prose(d.summary, w - 2, caps.summary).map((r) => [seg('  '), ...r]));
+  // The engine's summary ends with the likely cause for reports; here the Likely row says it.
+  const summary = d.likelyCause ? d.summary.replace(/ Likely caused by \S+ \([\s\S]*$/, '') : d.summary;
+  rows.push(...prose(summary, w - 2, caps.summary).map((r) => [seg('  '), ...r]));
   if (d.likelyCause) rows.push(...gutter('Likely', [[seg('caused by '), seg(d.likelyCause, { bold: true })]], w));
   rows.push(...gutter('Cause', prose(d.rootCause, inner, caps.cause), w));
   if (full && d.notThis) rows.push(...gutter('Not it', prose(d.notThis, inner, Infinity), w));
@@ -194,7 +216,9 @@ function diagnosisRows(d: Diagnosis, w: number, full: boolean, caps: Caps = full
 
 function evidenceViewRows(d: Diagnosis, w: number, full: boolean): Row[] {
   const n = d.evidence.length;
-  const rows: Row[] = [truncateRow([seg(`${n} evidence line${n === 1 ? '' : 's'}`, { bold: true }), seg(` for ${d.id}`, { dim: true })], w)];
+  // Evidence keeps the first and the latest lines of each signal, not every occurrence: say so.
+  const kept = d.occurrences > n ? ` (kept of ${d.occurrences} seen)` : '';
+  const rows: Row[] = [truncateRow([seg(`${n} evidence line${n === 1 ? '' : 's'}${kept}`, { bold: true }), seg(` for ${d.id}`, { dim: true })], w)];
   if (!n) rows.push([seg('  (this diagnosis rests on facts only)', { dim: true })]);
   for (const e of d.evidence) {
     rows.push(evidenceHead(e, w));

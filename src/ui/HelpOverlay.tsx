@@ -8,7 +8,7 @@ import type { Severity } from './format.js';
 export const KEYS: Array<[string, string]> = [
   ['↑ ↓  j k', 'select a diagnosis'],
   ['enter', 'expand / collapse the detail'],
-  ['e', 'evidence: every matched log line'],
+  ['e', 'evidence: the first and latest matched lines'],
   ['space  b', 'scroll the detail (PgDn PgUp)'],
   ['p', 'pause / resume reading input'],
   ['?  esc', 'close this help'],
