@@ -857,6 +857,11 @@ test('detail: commands wrap at spaces with a shell continuation, so a copied com
   // what a shell makes of the pasted lines: continuations joined, the command as written
   assert.equal(lines.map((l) => l.replace(/ \\$/, '')).join(' '), cmd);
   assert.deepEqual(wrapCommand('uname -r', 40), ['uname -r']);
+  // and the expanded detail uses it
+  const withCmd: Diagnosis = { ...CRASHLOOP, remediation: [`Test the MARK target.\n  $ ${cmd}`] };
+  const cmdRows = detailRows(withCmd, { width: 60, expanded: true, evidence: false, scroll: 0, height: 80 } as never).map((r) => r.map((x) => x.text).join('').trimEnd());
+  const first = cmdRows.findIndex((r) => r.includes('$ sudo ip6tables'));
+  assert.ok(first >= 0 && cmdRows[first].endsWith(' \\'), cmdRows.join('\n'));
   const d: Diagnosis = { ...CRASHLOOP, likelyCause: 'kernel-ipv6-mark-regression', summary: `${CRASHLOOP.summary} Likely caused by kernel-ipv6-mark-regression (Kernel IPv6 MARK target broken), also diagnosed here: fix that first.` };
   const rows = detailRows(d, { width: 120, expanded: true, evidence: false, scroll: 0, height: 80 } as never).map((r) => r.map((x) => x.text).join(''));
   assert.equal(rows.filter((r) => /Likely|likely/.test(r)).length, 1, rows.join('\n'));
