@@ -45,7 +45,7 @@ export function statusRow(p: HeaderProps): Row {
     // The mode once (the sources list names the recording only); when it has played to its end, say so.
     const sp = speedText(p.speed);
     if (p.finished) pieces.push({ full: [seg('replay done', { bold: true, fg: 'green' })], short: [seg('done', { bold: true, fg: 'green' })], prio: 95 });
-    else pieces.push({ full: [seg(`replay${sp ? ' ' + sp : ''}`, { fg: 'magenta' })], short: sp ? [seg(`rp ${sp}`, { fg: 'magenta' })] : undefined, prio: 86 });
+    else pieces.push({ full: [seg(`replay${sp ? ' ' + sp : ''}`, { fg: 'magenta' })], short: sp ? [seg('replay', { fg: 'magenta' })] : undefined, prio: 86 });
   } else if (p.finished) {
     pieces.push({ full: [seg('input ended', { bold: true, fg: 'yellow' })], short: [seg('ended', { bold: true, fg: 'yellow' })], prio: 95 });
   }
