@@ -53,3 +53,22 @@ test('problems print after the fifth: the printer counts problemsSeen, not the l
   p.close();
   assert.deepEqual(out.map((l) => JSON.parse(l) as { type: string; message?: string }).filter((e) => e.type === 'problem').map((e) => e.message), all);
 });
+
+test('a fact one of several nodes gave says so in JSON and plain lines, and the UI header does not show it as this node\'s', async () => {
+  const listed = { value: '6.8.0-55-generic', source: 'k8s/cluster-info-dump', used: false as const, note: 'differs between the nodes this listing covers: not used' };
+  const store = new Store(base);
+  const json: string[] = [];
+  const plainOut: string[] = [];
+  const pj = new LinePrinter(store, (s) => json.push(s), true);
+  const pp = new LinePrinter(store, (s) => plainOut.push(s), false);
+  store.set({ facts: { 'kernel.release': listed } });
+  pj.close();
+  pp.close();
+  const ev = json.map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.type === 'fact');
+  assert.deepEqual(ev, { type: 'fact', name: 'kernel.release', ...listed });
+  assert.ok(plainOut.some((l) => l.includes('FACT kernel.release=6.8.0-55-generic (k8s/cluster-info-dump; differs between the nodes this listing covers: not used)')), plainOut.join('\n'));
+  const { factsRow } = await import('../src/ui/Header.js');
+  const row = (f: LiveModel['facts']): string => factsRow(f, 80).map((s) => s.text).join('');
+  assert.doesNotMatch(row({ 'kernel.release': listed }), /6\.8\.0-55/);
+  assert.match(row({ 'kernel.release': { value: '6.8.0-57-generic', source: 'apparmor/dmesg' } }), /6\.8\.0-57-generic/);
+});

@@ -128,7 +128,7 @@ export class WatchStore implements LiveStore {
       paused: this.paused,
       mode: this.meta.mode,
       speed: this.meta.speed,
-      facts: Object.fromEntries(Object.entries(facts(s)).map(([k, v]) => [k, { value: v.value, source: v.source }])),
+      facts: Object.fromEntries(Object.entries(facts(s)).map(([k, v]) => [k, { value: v.value, source: v.source, ...(v.used === false ? { used: false as const, note: v.note } : {}) }])),
       // Quiet time in whole minutes: a quiet diagnosis must not redraw the pane every second.
       diagnoses: diagnose(s, this.catalog).map((d) => (d.quietFor === undefined ? d : { ...d, quietFor: Math.floor(d.quietFor / 60_000) * 60_000 })),
       upFor: now - this.startedAt,

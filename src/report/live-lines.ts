@@ -67,7 +67,8 @@ export class LinePrinter {
     for (const [name, f] of Object.entries(m.facts)) {
       if (this.facts.get(name) === f.value) continue;
       this.facts.set(name, f.value);
-      this.out(this.json ? JSON.stringify({ type: 'fact', name, value: f.value, source: f.source }) : plain(`${new Date().toISOString().slice(11, 19)} FACT ${name}=${f.value} (${f.source})`));
+      const unused = f.used === false ? { used: false, note: f.note } : {};
+      this.out(this.json ? JSON.stringify({ type: 'fact', name, value: f.value, source: f.source, ...unused }) : plain(`${new Date().toISOString().slice(11, 19)} FACT ${name}=${f.value} (${f.source}${f.note ? `; ${f.note}` : ''})`));
     }
     // problems holds the latest few only: what is new is counted by problemsSeen, not the list's length.
     const seen = m.problemsSeen ?? m.problems.length;

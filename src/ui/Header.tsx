@@ -79,7 +79,8 @@ function onOff(v: string): string {
 export function factsRow(facts: Record<string, LiveFact>, width: number): Row {
   const pieces: Piece[] = [];
   const f = (name: string): string | undefined => {
-    const v = facts[name]?.value;
+    // A value one of several nodes gave is not this node's: the header shows no value rather than it.
+    const v = facts[name]?.used === false ? undefined : facts[name]?.value;
     return v === undefined || v === '' ? undefined : sanitize(v);
   };
   const kernel = f('kernel.release');

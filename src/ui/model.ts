@@ -2,7 +2,13 @@
 // command computes it (engine state → diagnoses) and owns the store.
 import type { Diagnosis } from '../engine/diagnose.js';
 
-export interface LiveFact { value: string; source: string }
+export interface LiveFact {
+  value: string;
+  source: string;
+  /** false: a listing of several nodes gave this value, and no condition used it */
+  used?: false;
+  note?: string;
+}
 
 export interface LiveModel {
   /** what is being followed, e.g. "journal: snap.microk8s.*", "file: /var/log/syslog" */
