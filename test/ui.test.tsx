@@ -452,6 +452,16 @@ describe('watch UI', () => {
     assert.doesNotMatch(strip(r.lastFrame()!), /PAUSED/);
   });
 
+  test('p does nothing once the input has ended (a finished replay has nothing left to pause)', async () => {
+    const { r, store, press, ready, update } = setup(model({ mode: 'replay', speed: 60 }));
+    await ready();
+    await update(() => store.set({ finished: true }));
+    await press('p', false);
+    assert.deepEqual(store.pausedCalls, []);
+    assert.doesNotMatch(strip(r.lastFrame()!), /PAUSED/);
+    r.unmount();
+  });
+
   test('q and ctrl-c call onQuit', async () => {
     const a = setup();
     await a.ready();

@@ -142,7 +142,8 @@ export function App({ store, onQuit, bell = false, color }: AppProps): ReactNode
         }
         for (const a of r.actions) {
           if (a === 'quit') quit.current();
-          else store.setPaused(!store.getSnapshot().paused);
+          // Nothing more will be read once the input has ended: there is nothing to pause.
+          else if (!store.getSnapshot().finished) store.setPaused(!store.getSnapshot().paused);
         }
       },
       [store],
