@@ -878,3 +878,13 @@ test('detail: commands wrap at spaces with a shell continuation, so a copied com
   const ev = detailRows({ ...d, occurrences: 63 }, { width: 120, expanded: false, evidence: true, scroll: 0, height: 80 } as never).map((r) => r.map((x) => x.text).join(''));
   assert.match(ev[0], /evidence lines? \(kept of 63 seen\)/);
 });
+
+test('help cut by a short pane says how much is left out', async () => {
+  const { fitHelp, helpRows } = await import('../src/ui/HelpOverlay.js');
+  const all = helpRows(50, false);
+  assert.ok(all.length > 12, `${all.length} rows`);
+  const cut = fitHelp(all, 12, 50);
+  assert.equal(cut.length, 12);
+  assert.match(cut[11].map((s) => s.text).join(''), /^… \d+ more lines: a taller pane shows them/);
+  assert.deepEqual(fitHelp(all, all.length, 50), all);
+});

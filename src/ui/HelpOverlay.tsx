@@ -51,10 +51,18 @@ export function helpRows(width: number, color: boolean): Row[] {
   return rows.map((r) => truncateRow(r, width));
 }
 
+/** The help in `height` rows: when it does not fit, the last row says so (a larger pane shows it all). */
+export function fitHelp(rows: Row[], height: number, width: number): Row[] {
+  const h = Math.max(0, height);
+  if (rows.length <= h) return rows;
+  if (h === 0) return [];
+  return [...rows.slice(0, h - 1), truncateRow([seg(`… ${rows.length - h + 1} more lines: a taller pane shows them`, { dim: true })], width)];
+}
+
 export function HelpOverlay({ width, height, color }: { width: number; height: number; color: boolean }): ReactNode {
   return (
     <Box flexDirection="column">
-      <Lines rows={helpRows(width, color).slice(0, Math.max(0, height))} color={color} />
+      <Lines rows={fitHelp(helpRows(width, color), height, width)} color={color} />
     </Box>
   );
 }
