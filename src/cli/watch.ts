@@ -106,6 +106,12 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   let ink: { unmount(): void; waitUntilExit(): Promise<unknown> } | undefined;
   let quit!: () => void;
   const quitP = new Promise<void>((r) => { quit = r; });
+  // Installed before any source or view starts: a signal that comes while they start (a note has
+  // already been printed) ends the watch like any other, instead of killing it without a report.
+  const onSignal = (): void => quit();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const unhook = (): void => { process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal); };
 
   let metrics: { close(): Promise<void> } | undefined;
   if (o.metrics) {
@@ -132,6 +138,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     // A bad --journal-file, --journal-dir or --since is known by now: say so, never "watching".
     if (fatal) {
       for (const s of stops.reverse()) await s();
+      unhook();
       process.stderr.write(`cni-doctor: ${fatal}\n`);
       return 2;
     }
@@ -168,6 +175,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     if (refused.length) {
       for (const f of followers) await f.close();
       for (const s of stops.reverse()) await s();
+      unhook();
       for (const r of refused) process.stderr.write(`cni-doctor: ${r}\n`);
       return 2;
     }
@@ -232,10 +240,6 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   }
   store.publish();
 
-  const onSignal = (): void => quit();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-
   // Finite inputs (stdin, replay) end the watch when they end, unless a UI is open or others run.
   const endless = wantsJournal || o.files.length > 0 || !!ink || o.headless;
   if (ending.length) {
@@ -264,8 +268,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   // Nothing is printed after the final flush and stats line.
   printer?.close();
   store.close();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  unhook();
   if (fatal) {
     process.stderr.write(`cni-doctor: ${fatal}\n`);
     return 2;
