@@ -41,6 +41,9 @@ export interface Diagnosis {
   captures: Record<string, string>;
 }
 
+/** How a symptom's summary names its likely cause (views that show the cause apart strip it). */
+export const LIKELY_CAUSE = ' Likely caused by ';
+
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, error: 1, warning: 2, info: 3 };
 export const QUIET_AFTER = 10 * 60_000;
 
@@ -297,7 +300,7 @@ export function diagnose(state: State, catalog: Catalog): Diagnosis[] {
     const cause = causes.find((c) => !known || known.has(c.id));
     if (cause) {
       d.likelyCause = cause.id;
-      d.summary += ` Likely caused by ${cause.id} (${cause.title}), also diagnosed here: fix that first.`;
+      d.summary += `${LIKELY_CAUSE}${cause.id} (${cause.title}), also diagnosed here: fix that first.`;
     } else {
       const others = causes.length ? ` ${causes.map((c) => c.id).join(', ')} ${causes.length > 1 ? 'were' : 'was'} found too, but ${causes.length > 1 ? 'none is' : 'is not'} known to cause this.` : '';
       d.summary += ` No cause of this found in these logs.${others}${pattern.nextSteps ? ` ${pattern.nextSteps.trim()}` : ''}`;

@@ -4,7 +4,7 @@
 // nothing is cut and the window scrolls. The evidence view lists every evidence line kept.
 import { Box } from 'ink';
 import { memo, type ReactNode } from 'react';
-import type { Diagnosis } from '../engine/diagnose.js';
+import { LIKELY_CAUSE, type Diagnosis } from '../engine/diagnose.js';
 import type { Evidence } from '../engine/events.js';
 import { SEVERITY, clock, clockDated, compactNum, confidence, isoDay } from './format.js';
 import { Lines, fitPieces, rowWidth, seg, truncateRow, type Row, type Seg } from './Line.js';
@@ -183,7 +183,8 @@ function diagnosisRows(d: Diagnosis, w: number, full: boolean, caps: Caps = full
   else rows.push([seg(truncate(title, w), { bold: true })]);
   rows.push(metaRow(d, w, today));
   // The engine's summary ends with the likely cause for reports; here the Likely row says it.
-  const summary = d.likelyCause ? d.summary.replace(/ Likely caused by \S+ \([\s\S]*$/, '') : d.summary;
+  const at = d.likelyCause ? d.summary.indexOf(`${LIKELY_CAUSE}${d.likelyCause} (`) : -1;
+  const summary = at >= 0 ? d.summary.slice(0, at) : d.summary;
   rows.push(...prose(summary, w - 2, caps.summary).map((r) => [seg('  '), ...r]));
   if (d.likelyCause) rows.push(...gutter('Likely', [[seg('caused by '), seg(d.likelyCause, { bold: true })]], w));
   rows.push(...gutter('Cause', prose(d.rootCause, inner, caps.cause), w));
