@@ -122,6 +122,13 @@ function metaRow(d: Diagnosis, w: number, today?: string): Row {
 
 /** A command in lines of at most `w` cells that still paste as one: broken at spaces, each line but
  *  the last ending in a shell line continuation (" \\"); only a word longer than a line is cut. */
+/** The summary as the detail shows it: the engine's summary ends with the likely cause for reports;
+ *  here the Likely row says it. */
+function shownSummary(d: Diagnosis): string {
+  const at = d.likelyCause ? d.summary.indexOf(`${LIKELY_CAUSE}${d.likelyCause} (`) : -1;
+  return at >= 0 ? d.summary.slice(0, at) : d.summary;
+}
+
 export function wrapCommand(cmd: string, w: number): string[] {
   if (strWidth(cmd) <= w) return [cmd];
   const room = Math.max(4, w - 2);
@@ -182,10 +189,7 @@ function diagnosisRows(d: Diagnosis, w: number, full: boolean, caps: Caps = full
   if (full) for (const l of wrapWords(title, w)) rows.push([seg(l, { bold: true })]);
   else rows.push([seg(truncate(title, w), { bold: true })]);
   rows.push(metaRow(d, w, today));
-  // The engine's summary ends with the likely cause for reports; here the Likely row says it.
-  const at = d.likelyCause ? d.summary.indexOf(`${LIKELY_CAUSE}${d.likelyCause} (`) : -1;
-  const summary = at >= 0 ? d.summary.slice(0, at) : d.summary;
-  rows.push(...prose(summary, w - 2, caps.summary).map((r) => [seg('  '), ...r]));
+  rows.push(...prose(shownSummary(d), w - 2, caps.summary).map((r) => [seg('  '), ...r]));
   if (d.likelyCause) rows.push(...gutter('Likely', [[seg('caused by '), seg(d.likelyCause, { bold: true })]], w));
   rows.push(...gutter('Cause', prose(d.rootCause, inner, caps.cause), w));
   if (full && d.notThis) rows.push(...gutter('Not it', prose(d.notThis, inner, Infinity), w));
@@ -240,7 +244,7 @@ export function detailRows(d: Diagnosis, o: DetailOptions): Row[] {
     if (spare > 0) {
       // Room to spare: give it to the summary, then to the root cause.
       const caps = { ...COLLAPSED };
-      const summary = wrapWords(sanitize(d.summary), w - 2).length;
+      const summary = wrapWords(sanitize(shownSummary(d)), w - 2).length;
       const cause = wrapWords(sanitize(d.rootCause), w - GUTTER).length;
       const s = Math.min(spare, Math.max(0, summary - caps.summary));
       caps.summary += s;
