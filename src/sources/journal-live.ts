@@ -146,10 +146,13 @@ export class JournalFollower {
     return !!this.opts.dir || !!this.opts.files?.length || !!this.opts.since || this.opts.fromStart;
   }
 
+  /** which journals: copied ones (-D, --file), or the local journal when neither is given */
+  private sourceArgs(): string[] {
+    return [...(this.opts.dir ? ['-D', this.opts.dir] : []), ...(this.opts.files ?? []).flatMap((f) => ['--file', f])];
+  }
+
   args(): string[] {
-    const a = ['-f', '-o', 'json', '-a', '--no-pager'];
-    if (this.opts.dir) a.push('-D', this.opts.dir);
-    for (const f of this.opts.files ?? []) a.push('--file', f);
+    const a = ['-f', '-o', 'json', '-a', '--no-pager', ...this.sourceArgs()];
     // Since systemd 250, -f silently implies -b (the last boot only), whatever --no-tail, --since,
     // --after-cursor or --boot=all say (systemd#21711, #36102; only recent releases let --boot=all
     // lift it). The one spelling every version honours is --merge: then no boot match is added. With -D or --file the
@@ -192,9 +195,7 @@ export class JournalFollower {
     // A --since journalctl cannot parse is known before any view starts (the follower itself would
     // only fail after start() returned, once the UI or a stats line was already out): ask journalctl.
     if (this.opts.since) {
-      const pre = ['-q', '--no-pager', '-n', '0', `--since=${this.opts.since}`];
-      if (this.opts.dir) pre.push('-D', this.opts.dir);
-      for (const f of this.opts.files ?? []) pre.push('--file', f);
+      const pre = ['-q', '--no-pager', '-n', '0', `--since=${this.opts.since}`, ...this.sourceArgs()];
       const r = spawnSync('journalctl', pre, { encoding: 'utf8', timeout: FIRST_START_MS, stdio: ['ignore', 'ignore', 'pipe'] });
       const said = (r.stderr ?? '').trim().split('\n').pop() ?? '';
       if (r.status !== null && r.status !== 0 && said && !PERMISSION_HINT.test(said)) {
