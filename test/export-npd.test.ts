@@ -283,9 +283,8 @@ test('kubelite carries kubelet\'s CNI-not-initialized rule (MicroK8s >= 1.21 hos
 });
 
 test('--output that cannot be written: exit 2 at once with the path and why (it spun forever under /proc, or said EEXIST)', async (t) => {
-  const { runCli } = await import('./helpers/util.js');
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cnidoctor-npd-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const { runCli, tempDir } = await import('./helpers/util.js');
+  const dir = tempDir(t, 'cnidoctor-npd-');
   const file = path.join(dir, 'afile');
   writeFileSync(file, 'x');
   const cases: [string[], RegExp][] = [

@@ -1,13 +1,13 @@
 // Prometheus metrics: real engine → diagnoses → update() → GET /metrics over loopback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadCatalog } from '../src/catalog/load.js';
 import { analyzePaths } from '../src/engine/run.js';
 import { buildReport } from '../src/report/model.js';
 import { createMetrics, parseListen, serveMetrics } from '../src/export/metrics.js';
+import { tempDir } from './helpers/util.js';
 
 const cat = loadCatalog();
 
@@ -22,8 +22,7 @@ function sample(body: string, name: string): string | undefined {
 }
 
 test('a real felix --set-mark failure shows as cnidoctor_diagnosis_active 1 on /metrics', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cnidoctor-metrics-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'cnidoctor-metrics-');
   const file = path.join(dir, 'calico-node.log');
   writeFileSync(file, [
     '2025-05-26 18:07:11.001 [INFO][83] felix/int_dataplane.go 1951: Applying dataplane updates',
@@ -131,8 +130,7 @@ test('beforeScrape runs on each scrape; its failure is a 500, not a crash', asyn
 
 test('watch --headless --metrics exports cnidoctor_source_lag_seconds (0 while caught up) from the real process', async (t) => {
   const { WatchProcess } = await import('./helpers/watch.js');
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cnidoctor-metrics-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'cnidoctor-metrics-');
   const file = path.join(dir, 'calico-node.log');
   writeFileSync(file, '');
   const w = new WatchProcess(['--headless', '--metrics', '127.0.0.1:0', '--file', file]);
@@ -151,8 +149,7 @@ test('source lag: seconds since the followed files were last read to their end; 
   const { WatchStore } = await import('../src/cli/watch-store.js');
   const { LiveEngine } = await import('../src/engine/live.js');
   const { FileFollower } = await import('../src/sources/follow.js');
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cnidoctor-lag-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'cnidoctor-lag-');
   const file = path.join(dir, 'felix.log');
   writeFileSync(file, '');
   const engine = new LiveEngine(cat);
