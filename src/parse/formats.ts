@@ -1,7 +1,7 @@
 // One parser per line format in shared/reference/log-formats.md. A parser recognises the wrapper
 // (prefix) of one physical line and returns its parts; it never matches signals.
 import type { Format } from '../catalog/schema.js';
-import { parseClassic, parseIso, parseKlog, type TimeContext } from './time.js';
+import { parseClassic, parseDuration, parseIso, parseKlog, type TimeContext } from './time.js';
 
 export interface ParsedLine {
   format: Format;
@@ -26,8 +26,6 @@ const LOGRUS = /^time="([^"]+)" level=(\w+) (.*)$/s;
 const FELIX = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?) \[([A-Z]+)\]\[(\d+)\] (.*)$/s;
 const DESCRIBE = /^\s+(Normal|Warning)\s+(\w+)\s+(\S+(?: \(x\d+ over \S+\))?)\s+(\S+(?:, \S+)*)\s+(.*)$/s;
 const DESCRIBE_REPEAT = /^\s*(?:Normal|Warning)\s+\w+\s+\S+ \(x(\d+) over (\S+)\)/;
-const DURATION_PART = /(\d+)([ydhms])/g;
-const UNIT_MS: Record<string, number> = { y: 365 * 86_400_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 };
 /** Kubernetes merges repeats into one event; a count beyond this is not a log's (a forged row). */
 const MAX_REPEAT = 1_000_000;
 
@@ -36,8 +34,12 @@ const MAX_REPEAT = 1_000_000;
 export function describeRepeat(row: string): { count: number; overMs: number } | undefined {
   const m = DESCRIBE_REPEAT.exec(row);
   if (!m) return undefined;
-  let overMs = 0;
-  for (const [, n, unit] of m[2].matchAll(DURATION_PART)) overMs += Number(n) * UNIT_MS[unit];
+  let overMs: number;
+  try {
+    overMs = parseDuration(m[2]);
+  } catch {
+    return undefined; // not kubectl's span: the row counts once
+  }
   const count = Math.min(Number(m[1]), MAX_REPEAT);
   return count > 1 && Number.isFinite(overMs) ? { count, overMs } : undefined;
 }

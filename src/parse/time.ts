@@ -58,10 +58,12 @@ export function isoString(t: number | undefined): string | undefined {
   return t === undefined || !Number.isFinite(t) ? undefined : new Date(t).toISOString();
 }
 
-/** `10m` → 600000 ms. */
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, y: 365 * 86_400_000 };
+
+/** `10m` → 600000 ms; compound spans as kubectl prints them too (`5m54s`, `2y45d`). */
 export function parseDuration(d: string): number {
-  const m = /^(\d+)(ms|s|m|h|d)$/.exec(d);
-  if (!m) throw new Error(`not a duration: ${d}`);
-  const n = Number(m[1]);
-  return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  if (!/^(?:\d+(?:ms|[ydhms]))+$/.test(d)) throw new Error(`not a duration: ${d}`);
+  let ms = 0;
+  for (const [, n, unit] of d.matchAll(/(\d+)(ms|[ydhms])/g)) ms += Number(n) * UNIT_MS[unit];
+  return ms;
 }
