@@ -109,6 +109,19 @@ test('a sosreport whose proc/cmdline has ipv6.disable=1: calico-ipv6-unavailable
   assert.ok(dx.evidence.some((e) => e.source === 'proc/cmdline'), JSON.stringify(dx.evidence.map((e) => e.source)));
 });
 
+test('a command line with an iSCSI password: masked in the fact, the evidence and every report format, the diagnosis still raised', async (t) => {
+  const tar = sosreport(t, { 'proc/cmdline': ['BOOT_IMAGE=/vmlinuz-6.8.0-55-generic root=/dev/sda1 netroot=iscsi:admin:s3cr3t@10.0.0.5::3260::iqn.2009-06.dracut:target0 rd.iscsi.password=hunter2 ro ipv6.disable=1'] });
+  const rep = await analyze(tar);
+  assert.equal(rep.facts['kernel.cmdline']?.value, 'BOOT_IMAGE=/vmlinuz-6.8.0-55-generic root=/dev/sda1 netroot=iscsi:admin:***@10.0.0.5::3260::iqn.2009-06.dracut:target0 rd.iscsi.password=*** ro ipv6.disable=1');
+  assert.ok(ids(rep).includes('calico-ipv6-unavailable'), ids(rep).join());
+  for (const format of [['--json'], ['--format', 'text'], ['--format', 'markdown']]) {
+    const r = await runCli(['analyze', tar, ...format]);
+    assert.ok(r.code === 1, `exit ${r.code}: ${r.stderr}`);
+    assert.ok(r.stdout.includes('ipv6.disable=1'), format.join(' '));
+    for (const secret of ['s3cr3t', 'hunter2']) assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), `${format.join(' ')} shows ${secret}`);
+  }
+});
+
 test('a sosreport with only the sysctl net.ipv6.conf.all.disable_ipv6 = 1 is not ipv6.disable=1 (the tables still exist)', async (t) => {
   const rep = await analyze(sosreport(t, {
     'proc/cmdline': ['BOOT_IMAGE=/vmlinuz-6.8.0-55-generic root=/dev/mapper/ubuntu--vg-ubuntu--lv ro'],

@@ -58,7 +58,10 @@ function catalogRegexes(cat: Catalog): CatalogRegex[] {
       for (const [k, re] of Object.entries(s.also ?? {})) regexes.push({ file: p.file, id: `${p.id}/${s.name}.also.${k}`, src: re, literal: '', line });
     }
   }
-  for (const r of cat.facts) regexes.push({ file: r.file, id: `fact ${r.fact}`, src: r.regex, literal: r.literal, ignoreCase: r.ignoreCase });
+  for (const r of cat.facts) {
+    regexes.push({ file: r.file, id: `fact ${r.fact}`, src: r.regex, literal: r.literal, ignoreCase: r.ignoreCase });
+    for (const [i, re] of (r.redact ?? []).entries()) regexes.push({ file: r.file, id: `fact ${r.fact} redact ${i + 1}`, src: re, literal: '' });
+  }
   for (const r of cat.timeline) regexes.push({ file: r.file, id: `timeline ${r.kind}`, src: r.regex, literal: r.literal });
   return regexes;
 }

@@ -142,6 +142,10 @@ export const factRuleSchema = z.strictObject({
   scope: z.enum(['node', 'cluster']).optional(),
   /** lines around the hit the regex may see (JSON and YAML spread a value over lines) */
   window: z.strictObject({ before: z.number().int().min(0).max(20).default(0), after: z.number().int().min(0).max(20).default(0) }).optional(),
+  /** regexes run on the value before it is kept: what their `secret` group matched becomes `***`
+   *  (a kernel command line may hold an iSCSI password, and reports get pasted into tickets).
+   *  Conditions see the masked value. */
+  redact: z.array(z.string().regex(/\(\?<secret>/, 'a redact regex needs a (?<secret>…) group')).optional(),
   examples: z.array(z.strictObject({ text: z.string(), value: z.string(), file: z.string().optional() })).min(1),
 });
 

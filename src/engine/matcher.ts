@@ -22,6 +22,8 @@ export interface CompiledSignal {
   /** path filter inside an input (fact rules bound to one file) */
   files?: (p: string) => boolean;
   window?: { before: number; after: number };
+  /** fact rules: masks applied to the value (see the schema's `redact`) */
+  redact?: RegExp[];
 }
 
 /** The literals and regexes one stream runs: only its active signals, so a rule bound to one file
@@ -74,6 +76,7 @@ export function compileMatcher(cat: Catalog, opts: { markers?: boolean; freq?: F
       owner: { kind: 'fact', rule: r }, literal: r.literal, re: new RegExp(r.regex, r.ignoreCase ? 'i' : ''), also: [],
       files: r.files ? picomatch(r.files, { dot: true, matchBase: false }) : undefined,
       window: r.window ? { before: r.window.before ?? 0, after: r.window.after ?? 0 } : undefined,
+      redact: r.redact?.map((re) => new RegExp(re, 'gd')),
     });
   }
   for (const r of cat.timeline) {
@@ -109,4 +112,20 @@ export function compileMatcher(cat: Catalog, opts: { markers?: boolean; freq?: F
       return v;
     },
   };
+}
+
+/** The value with what each regex's `secret` group matched replaced by `***`. */
+export function redactValue(value: string, masks: readonly RegExp[]): string {
+  for (const re of masks) {
+    re.lastIndex = 0;
+    let out = '';
+    let at = 0;
+    for (let m = re.exec(value); m; m = re.exec(value)) {
+      const span = m.indices?.groups?.secret;
+      if (span && span[0] >= at) { out += value.slice(at, span[0]) + '***'; at = span[1]; }
+      if (m[0] === '') re.lastIndex++;
+    }
+    value = out + value.slice(at);
+  }
+  return value;
 }

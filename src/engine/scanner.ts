@@ -6,7 +6,7 @@ import { describeRepeat, detectFormat } from '../parse/formats.js';
 import { assemble, toRecord, MAX_RECORD_BYTES, type LogRecord } from '../parse/join.js';
 import { isoString, type TimeContext } from '../parse/time.js';
 import type { EngineEvent, Evidence, HitEvent } from './events.js';
-import { activeSignals, type CompiledSignal, type Matcher, type MatchView } from './matcher.js';
+import { activeSignals, redactValue, type CompiledSignal, type Matcher, type MatchView } from './matcher.js';
 import { LiteralIndex, textFrequencies } from './prefilter.js';
 
 export const CHUNK = 8 << 20;
@@ -344,8 +344,9 @@ export class StreamScanner {
         return;
       }
       case 'fact': {
-        const value = fill(o.rule.value ?? '{value}', groups, m[0]).trim();
+        let value = fill(o.rule.value ?? '{value}', groups, m[0]).trim();
         if (!value) return;
+        if (s.redact) value = redactValue(value, s.redact);
         this.emit({ type: 'fact', name: o.rule.fact, value, source, line, time: r.time, priority: o.rule.priority ?? 50, combine: o.rule.combine, ...(o.rule.scope === 'cluster' ? { cluster: true as const } : {}) });
         return;
       }
