@@ -294,6 +294,14 @@ test('together: two signals count as one failure only when seen within the windo
   ]), cat).map((d) => d.id);
   assert.ok(pair(20_000).includes('kernel-ipv6-mark-regression'), 'the warning and the append 20 s apart: one failure');
   assert.ok(!pair(4 * 86_400_000).includes('kernel-ipv6-mark-regression'), 'four days apart: two unrelated lines');
+  // Judged by the second, not the minute: `within: 1m` is 60 s whatever minutes the lines fall in.
+  const at = (events: [string, number][]): boolean => diagnose(reduce(initialState(), events.map(([signal, t], i) => hit('kernel-ipv6-mark-regression', signal, t, i + 1))), cat)
+    .some((d) => d.id === 'kernel-ipv6-mark-regression');
+  const M = Math.floor(T0 / 60_000) * 60_000 + 60_000;
+  assert.ok(!at([['mark-warning-any-family', M + 5_000], ['ip6-rule-append-failed', M + 60_000 + 35_000]]), '90 s apart in neighbouring minutes');
+  assert.ok(at([['mark-warning-any-family', M + 58_000], ['ip6-rule-append-failed', M + 60_000 + 2_000]]), '4 s apart across a minute boundary');
+  assert.ok(at([['mark-warning-any-family', M + 5_000], ['mark-warning-any-family', M + 55_000], ['ip6-rule-append-failed', M + 60_000 + 50_000]]), "the minute's last warning is 55 s before the append");
+  assert.ok(!at([['mark-warning-any-family', M + 5_000], ['ip6-rule-append-failed', M + 120_000 + 6_000]]), 'two minutes apart');
   // Without stamps nothing says they are apart: they pair.
   const untimed = diagnose(reduce(initialState(), [
     hit('kernel-ipv6-mark-regression', 'mark-warning-any-family', undefined, 1),

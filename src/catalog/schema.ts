@@ -31,7 +31,7 @@ export type Condition =
   /** an upgrade moment of this timeline kind at most `within` before this diagnosis was first seen */
   | { event: string; within: string }
   /** every one of these signals seen within `within` of each other (two lines of one failure);
-   *  judged by the minute, so 1m means the same or the neighbouring minute */
+   *  judged on each minute's first and last hit: exact for two signals and spans of a minute or more */
   | { together: string[]; within: string }
   | { all: Condition[] }
   | { any: Condition[] }

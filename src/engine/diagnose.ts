@@ -69,30 +69,42 @@ function windowMax(s: SignalStats, within: number): number {
   let sum = 0;
   let lo = 0;
   for (let hi = 0; hi < minutes.length; hi++) {
-    sum += s.buckets.get(minutes[hi])!;
-    while (minutes[hi] - minutes[lo] >= span) sum -= s.buckets.get(minutes[lo++])!;
+    sum += s.buckets.get(minutes[hi])!.n;
+    while (minutes[hi] - minutes[lo] >= span) sum -= s.buckets.get(minutes[lo++])!.n;
     if (sum > best) best = sum;
   }
   return best + untimedIn(s, within);
 }
 
-/** Were all these signals seen within `span` of each other? By the minute buckets (a hit's minute),
- *  so `1m` means the same or the neighbouring minute (up to 119 s apart); a signal seen only without
- *  stamps pairs with anything. */
+/** Were all these signals seen within `span` of each other? Judged on each minute's first and last
+ *  hit of every signal: exact for two signals and spans of a minute or more (hits in one minute are
+ *  under 60 s apart; across minutes the closest pair is the earlier minute's last and the later
+ *  one's first). A signal seen only without stamps pairs with anything. */
 function together(stats: (SignalStats | undefined)[], span: number): boolean {
   if (stats.some((s) => !s || !s.count)) return false;
   const all = stats as SignalStats[];
   // Only a signal seen with no stamp at all pairs with anything; one also seen with stamps is judged
   // by them (one unstamped line elsewhere must not pair lines days apart).
   const timed = all.filter((s) => s.buckets.size > 0);
-  if (!timed.length) return true;
-  const reach = Math.max(1, Math.round(span / 60_000));
-  const [first, ...rest] = timed;
-  // Few buckets per signal in practice (failures are bursts); bounded by MAX_BUCKETS each.
-  return [...first.buckets.keys()].some((m) => rest.every((s) => {
-    for (let d = -reach; d <= reach; d++) if (s.buckets.has(m + d)) return true;
-    return false;
-  }));
+  if (timed.length < 2) return true;
+  const points: { t: number; i: number }[] = [];
+  timed.forEach((s, i) => {
+    for (const b of s.buckets.values()) {
+      points.push({ t: b.first, i });
+      if (b.last !== b.first) points.push({ t: b.last, i });
+    }
+  });
+  points.sort((a, b) => a.t - b.t);
+  // A window of `span` sliding over the points: does it ever hold one of every signal?
+  const inWindow = new Array<number>(timed.length).fill(0);
+  let held = 0;
+  let lo = 0;
+  for (const p of points) {
+    if (inWindow[p.i]++ === 0) held++;
+    while (p.t - points[lo].t > span) if (--inWindow[points[lo++].i] === 0) held--;
+    if (held === timed.length) return true;
+  }
+  return false;
 }
 
 interface EvalCtx {

@@ -16,8 +16,9 @@ const MAX_REPEATS = 64;
 
 export interface SignalStats {
   count: number;
-  /** hits per minute (epoch minutes), for counts within a window */
-  buckets: Map<number, number>;
+  /** hits per minute (epoch minutes), for counts within a window, with the minute's first and last
+   *  hit times (ms), which is all `together:` needs to judge two signals by the second */
+  buckets: Map<number, Bucket>;
   untimed: number;
   /** untimed records that stand for several events over a span (describe rows), at most MAX_REPEATS */
   repeats: { count: number; overMs: number }[];
@@ -26,6 +27,8 @@ export interface SignalStats {
   first: Evidence[];
   last: Evidence[];
 }
+
+export interface Bucket { n: number; first: number; last: number }
 
 export interface PatternHits {
   occurrences: number;
@@ -135,7 +138,9 @@ export function reduce(state: State, events: EngineEvent | readonly EngineEvent[
             // Full: the oldest minute makes room (first in insertion order: logs mostly run forward), so
             // a window at the end of a long log still counts what it holds.
             if (!s.buckets.has(minute) && s.buckets.size >= MAX_BUCKETS) s.buckets.delete(s.buckets.keys().next().value!);
-            s.buckets.set(minute, (s.buckets.get(minute) ?? 0) + n);
+            const b = s.buckets.get(minute);
+            // a new object, never a change: the map is a per-batch copy, its values are shared
+            s.buckets.set(minute, b ? { n: b.n + n, first: Math.min(b.first, ev.time), last: Math.max(b.last, ev.time) } : { n, first: ev.time, last: ev.time });
           }
           for (const [k, v] of Object.entries(ev.captures)) {
             const key = `${k}=${v}`;
