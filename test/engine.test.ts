@@ -317,6 +317,19 @@ test('together: two signals count as one failure only when seen within the windo
   assert.ok(!stray.includes('kernel-ipv6-mark-regression'), stray.join());
 });
 
+test("kernel-module-missing's MARK case is vetoed by a MARK warning beside an ip6tables append, not by another extension's", () => {
+  const km = 'kernel-module-missing';
+  const ids = (events: EngineEvent[]): string[] => diagnose(reduce(initialState(), events), cat).map((d) => d.id);
+  const mark = (t: number, line: number): HitEvent => ({ ...hit(km, 'extension-missing', t, line, { ext: 'MARK' }), signals: ['extension-missing', 'mark-extension-missing'] });
+  // xt_mark missing at 10:00 (IPv4), and an hour later one `comment` warning beside an ip6tables append
+  const marks = [mark(T0, 1), mark(T0 + 60_000, 2)];
+  const comment = hit(km, 'extension-missing', T0 + 3_600_000, 3, { ext: 'comment' });
+  const append = hit(km, 'ip6-append-after-mark', T0 + 3_600_000 + 1_000, 4);
+  assert.ok(ids([...marks, comment, append]).includes(km), 'the comment warning beside the append does not veto the MARK case');
+  // the vopono pair: a MARK warning beside the append vetoes it
+  assert.ok(!ids([...marks, mark(T0 + 3_600_000, 3), append]).includes(km));
+});
+
 test('a signal seen every minute for longer than the bucket bound still counts in a window at the end', () => {
   // 20,000 minutes (about two weeks) of one warning a minute, then the pair at the end.
   const events: EngineEvent[] = [];
