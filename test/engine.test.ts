@@ -114,7 +114,10 @@ test('counts within a window: a transient readiness failure stays quiet, a persi
 
 test('a diagnosis can rest on facts alone, and shows them as evidence', () => {
   const s = reduce(initialState(), [{ type: 'fact', name: 'calico-node.restarts', value: '14', source: 'k8s/cluster-info-dump', line: 812, priority: 50, combine: 'max' }]);
-  const d = diagnose(s, cat);
+  // the shipped crash-loop pattern does not (a lifetime restart count is no crash loop): a user's could
+  assert.deepEqual(diagnose(s, cat).map((d) => d.id), [], 'a restart count with no back-off is not a crash loop');
+  const byFacts = { ...cat, patterns: cat.patterns.map((p) => (p.id === 'calico-node-crashloop' ? { ...p, when: { fact: 'calico-node.restarts', atLeast: 5 } } : p)) };
+  const d = diagnose(s, byFacts);
   assert.equal(d[0]?.id, 'calico-node-crashloop');
   assert.equal(d[0].occurrences, 0);
   assert.deepEqual(d[0].evidence.map((e) => [e.source, e.line, e.text]), [['k8s/cluster-info-dump', 812, 'calico-node.restarts = 14']]);
