@@ -70,7 +70,7 @@ test('#1 - given twice is a usage error (exit 2), not a silent hang on stdin rea
   assert.match(r.stderr, /^cni-doctor: - \(stdin\) can be given only once: pass it once, or save the stream to a file/);
 });
 
-test('#2 an empty compressed file or an empty directory is unreadable (exit 2); an empty .log is an empty log (exit 0)', async (t) => {
+test('#2 an empty (0-byte) compressed file or an empty directory is unreadable (exit 2); an empty .log or a compressed stream of nothing is an empty log (exit 0)', async (t) => {
   const d = tempDir(t);
   for (const [name, tool] of [['z.xz', 'xz'], ['z.tar.gz', 'gzip'], ['z.gz', 'gzip'], ['z.zst', 'zstd']] as const) {
     const f = path.join(d, name);
@@ -80,6 +80,16 @@ test('#2 an empty compressed file or an empty directory is unreadable (exit 2); 
     const r = await runCli(['analyze', f]);
     assert.equal(r.code, 2, `${name}: ${r.stdout}`);
     assert.equal(r.stderr, `cni-doctor: ${f}: corrupt or truncated: empty (0 bytes), while even an empty ${tool} stream has a header (${tool} -t says the same): copy the file again from the node\n`);
+  }
+  // A valid compressed stream of nothing (logrotate `ifempty`; `tool -t` passes) is an empty log.
+  for (const [name, tool] of [['v.log.xz', 'xz'], ['v.log.gz', 'gzip'], ['v.log.zst', 'zstd'], ['v.log.bz2', 'bzip2']] as const) {
+    const f = path.join(d, name);
+    writeFileSync(f, execFileSync(tool, ['-c'], { input: '' }));
+    assert.equal(spawnSync(tool, ['-t', f]).status, 0, `${tool} -t ${name}`);
+    const r = await runCli(['analyze', f, '--json']);
+    assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+    assert.equal(r.stderr, '');
+    assert.deepEqual(json(r.stdout).inputs, [{ path: f, kind: 'file', files: 1, lines: 0, bytes: 0 }]);
   }
   const log = path.join(d, 'empty.log');
   writeFileSync(log, '');

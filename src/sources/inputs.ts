@@ -44,6 +44,8 @@ interface Peek {
   open: () => Promise<Readable>;
   /** the file is not going to be read: let go of what the peek holds (an open file, native memory) */
   discard: () => void;
+  /** the decoder failed before giving the head (an empty head is then damage, not an empty log) */
+  failed: boolean;
 }
 
 /** Up to `n` bytes from a paused stream, leaving it paused and usable; an error ends the peek. */
@@ -79,12 +81,14 @@ export async function decompressedHead(file: string, c: Compression): Promise<Pe
         return Promise.resolve(p.stream);
       },
       discard: () => { if (!taken) p.stream.destroy(); },
+      failed: p.failed,
     };
   }
   // Otherwise in process too, no program started for a peek: the bundled decoders, 1 MiB at most.
   const p = await peek(await decompress(createReadStream(file, { end: 1 << 20 }), c, 'internal'), 1024);
   p.stream.destroy();
-  return { head: p.head, open: reopen, discard: () => undefined };
+  // (a file longer than the 1 MiB read cuts the decoder short, but not before it gave a head)
+  return { head: p.head, open: reopen, discard: () => undefined, failed: p.failed };
 }
 
 /** An LZ4 frame (magic 04 22 4D 18), or the legacy frame (02 21 4C 18). */
@@ -179,9 +183,10 @@ export async function planInput(p: string, catalog: Catalog): Promise<InputPlan>
   } catch (e) {
     throw new InputError(p, (e as Error).message);
   }
-  const { head: inner, open, discard } = peeked;
+  const { head: inner, open, discard, failed } = peeked;
   if (isTarHeader(inner)) return openBundle(p, comp, catalog, bundleRefTime(catalog, p, st.mtimeMs), open);
-  const rejected = inner.length === 0 ? undecodable(comp) : looksBinary(inner) ? `${comp}-compressed binary data: not a log file or a tar bundle` : undefined;
+  // An empty head from a decoder that ended cleanly is an empty log (logrotate's `ifempty` writes them).
+  const rejected = inner.length === 0 ? (failed ? undecodable(comp) : undefined) : looksBinary(inner) ? `${comp}-compressed binary data: not a log file or a tar bundle` : undefined;
   if (rejected) {
     discard();
     throw new InputError(p, rejected);
