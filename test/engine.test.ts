@@ -271,9 +271,23 @@ test('remediation steps the node\'s facts contradict are left out; with the kern
   const has = (s: string, want: [RegExp, boolean][]): void => { for (const [re, yes] of want) assert.equal(re.test(s), yes, `${re} in:\n${s}`); };
   has(steps('5.15.0-128-generic'), [[jammy, true], [noble, false], [other, false]]);
   has(steps('6.8.0-57-generic'), [[jammy, false], [noble, true], [other, false]]);
-  has(steps('6.8.0-1025-aws'), [[jammy, false], [noble, true], [other, false]]);
+  const cloud = /linux-image-6\.8\.0-<previous abi>-<flavour>/;
+  const changelog = /apt changelog linux-modules-/;
+  has(steps('6.8.0-57-generic'), [[cloud, false], [changelog, true]]);
+  has(steps('6.8.0-1025-aws'), [[jammy, false], [noble, false], [cloud, true], [other, false], [changelog, true]]);
+  has(steps('6.11.4-201.fc40.x86_64'), [[cloud, false], [changelog, false]]);
+  has(steps(), [[cloud, true], [changelog, true]]);
   has(steps('6.11.4-201.fc40.x86_64'), [[jammy, false], [noble, false], [other, true]]);
   has(steps(), [[jammy, true], [noble, true], [other, true]]);
+});
+
+test("the stop-gap (turn Calico's IPv6 off) is left out when Calico's IPv6 is already off", () => {
+  const xor = hit('kernel-ipv6-mark-regression', 'xor-mark-rejected', T0, 3);
+  const steps = (ipv6?: string): string => diagnose(reduce(initialState(), [xor, fact('kernel.release', '6.8.0-57-generic'), ...(ipv6 ? [fact('ipv6.enabled', ipv6, 'args/cni-env')] : [])]), cat)
+    .find((d) => d.id === 'kernel-ipv6-mark-regression')!.remediation.join('\n');
+  assert.doesNotMatch(steps('false'), /Stop-gap/);
+  assert.match(steps('true'), /Stop-gap/);
+  assert.match(steps(), /Stop-gap/);
 });
 
 test('a kernel installed shortly before the first failure raises confidence, and names the install', () => {
