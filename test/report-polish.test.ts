@@ -113,6 +113,13 @@ test('evidence: a long record is cut at boundaries, keeping its timestamp when t
   assert.equal(b.text.slice(b.match[0], b.match[1]).replace(/\\/g, ''), MATCH.replace(/\\/g, ''));
   assert.ok(b.match[0] > 100, 'context before the match is kept');
 
+  // what made the record count, cut off at the end of a long line, is still shown after the excerpt
+  const v6 = `${felix('Warning: the raw table could not be committed, retrying it once more\\n', words(80))} ipVersion=0x6 table="mangle"`;
+  const c = evidenceOf(v6);
+  assert.ok(c.text.endsWith('… ipVersion=0x6'), c.text.slice(-40));
+  assert.ok(c.text.length <= EXCERPT + 20, `${c.text.length}`);
+  assert.ok(!evidenceOf(near).text.includes('ipVersion'), 'nothing is added to a record without it');
+
   // near miss: a record that fits is quoted whole, untouched
   const short = felix('', 'x');
   assert.ok(short.length <= EXCERPT);

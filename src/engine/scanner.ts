@@ -321,6 +321,7 @@ export class StreamScanner {
     if (mg) for (const k in mg) if (mg[k] !== undefined) groups[k] = mg[k];
     switch (o.kind) {
       case 'pattern': {
+        let why: string[] | undefined;
         for (const [k, re] of s.also) {
           this.stats.regexRuns++;
           const am = re.exec(subject);
@@ -328,6 +329,7 @@ export class StreamScanner {
             if (s.require?.includes(k)) return; // e.g. the MARK warning outside an IPv6 context
             continue;
           }
+          (why ??= []).push(am[0]);
           let named = false;
           const ag = am.groups;
           if (ag) for (const gk in ag) if (ag[gk] !== undefined) { groups[gk] = ag[gk]; named = true; }
@@ -339,7 +341,7 @@ export class StreamScanner {
           prev.captures = { ...groups, ...prev.captures };
         } else {
           const repeat = r.format === 'describe-events' ? describeRepeat(r.message) : undefined;
-          this.pending.set(o.patternId, { type: 'hit', patternId: o.patternId, signals: [o.signal], captures: groups, time: r.time, evidence: excerpt(subject, m, source, line, r.time), ...(repeat ? { repeat } : {}) });
+          this.pending.set(o.patternId, { type: 'hit', patternId: o.patternId, signals: [o.signal], captures: groups, time: r.time, evidence: excerpt(subject, m, source, line, r.time, why), ...(repeat ? { repeat } : {}) });
         }
         return;
       }
@@ -398,7 +400,7 @@ const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 9 || c ===
 /** A record's text, or when it is longer than EXCERPT, the part around the match: from the record's
  *  start whenever the match and some context after it fit (the timestamp and prefix say when and
  *  who), else from the first line or word boundary shortly before the match. Runs only on hits. */
-function excerpt(text: string, m: RegExpExecArray, source: string, line: number, time: number | undefined): Evidence {
+function excerpt(text: string, m: RegExpExecArray, source: string, line: number, time: number | undefined, also?: string[]): Evidence {
   const ms = m.index;
   const me = m.index + m[0].length;
   if (text.length <= EXCERPT) return { source, line, time: isoString(time), text, match: [ms, me] };
@@ -429,6 +431,9 @@ function excerpt(text: string, m: RegExpExecArray, source: string, line: number,
     if (i > me && isSpace(text.charCodeAt(i))) e = i;
   }
   const pre = s > 0 ? '…' : '';
-  const post = e < text.length ? '…' : '';
-  return { source, line, time: isoString(time), text: pre + text.slice(s, e) + post, match: [ms - s + pre.length, Math.min(me, e) - s + pre.length] };
+  const kept = text.slice(s, e);
+  // what else made the record count (felix's ipVersion=0x6 at the end of a 4 KB line) stays in view
+  const cut = also?.filter((a) => !kept.includes(a)).map((a) => ` … ${a.length > 80 ? `${a.slice(0, 80)}…` : a}`).join('') ?? '';
+  const post = e < text.length && !cut ? '…' : '';
+  return { source, line, time: isoString(time), text: pre + kept + post + cut, match: [ms - s + pre.length, Math.min(me, e) - s + pre.length] };
 }
