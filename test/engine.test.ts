@@ -347,6 +347,31 @@ test("kernel-module-missing's MARK case is vetoed by a MARK warning beside an ip
   assert.ok(!ids([...marks, mark(T0 + 3_600_000, 3), append]).includes(km));
 });
 
+test('min/within windows: two hits 29 minutes apart are within 30m, 30 minutes apart are not', () => {
+  const km = 'kernel-module-missing';
+  const raised = (gapMin: number): boolean => diagnose(reduce(initialState(), [
+    hit(km, 'xtables-missing', T0, 1, { family: 'ip6tables' }),
+    hit(km, 'xtables-missing', T0 + gapMin * 60_000, 2, { family: 'ip6tables' }),
+  ]), cat).some((d) => d.id === km);
+  assert.ok(raised(29));
+  assert.ok(!raised(30));
+});
+
+test('facts a vetoed branch looked at are not shown as evidence', () => {
+  // ip6tables tables missing on a kernel booted with ipv6.disable=1: that branch is vetoed by the
+  // command line, the diagnosis is raised by the x_tables branch, which uses no fact
+  const km = 'kernel-module-missing';
+  const d = diagnose(reduce(initialState(), [
+    hit(km, 'table-init-failed', T0, 1, { family: 'ip6tables' }),
+    hit(km, 'table-init-failed', T0 + 60_000, 2, { family: 'ip6tables' }),
+    hit(km, 'xtables-missing', T0, 3, { family: 'iptables' }),
+    hit(km, 'xtables-missing', T0 + 60_000, 4, { family: 'iptables' }),
+    fact('kernel.cmdline', 'BOOT_IMAGE=/vmlinuz root=/dev/sda1 ipv6.disable=1', 'proc/cmdline'),
+  ]), cat).find((x) => x.id === km);
+  assert.ok(d, 'raised by the x_tables branch');
+  assert.ok(!d.evidence.some((e) => e.text.startsWith('kernel.cmdline')), JSON.stringify(d.evidence.map((e) => e.text)));
+});
+
 test('a signal seen every minute for longer than the bucket bound still counts in a window at the end', () => {
   // 20,000 minutes (about two weeks) of one warning a minute, then the pair at the end.
   const events: EngineEvent[] = [];

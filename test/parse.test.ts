@@ -83,9 +83,33 @@ test('journal JSON entries render as prefixed lines; byte arrays decode; null is
   assert.match(renderJournalEntry({ __REALTIME_TIMESTAMP: '1', MESSAGE: null })[0], /\[blob data\]$/);
 });
 
-test('durations', () => {
+test('durations: single units and the compound spans kubectl prints', () => {
   assert.equal(parseDuration('10m'), 600_000);
+  assert.equal(parseDuration('5m54s'), 354_000);
+  assert.equal(parseDuration('2y45d'), (2 * 365 + 45) * 86_400_000);
+});
+
+test('ISO stamps that do not exist are no time, not a rolled-over one', () => {
   assert.equal(parseIso('nonsense'), undefined);
+  assert.equal(parseIso('2025-13-45T99:99:99Z'), undefined);
+  assert.equal(parseIso('2025-02-29T10:00:00Z'), undefined);
+  assert.equal(parseIso('2025-05-26T24:00:00Z'), undefined);
+  assert.equal(parseIso('2024-02-29T10:00:00Z'), Date.UTC(2024, 1, 29, 10));
+  assert.equal(parseIso('2025-05-26T18:20:48.5+02:00'), Date.UTC(2025, 4, 26, 16, 20, 48, 500));
+});
+
+test('the year of a stamp without one: nearest the reference, at most two days after it, and a date that exists', () => {
+  const at = (line: string, ref: number): string | undefined => {
+    const t = parseLine(line, undefined, { refTime: ref }).time;
+    return t === undefined ? undefined : new Date(t).toISOString();
+  };
+  const lateDec = Date.UTC(2024, 11, 31, 23);
+  assert.equal(at('Jan  1 00:30:00 node1 kernel: x', lateDec), '2025-01-01T00:30:00.000Z', 'a January line against a December mtime (a zone ahead of UTC) is next year');
+  assert.equal(at('Dec 31 23:50:00 node1 kernel: x', Date.UTC(2025, 0, 1, 0, 30)), '2024-12-31T23:50:00.000Z', 'a December line in a January bundle is last year');
+  assert.equal(at('May 27 10:00:00 node1 kernel: x', Date.UTC(2025, 4, 26)), '2025-05-27T10:00:00.000Z', 'within two days after the reference: this year');
+  assert.equal(at('May 29 10:00:00 node1 kernel: x', Date.UTC(2025, 4, 26)), '2024-05-29T10:00:00.000Z', 'more than two days after: last year');
+  assert.equal(at('Feb 29 10:00:00 node1 kernel: x', Date.UTC(2025, 4, 26)), '2024-02-29T10:00:00.000Z', 'Feb 29 read in 2025 is 2024\'s');
+  assert.equal(at('E0229 10:00:00.000000    2187 proxier.go:1] x', Date.UTC(2025, 4, 26)), '2024-02-29T10:00:00.000Z', 'klog too');
 });
 
 // Record assembly through the real scanner, fed in every possible split, so joins hold across chunk edges.

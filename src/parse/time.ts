@@ -12,12 +12,26 @@ export interface TimeContext {
 
 const TWO_DAYS = 2 * 86400_000;
 
-function withYear(ctx: TimeContext, month: number, day: number, h: number, m: number, s: number, ms: number): number {
+/** The year a stamp without one belongs to: the latest of the reference's year, the one after or
+ *  the one before that is not more than two days after the reference (a late clock, a zone the mtime
+ *  does not share) and in which the date exists (Feb 29). A January line read against a December
+ *  mtime is next year's; a December line in a January bundle last year's. */
+function withYear(ctx: TimeContext, month: number, day: number, h: number, m: number, s: number, ms: number): number | undefined {
+  if (h > 23 || m > 59 || s > 60) return undefined;
   const refYear = new Date(ctx.refTime).getUTCFullYear();
-  let t = Date.UTC(refYear, month, day, h, m, s, ms);
-  // A December line in a January bundle belongs to the previous year.
-  if (t > ctx.refTime + TWO_DAYS) t = Date.UTC(refYear - 1, month, day, h, m, s, ms);
-  return t;
+  if (day < 1 || day > 31 || month < 0 || month > 11) return undefined;
+  // Feb 29 exists one year in four: the nearest leap year back (up to four years)
+  for (let y = refYear + 1; y >= refYear - 4; y--) {
+    if (day > daysIn(y, month)) continue;
+    const t = Date.UTC(y, month, day, h, m, s, ms);
+    if (t <= ctx.refTime + TWO_DAYS) return t;
+  }
+  return undefined;
+}
+
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+function daysIn(y: number, month: number): number {
+  return month === 1 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : DAYS[month];
 }
 
 function fracMs(frac: string | undefined): number {
@@ -34,7 +48,7 @@ export function parseClassic(mon: string, day: string, hms: string, frac: string
 }
 
 /** klog `0526 18:20:48.123456`. */
-export function parseKlog(mmdd: string, hms: string, frac: string | undefined, ctx: TimeContext): number {
+export function parseKlog(mmdd: string, hms: string, frac: string | undefined, ctx: TimeContext): number | undefined {
   const [h, m, s] = hms.split(':').map(Number);
   return withYear(ctx, Number(mmdd.slice(0, 2)) - 1, Number(mmdd.slice(2, 4)), h, m, s, fracMs(frac));
 }
@@ -44,6 +58,9 @@ const ISO = /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d+))?(Z|[+-]
 export function parseIso(ts: string): number | undefined {
   const m = ISO.exec(ts);
   if (!m) return undefined;
+  // a date or time that does not exist (month 13, Feb 30, 25:00) is no time at all, not a rolled-over one
+  if (+m[4] > 23 || +m[5] > 59 || +m[6] > 60) return undefined;
+  if (+m[2] < 1 || +m[2] > 12 || +m[3] < 1 || +m[3] > daysIn(+m[1], +m[2] - 1)) return undefined;
   let t = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], fracMs(m[7]));
   const zone = m[8];
   if (zone && zone !== 'Z') {
