@@ -181,7 +181,7 @@ test('journalctl killed while still in the earlier boot resumes there: every boo
 
 /** Exits 2 quickly with a single line naming what is wrong: not twenty restarts of journalctl. */
 async function failsAtOnce(w: WatchProcess, reason: RegExp): Promise<void> {
-  await w.waitFor('exit', () => w.child.exitCode !== null, 5_000);
+  await w.waitFor('exit', () => w.child.exitCode !== null, 12_000);
   assert.equal(w.child.exitCode, 2, w.stderr);
   assert.equal(w.stderr.trim().split('\n').length, 1, w.stderr);
   assert.match(w.stderr, reason);

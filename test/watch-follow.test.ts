@@ -18,10 +18,10 @@ const filler = (k: number): string => Array.from({ length: k }, (_, i) => `2025-
 const SENTINEL = 'May 26 18:09:40 node1 microk8s.daemon-kubelite[2187]: E0526 18:09:40.512345    2187 pod_workers.go:1301] "Error syncing pod, skipping" err="failed to \\"StartContainer\\" for \\"calico-node\\" with CrashLoopBackOff: \\"back-off 5m0s restarting failed container=calico-node pod=calico-node-x7k2p_kube-system(3f1d)\\""\n';
 
 /** A watcher following an empty file; resolves once it reports it is running. */
-async function followEmpty(t: TestContext, name: string, extra: string[] = []): Promise<{ w: WatchProcess; log: string }> {
+async function followEmpty(t: TestContext, name: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ w: WatchProcess; log: string }> {
   const log = path.join(tempDir(t), name);
   writeFileSync(log, '');
-  const w = new WatchProcess([...extra, '--file', log]);
+  const w = new WatchProcess([...extra, '--file', log], { env });
   t.after(() => w.child.kill('SIGKILL'));
   await w.waitFor('start', () => w.events.some((e) => e.type === 'stats'));
   return { w, log };
@@ -91,15 +91,16 @@ test('a rotation while the old file ends mid-line: nothing glued to the new file
 });
 
 test('a rotated file\'s writer that finishes its cut line seconds later (within the drain grace): the record is still whole', async (t) => {
-  const { w, log } = await followEmpty(t, 'calico-node.log');
+  // the grace widened from 5 s to 20 s, so that a slow machine cannot push the writer's pause past it
+  const { w, log } = await followEmpty(t, 'calico-node.log', [], { CNI_DOCTOR_DRAIN_GRACE_MS: '20000' });
   const a = record();
   appendFileSync(log, a.slice(0, 200)); // cut inside the failure text
   renameSync(log, `${log}.1`);
   writeFileSync(log, '');
   await w.waitFor('the rotation', () => w.events.some((e) => e.type === 'problem' && /rotated/.test(e.message ?? '')));
-  // The writer's pause, longer than the live engine's 2 s before it completes an unfinished line
-  // on its own, shorter than the 5 s a rotated-away file is still read for.
-  await new Promise((res) => setTimeout(res, 3000));
+  // The writer's pause (the scenario, not a wait for a condition): twice the live engine's 2 s before
+  // it completes an unfinished line on its own, well inside the time a rotated-away file is read for.
+  await new Promise((res) => setTimeout(res, 4000));
   appendFileSync(`${log}.1`, a.slice(200));
   await w.waitFor('the record', () => w.count(ID) === 1);
   appendFileSync(log, SENTINEL);

@@ -1,10 +1,12 @@
 // The shape of the knowledge base. Pattern files, fact rules and bundle layouts are data;
 // this module is the single definition of what that data may say.
 import { z } from 'zod';
+import { SEVERITIES, type Severity } from './severity.js';
+
+export { SEVERITIES, type Severity };
 
 const duration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 30s, 10m or 2h');
 
-export const SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
 export const FORMATS = [
   'felix', 'klog', 'journal', 'journal-iso', 'syslog', 'cri', 'logrus',
   'describe-events', 'get-events', 'cluster-info-dump', 'json', 'plain',
@@ -204,7 +206,7 @@ export type TimelineRule = z.infer<typeof timelineRuleSchema>;
 export type FactsFile = z.infer<typeof factsFileSchema>;
 export type Layout = z.infer<typeof layoutSchema>;
 export type Streams = z.infer<typeof streamsSchema>;
-export type Severity = (typeof SEVERITIES)[number];
+
 export type Format = (typeof FORMATS)[number];
 
 /** JSON Schema for editors: written to patterns/schema.json by `patterns schema --write`. */

@@ -1,6 +1,4 @@
 // Usage errors and unreadable input: one line on stderr, exit 2, never a stack trace.
-export class UsageError extends Error {}
-
 export function fail(message: string, code = 2): never {
   process.stderr.write(`cni-doctor: ${message}\n`);
   process.exit(code);

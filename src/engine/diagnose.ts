@@ -1,7 +1,8 @@
 // From engine state to ranked diagnoses: evaluates each pattern's `when` and confidence factors
 // against the signals seen and the facts known. Pure; every view (report, UI, exports) calls this.
 import type { Catalog, LoadedPattern } from '../catalog/load.js';
-import type { Condition, Severity } from '../catalog/schema.js';
+import type { Condition } from '../catalog/schema.js';
+import { SEVERITY_RANK, type Severity } from '../catalog/severity.js';
 import type { Evidence } from './events.js';
 import type { FactValue, SignalStats, State, TimelineEntry } from './state.js';
 import { parseDuration, isoString } from '../parse/time.js';
@@ -44,7 +45,6 @@ export interface Diagnosis {
 /** How a symptom's summary names its likely cause (views that show the cause apart strip it). */
 export const LIKELY_CAUSE = ' Likely caused by ';
 
-const SEVERITY_RANK: Record<Severity, number> = { critical: 0, error: 1, warning: 2, info: 3 };
 export const QUIET_AFTER = 10 * 60_000;
 
 /** The value conditions use: never one a cluster listing gave for several nodes at once. */

@@ -12,8 +12,6 @@ import { LiteralIndex, textFrequencies } from './prefilter.js';
 export const CHUNK = 8 << 20;
 /** bytes of already-scanned text kept for assembling records backwards (klog blocks, CRI partials) */
 const CONTEXT = 256 << 10;
-/** a line longer than this is cut: scanned up to here, the rest skipped to the next newline */
-export const MAX_LINE = 1 << 20;
 const EXCERPT = 700;
 /** below this a stream keeps the generic table (tuning costs ~4 ms per MiB sampled, 10-30 ms on the first call); it must stay
  *  under the first batch of a pushed stream, or bundle entries would never be tuned */

@@ -7,6 +7,7 @@
 // the example lines it is exported for. Facts: shared/reference/fleet-formats.md §3.
 import { Document, isScalar, visit, type Scalar } from 'yaml';
 import type { Catalog, LoadedPattern } from '../catalog/load.js';
+import { SEVERITY_RANK } from '../catalog/severity.js';
 import { ExportError, lokiRegex, TranslateError } from './re2.js';
 import { RE2JS } from 're2js';
 import { CALICO_NODE, camel, INSTALL_CNI, signalViews, type SignalView } from './visibility.js';
@@ -51,7 +52,6 @@ export interface LokiExport {
   skipped: { pattern: string; signal: string; why: string }[];
 }
 
-const SEVERITY_ORDER = { critical: 0, error: 1, warning: 2, info: 3 } as const;
 
 /** A Go string literal as LogQL's lexer unquotes it: raw backticks when possible, else "…". */
 export function logqlString(s: string, quote: 'auto' | 'double' = 'auto'): string {
@@ -135,7 +135,7 @@ export function buildLoki(cat: Catalog, opts: LokiOptions = {}): LokiExport {
   if (problems.length) throw new ExportError(problems);
   const used = new Set<SignalView>();
   const groups: LokiGroup[] = [];
-  const patterns = [...cat.patterns].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.id.localeCompare(b.id));
+  const patterns = [...cat.patterns].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.id.localeCompare(b.id));
   for (const ch of channels) {
     const rules: LokiRule[] = [];
     for (const p of patterns) {

@@ -5,6 +5,7 @@
 // Facts: shared/reference/fleet-formats.md §1; NPD pkg/systemlogmonitor/{config,log_buffer,log_monitor}.go.
 import { stringify } from 'yaml';
 import type { Catalog } from '../catalog/load.js';
+import { SEVERITY_RANK } from '../catalog/severity.js';
 import { ExportError, npdBufferMatches, npdBuffers, npdPattern, TranslateError } from './re2.js';
 import { DEFAULT_NPD_SOURCES_HELP, isDefaultNpdSource } from './defaults.js';
 import { camel, journalIdentifiers, NPD_BUFFER, signalViews, type SignalView } from './visibility.js';
@@ -57,7 +58,6 @@ export function monitorFileName(identifier: string): string {
   return `cni-doctor-${identifier.replace(/[^A-Za-z0-9._-]/g, '_')}.json`;
 }
 
-const SEVERITY_ORDER = { critical: 0, error: 1, warning: 2, info: 3 } as const;
 
 /** Build the NPD monitor configs. Throws ExportError if any signal's regex cannot be translated to
  *  Go RE2 or the translation does not fire on the example it is exported for. */
@@ -67,7 +67,7 @@ export function buildNpd(cat: Catalog, opts: NpdOptions = {}): NpdExport {
   for (const s of requested ?? []) if (!s.trim() || /\s/.test(s)) throw new ExportError([`--source: not a SYSLOG_IDENTIFIER: ${JSON.stringify(s)}`]);
 
   const views = signalViews(cat).sort((a, b) =>
-    SEVERITY_ORDER[a.pattern.severity] - SEVERITY_ORDER[b.pattern.severity] || a.pattern.id.localeCompare(b.pattern.id));
+    SEVERITY_RANK[a.pattern.severity] - SEVERITY_RANK[b.pattern.severity] || a.pattern.id.localeCompare(b.pattern.id));
   // A monitor for an identifier no rule watches would load, watch and never fire: naming one is as
   // much a mistake as a typo, so both are refused with the list of identifiers that do have rules.
   const known = journalIdentifiers(cat);

@@ -21,10 +21,6 @@ export function seg(text: string, style: Omit<Seg, 'text'> = {}): Seg {
   return { text, ...style };
 }
 
-export function rowText(row: Row): string {
-  return row.map((s) => s.text).join('');
-}
-
 export function Line({ row, color }: { row: Row; color: boolean }): ReactNode {
   const segs = row.filter((s) => s.text);
   if (!segs.length) return <Text> </Text>;

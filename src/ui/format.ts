@@ -34,13 +34,13 @@ export function duration(ms: number): string {
   return y < 10 ? `${(Math.floor(y * 10) / 10).toFixed(1)}y` : `${Math.floor(y)}y`;
 }
 
-/** "quiet 12m" when the store says it went quiet, else "2m ago" from lastSeen, else "". */
 /** A span as the live screen shows it: minutes at the finest, so that it changes (and the pane is
  *  redrawn) at most once a minute, never a seconds counter ticking. */
 export function coarse(ms: number): string {
   return ms < 60_000 ? '<1m' : duration(ms);
 }
 
+/** "quiet 12m" when the store says it went quiet, else "2m ago" from lastSeen, else "". */
 export function age(d: Pick<Diagnosis, 'quietFor' | 'lastSeen'>, now: number): string {
   if (d.quietFor !== undefined) return `quiet ${coarse(d.quietFor)}`;
   if (!d.lastSeen) return '';
@@ -80,11 +80,11 @@ export function confidence(c: number): string {
 export type Severity = Diagnosis['severity'];
 
 /** Badge text is always present, so meaning never rests on colour. */
-export const SEVERITY: Record<Severity, { label: string; bg: string; fg: string; rank: number }> = {
-  critical: { label: 'CRIT', bg: 'red', fg: 'whiteBright', rank: 0 },
-  error: { label: 'ERR', bg: 'magenta', fg: 'whiteBright', rank: 1 },
-  warning: { label: 'WARN', bg: 'yellow', fg: 'black', rank: 2 },
-  info: { label: 'INFO', bg: 'blue', fg: 'whiteBright', rank: 3 },
+export const SEVERITY: Record<Severity, { label: string; bg: string; fg: string }> = {
+  critical: { label: 'CRIT', bg: 'red', fg: 'whiteBright' },
+  error: { label: 'ERR', bg: 'magenta', fg: 'whiteBright' },
+  warning: { label: 'WARN', bg: 'yellow', fg: 'black' },
+  info: { label: 'INFO', bg: 'blue', fg: 'whiteBright' },
 };
 
 /** https://no-color.org: NO_COLOR present and not empty turns colour off (styles like inverse stay). */
