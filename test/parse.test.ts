@@ -146,6 +146,31 @@ test('klog err=< block across journal prefixes is one record, whatever the chunk
   }
 });
 
+const DESCRIBE = [
+  'Name:             calico-node-x7k2p',
+  'Events:',
+  '  Type     Reason     Age                 From     Message',
+  '  ----     ------     ----                ----     -------',
+  '  Warning  Unhealthy  2m (x40 over 20m)   kubelet  Readiness probe failed: 2025-05-26 18:07:01.123 [INFO][200] confd/health.go 180: Number of node(s) with BGP peering established = 0',
+  'calico/node is not ready: BIRD is not ready: BGP not established with 10.0.0.2',
+  '  Warning  BackOff    1m (x12 over 9m)    kubelet  Back-off restarting failed container calico-node in pod calico-node-x7k2p_kube-system(3f1d)',
+  '',
+  'calico/node is not ready: BIRD is not ready: BGP not established with 10.0.0.3',
+].join('\n') + '\n';
+
+test('kubectl describe: an event message that goes on at column 0 is its row\'s, with the row\'s (xN over D), whatever the chunking', () => {
+  for (const pieces of [1, 2, 5, 40, DESCRIBE.length]) {
+    const ev = scan(DESCRIBE, pieces).filter((e): e is HitEvent => e.type === 'hit' && e.patternId === 'calico-node-not-ready');
+    assert.equal(ev.length, 2, `pieces=${pieces}`);
+    assert.equal(ev[0].evidence.line, 5, 'the row');
+    assert.match(ev[0].evidence.text, /x40 over 20m[\s\S]*\ncalico\/node is not ready: BIRD is not ready: BGP not established with 10\.0\.0\.2$/);
+    assert.deepEqual(ev[0].repeat, { count: 40, overMs: 20 * 60_000 });
+    // after a blank line (another object) a raw line is on its own
+    assert.equal(ev[1].evidence.line, 9);
+    assert.equal(ev[1].repeat, undefined);
+  }
+});
+
 test('an ended scanner hands its buffer to the next one and takes no more bytes itself', () => {
   const events: EngineEvent[] = [];
   const info = { source: 't', path: 't.log', role: 'log' as const, time: ctx };

@@ -149,6 +149,27 @@ export function assemble(w: Window, hitStart: number): Assembled {
     return out(blockStart, end, parsed, true, truncated);
   }
 
+  // kubectl describe's Events table: a multi-line message (calico-node's readiness output, the
+  // confd line then "calico/node is not ready: BIRD is not ready: …") goes on at column 0 under its
+  // row, so the row, its `(x40 over 20m)` and the continuation lines are one event.
+  const row = hit.format === 'describe-events' ? hitStart : hit.format === 'plain' ? describeRowAbove(L, hitStart) : -1;
+  if (row !== -1) {
+    const parsed: ParsedLine[] = row === hitStart ? [hit] : [L.parse(row, L.endOf(row))];
+    let end = L.endOf(row);
+    for (let n = 0; n < DESCRIBE_MORE; n++) {
+      if (end >= w.hi) return out(row, end, parsed, w.final);
+      const ns = end + 1;
+      const ne = L.endOf(ns);
+      if (ne === -1) return out(row, end, parsed, false);
+      const t = L.text(ns, ne);
+      // a blank line ends the object; the next row (or anything a format knows) starts its own record
+      if (!t.trim() || parseLine(t, undefined, w.ctx).format !== 'plain') break;
+      parsed.push({ format: 'plain', msg: t });
+      end = ne;
+    }
+    if (row === hitStart || end >= hitEnd) return out(row, end, parsed);
+  }
+
   // Raw continuation lines under a stamped line (felix `error=` values with newlines, Go panics).
   if (w.format && STAMPED.has(w.format)) {
     let s = hitStart;
@@ -179,6 +200,23 @@ export function assemble(w: Window, hitStart: number): Assembled {
     return out(s, end, parsed);
   }
   return out(hitStart, hitEnd, [hit]);
+}
+
+/** lines of a describe event's message below its row */
+const DESCRIBE_MORE = 20;
+
+/** The start of the describe event row a raw line continues, or -1: only raw, non-blank lines
+ *  between them, at most DESCRIBE_MORE. */
+function describeRowAbove(L: Lines, s: number): number {
+  for (let n = 0, p = L.prevStart(s); p !== -1 && n < DESCRIBE_MORE; n++, p = L.prevStart(p)) {
+    const t = L.text(p, s - 1);
+    if (!t.trim()) return -1;
+    const f = L.parse(p, s - 1).format;
+    if (f === 'describe-events') return p;
+    if (f !== 'plain') return -1;
+    s = p;
+  }
+  return -1;
 }
 
 /** Fold the physical lines of an assembled record into one record. */
