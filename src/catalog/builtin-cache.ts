@@ -61,6 +61,7 @@ function withFiles(c: CachedCatalog, map: (file: string) => string): CachedCatal
     patterns: c.patterns.map((x) => ({ ...x, file: map(x.file) })),
     facts: c.facts.map((x) => ({ ...x, file: map(x.file) })),
     timeline: c.timeline.map((x) => ({ ...x, file: map(x.file) })),
+    pods: c.pods.map((x) => ({ ...x, file: map(x.file) })),
     layouts: c.layouts.map((x) => ({ ...x, file: map(x.file) })),
     streams: c.streams.map((x) => ({ ...x, file: map(x.file) })),
   };

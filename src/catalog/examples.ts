@@ -5,6 +5,7 @@ import type { EngineEvent, HitEvent } from '../engine/events.js';
 import { initialState, reduce } from '../engine/state.js';
 import { compileMatcher, type Matcher } from '../engine/matcher.js';
 import { StreamScanner } from '../engine/scanner.js';
+import picomatch from 'picomatch';
 import type { Catalog } from './load.js';
 
 export interface ExampleFailure { file: string; id: string; what: string }
@@ -67,5 +68,27 @@ export function runExamples(cat: Catalog, matcher = compileMatcher(cat)): { pass
       check(got.includes(ex.expect), { file: r.file, id: r.kind, what: `timeline example ${i + 1}: wanted ${JSON.stringify(ex.expect)}, got ${got.length ? got.map((g) => JSON.stringify(g)).join(', ') : 'nothing'}` });
     });
   }
+  for (const r of cat.pods ?? []) {
+    r.examples.forEach((ex, i) => {
+      const file = ex.file ?? r.files[0].replace(/\*\*?/g, 'x');
+      const what = (got: string): ExampleFailure => ({ file: r.file, id: `pods ${r.kind}`, what: `example ${i + 1}: wanted ${JSON.stringify({ pod: ex.pod, node: ex.node })}, got ${got}` });
+      if (r.kind === 'path' || r.kind === 'ref') {
+        // the rule alone, as the scanner runs it on a path or on a row that raised a hit
+        const g = new RegExp(r.regex).exec(ex.text)?.groups;
+        const pod = g?.ns && g.pod ? `${g.ns}/${g.pod}` : undefined;
+        const files = r.files.some((f) => matchesGlob(f, r.kind === 'path' ? ex.text : file));
+        check(files && pod === ex.pod, what(files ? JSON.stringify(pod ?? null) : 'a path its files: do not match'));
+        return;
+      }
+      const placed = scanText(matcher, ex.text, { path: file, role: 'log' }).filter((e) => e.type === 'placement');
+      const ok = placed.some((e) => e.type === 'placement' && (ex.pod === undefined || e.pod === ex.pod) && (ex.node === undefined || e.node === ex.node));
+      check(ok, what(placed.length ? placed.map((e) => (e.type === 'placement' ? `${e.pod} on ${e.node}` : '')).join(', ') : 'nothing'));
+    });
+  }
   return { passed, failures };
+}
+
+/** A glob as the matcher reads it (picomatch, dot files included). */
+function matchesGlob(glob: string, p: string): boolean {
+  return picomatch(glob, { dot: true })(p);
 }

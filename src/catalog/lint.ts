@@ -59,10 +59,11 @@ function catalogRegexes(cat: Catalog): CatalogRegex[] {
     }
   }
   for (const r of cat.facts) {
-    regexes.push({ file: r.file, id: `fact ${r.fact}`, src: r.regex, literal: r.literal, ignoreCase: r.ignoreCase });
+    regexes.push({ file: r.file, id: `fact ${r.fact}`, src: r.regex, literal: r.literal ?? '', ignoreCase: r.ignoreCase });
     for (const [i, re] of (r.redact ?? []).entries()) regexes.push({ file: r.file, id: `fact ${r.fact} redact ${i + 1}`, src: re, literal: '' });
   }
   for (const r of cat.timeline) regexes.push({ file: r.file, id: `timeline ${r.kind}`, src: r.regex, literal: r.literal });
+  for (const r of cat.pods) regexes.push({ file: r.file, id: `pods ${r.kind}`, src: r.regex, literal: r.literal ?? '' });
   return regexes;
 }
 

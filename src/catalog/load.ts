@@ -7,7 +7,7 @@ import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 
 import type { z } from 'zod';
 import {
   patternSchema, factsFileSchema, layoutSchema, streamsSchema,
-  type PatternFile, type FactRule, type TimelineRule, type Layout, type Streams,
+  type PatternFile, type FactRule, type TimelineRule, type PodRule, type Layout, type Streams,
 } from './schema.js';
 import { builtinPatternDir, cacheText, CACHE_FILE, readCachedCatalog } from './builtin-cache.js';
 
@@ -29,6 +29,7 @@ export interface Catalog {
   patterns: LoadedPattern[];
   facts: (FactRule & { file: string })[];
   timeline: (TimelineRule & { file: string })[];
+  pods: (PodRule & { file: string })[];
   layouts: (Layout & { file: string })[];
   streams: (Streams & { file: string })[];
   dirs: string[];
@@ -84,7 +85,9 @@ function loadFile(file: string, cat: Catalog, seen: Map<string, string>): void {
     value.facts.forEach((r, i) => checkRegex(file, lineOf(doc, counter, ['facts', i, 'regex']), r.regex, r.ignoreCase ? 'i' : ''));
     value.timeline.forEach((r, i) => checkRegex(file, lineOf(doc, counter, ['timeline', i, 'regex']), r.regex));
     cat.facts.push(...value.facts.map((f) => ({ ...f, file })));
+    value.pods.forEach((r, i) => checkRegex(file, lineOf(doc, counter, ['pods', i, 'regex']), r.regex));
     cat.timeline.push(...value.timeline.map((t) => ({ ...t, file })));
+    cat.pods.push(...value.pods.map((t) => ({ ...t, file })));
     return;
   }
   if (kind === 'layout') {
@@ -142,6 +145,7 @@ function loadDir(dir: string, cat: Catalog, first: boolean, useCache: boolean): 
     cat.patterns.push(...cached.patterns);
     cat.facts.push(...cached.facts);
     cat.timeline.push(...cached.timeline);
+    cat.pods.push(...cached.pods);
     cat.layouts.push(...cached.layouts);
     cat.streams.push(...cached.streams);
     return;
@@ -156,7 +160,7 @@ function loadDir(dir: string, cat: Catalog, first: boolean, useCache: boolean): 
 export function loadCatalog(extraDirs: string[] = [], opts: { builtin?: boolean; cache?: boolean } = {}): Catalog {
   const builtin = opts.builtin === false ? [] : [builtinPatternDir()];
   const dirs = [...builtin, ...extraDirs];
-  const cat: Catalog = { patterns: [], facts: [], timeline: [], layouts: [], streams: [], dirs };
+  const cat: Catalog = { patterns: [], facts: [], timeline: [], pods: [], layouts: [], streams: [], dirs };
   dirs.forEach((dir, i) => loadDir(dir, cat, i === 0, opts.cache !== false && i === 0 && builtin.length > 0));
   validateReferences(cat);
   return cat;

@@ -127,7 +127,13 @@ export const patternSchema = z.strictObject({
 
 export const factRuleSchema = z.strictObject({
   fact: z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'dotted lowercase, e.g. kernel.release'),
-  literal: z.string().min(5),
+  /** what the prefilter searches for; a `head` rule may leave it out (a one-line file has nothing
+   *  fixed in it), and with it, only lines that hold it are tried */
+  literal: z.string().min(5).optional(),
+  /** read only from the first N lines of each file (N ≤ 64), once, when the stream starts — never
+   *  through the prefilter: for a value every line carries (a journal's host field), which as a
+   *  literal would make every line a candidate */
+  head: z.number().int().min(1).max(64).optional(),
   regex: z.string().min(1),
   ignoreCase: z.boolean().optional(),
   /** value template: capture names in braces; default {value} */
@@ -149,7 +155,31 @@ export const factRuleSchema = z.strictObject({
    *  Conditions see the masked value. */
   redact: z.array(z.string().regex(/\(\?<secret>/, 'a redact regex needs a (?<secret>…) group')).optional(),
   examples: z.array(z.strictObject({ text: z.string(), value: z.string(), file: z.string().optional() })).min(1),
-});
+}).refine((r) => r.literal !== undefined || r.head !== undefined, { message: 'a literal of at least 5 bytes (only a head: rule may go without)', path: ['literal'] });
+
+/** Where pods run: the knowledge that lets a hit from another node's pod (a cluster-info-dump holds
+ *  every pod's log) be set aside. All rules are bound to files. */
+export const podRuleSchema = z.strictObject({
+  /** `object`: a pod object starts here (captures ns, pod), and the next `node` match in the same
+   *  file without a pod of its own is its node; `node`: a pod's node (captures node, and ns and pod
+   *  when the line names them: a `get pods -o wide` row); `path`: the pod whose log a file holds,
+   *  from the file's path (captures ns, pod; no literal); `ref`: the pod a listing row names, read
+   *  only from rows that raised a hit (captures ns, pod); `own`: a pod's own log names the node it
+   *  runs on (captures node; read only inside a pod's log: a dump's container block, a podlogs file) */
+  kind: z.enum(['object', 'node', 'path', 'ref', 'own']),
+  description: z.string().optional(),
+  literal: z.string().min(5).optional(),
+  regex: z.string().min(1),
+  files: z.array(z.string()).min(1),
+  window: z.strictObject({ before: z.number().int().min(0).max(20).default(0), after: z.number().int().min(0).max(20).default(0) }).optional(),
+  examples: z.array(z.strictObject({
+    /** the file path (for path rules, the path is the text) */
+    file: z.string().optional(),
+    text: z.string(),
+    pod: z.string().optional(),
+    node: z.string().optional(),
+  })).min(1),
+}).refine((r) => r.kind === 'path' || r.kind === 'ref' || r.literal !== undefined, { message: 'object, node and own rules run through the prefilter: a literal of at least 5 bytes', path: ['literal'] });
 
 export const timelineRuleSchema = z.strictObject({
   kind: z.string().regex(/^[a-z][a-z0-9-]*$/),
@@ -166,6 +196,7 @@ export const factsFileSchema = z.strictObject({
   description: z.string().optional(),
   facts: z.array(factRuleSchema).default([]),
   timeline: z.array(timelineRuleSchema).default([]),
+  pods: z.array(podRuleSchema).default([]),
 });
 
 export const layoutSchema = z.strictObject({
@@ -203,6 +234,7 @@ export type PatternFile = z.infer<typeof patternSchema>;
 export type Signal = z.infer<typeof signalSchema>;
 export type FactRule = z.infer<typeof factRuleSchema>;
 export type TimelineRule = z.infer<typeof timelineRuleSchema>;
+export type PodRule = z.infer<typeof podRuleSchema>;
 export type FactsFile = z.infer<typeof factsFileSchema>;
 export type Layout = z.infer<typeof layoutSchema>;
 export type Streams = z.infer<typeof streamsSchema>;

@@ -7,6 +7,8 @@ export interface Evidence {
   text: string;
   /** [start, end) of the matched text inside `text`, for highlighting */
   match?: [number, number];
+  /** `namespace/pod` whose log (or listing row) this is, when known */
+  pod?: string;
 }
 
 /** One record matched by one or more signals of one pattern: one occurrence. */
@@ -19,6 +21,9 @@ export interface HitEvent {
   evidence: Evidence;
   /** the record stands for this many events spread over `overMs` (a describe row's `(x12 over 9m)`) */
   repeat?: { count: number; overMs: number };
+  /** `namespace/pod` when the record is from a pod's log (a cluster-info-dump block, a sos podlogs
+   *  file) or a listing row naming it: set aside at diagnosis if that pod runs on another node */
+  pod?: string;
 }
 
 export interface FactEvent {
@@ -32,7 +37,12 @@ export interface FactEvent {
   combine?: 'max';
   /** read from a listing of every node (a NodeList, all pods): it may describe another node */
   cluster?: true;
+  /** `namespace/pod` whose log the value was read from (it describes that pod's node) */
+  pod?: string;
 }
+
+/** A pod runs on a node (`namespace/pod` → node name), from a pod listing. */
+export interface PlacementEvent { type: 'placement'; pod: string; node: string; source: string }
 
 export interface TimelineEvent {
   type: 'timeline';
@@ -69,7 +79,7 @@ export interface TickEvent { type: 'tick'; now: number }
 
 export interface StatsEvent { type: 'stats'; lines: number; bytes: number; records: number; regexRuns: number }
 
-export type EngineEvent = HitEvent | FactEvent | TimelineEvent | InputEvent | ProblemEvent | TickEvent | StatsEvent;
+export type EngineEvent = HitEvent | FactEvent | TimelineEvent | InputEvent | ProblemEvent | TickEvent | StatsEvent | PlacementEvent;
 
 /** A problem as one sentence: "line 12 is longer than 9 MiB: …" */
 export function problemText(p: ProblemEvent): string {

@@ -2,13 +2,14 @@
 // and per literal the regexes to try on a record that contains it.
 import picomatch from 'picomatch';
 import type { Catalog } from '../catalog/load.js';
-import type { FactRule, TimelineRule } from '../catalog/schema.js';
+import type { FactRule, PodRule, TimelineRule } from '../catalog/schema.js';
 import { LiteralIndex, defaultFrequencies, type Frequencies } from './prefilter.js';
 
 export type SignalOwner =
   | { kind: 'pattern'; patternId: string; signal: string }
   | { kind: 'fact'; rule: FactRule }
   | { kind: 'timeline'; rule: TimelineRule }
+  | { kind: 'pod'; rule: PodRule }
   | { kind: 'marker'; name: string };
 
 export interface CompiledSignal {
@@ -35,8 +36,15 @@ export interface MatchView {
   index: LiteralIndex;
 }
 
+/** A rule run outside the prefilter: fact `head:` rules on a stream's first lines, pod `path` rules
+ *  on its path, pod `ref` rules on the records that raised a hit. */
+export interface SideRule<R> { rule: R; re: RegExp; files: (p: string) => boolean }
+
 export interface Matcher {
   signals: CompiledSignal[];
+  heads: SideRule<FactRule>[];
+  podPaths: SideRule<PodRule>[];
+  podRefs: SideRule<PodRule>[];
   view(active: boolean[]): MatchView;
   /** what it was compiled from, so a worker thread can compile the same matcher */
   source: { catalog: Catalog; markers: boolean };
@@ -46,7 +54,7 @@ export interface Matcher {
  *  file-bound rules only on their files. */
 export function activeSignals(m: Matcher, info: { role: 'log' | 'facts'; path: string }): boolean[] {
   return m.signals.map((s) =>
-    (info.role === 'log' || s.owner.kind === 'fact' || s.owner.kind === 'timeline') && (!s.files || s.files(info.path)));
+    (info.role === 'log' || s.owner.kind === 'fact' || s.owner.kind === 'timeline' || s.owner.kind === 'pod') && (!s.files || s.files(info.path)));
 }
 
 /** Internal signals that segment a stream (cluster-info-dump container log blocks). */
@@ -70,10 +78,15 @@ export function compileMatcher(cat: Catalog, opts: { markers?: boolean; freq?: F
       });
     }
   }
+  const heads: SideRule<FactRule>[] = [];
   for (const r of cat.facts) {
+    if (r.head !== undefined) {
+      heads.push({ rule: r, re: new RegExp(r.regex, r.ignoreCase ? 'i' : ''), files: r.files ? picomatch(r.files, { dot: true }) : () => true });
+      continue;
+    }
     signals.push({
       idx: signals.length,
-      owner: { kind: 'fact', rule: r }, literal: r.literal, re: new RegExp(r.regex, r.ignoreCase ? 'i' : ''), also: [],
+      owner: { kind: 'fact', rule: r }, literal: r.literal!, re: new RegExp(r.regex, r.ignoreCase ? 'i' : ''), also: [],
       files: r.files ? picomatch(r.files, { dot: true, matchBase: false }) : undefined,
       window: r.window ? { before: r.window.before ?? 0, after: r.window.after ?? 0 } : undefined,
       redact: r.redact?.map((re) => new RegExp(re, 'gd')),
@@ -86,13 +99,26 @@ export function compileMatcher(cat: Catalog, opts: { markers?: boolean; freq?: F
       files: r.files ? picomatch(r.files, { dot: true }) : undefined,
     });
   }
+  const podPaths: SideRule<PodRule>[] = [];
+  const podRefs: SideRule<PodRule>[] = [];
+  for (const r of cat.pods ?? []) {
+    const files = picomatch(r.files, { dot: true });
+    if (r.kind === 'path') podPaths.push({ rule: r, re: new RegExp(r.regex), files });
+    else if (r.kind === 'ref') podRefs.push({ rule: r, re: new RegExp(r.regex), files });
+    else {
+      signals.push({
+        idx: signals.length, owner: { kind: 'pod', rule: r }, literal: r.literal!, re: new RegExp(r.regex), also: [], files,
+        window: r.window ? { before: r.window.before ?? 0, after: r.window.after ?? 0 } : undefined,
+      });
+    }
+  }
   if (opts.markers !== false) {
     for (const m of MARKERS) signals.push({ idx: signals.length, owner: { kind: 'marker', name: m.name }, literal: m.literal, re: new RegExp(m.regex), also: [] });
   }
   const freq = opts.freq ?? defaultFrequencies();
   const views = new Map<string, MatchView>();
   return {
-    signals,
+    signals, heads, podPaths, podRefs,
     source: { catalog: cat, markers: opts.markers !== false },
     view(active) {
       const key = active.map((a) => (a ? '1' : '0')).join('');

@@ -6,7 +6,8 @@ import { describeRepeat, detectFormat } from '../parse/formats.js';
 import { assemble, toRecord, MAX_RECORD_BYTES, type LogRecord } from '../parse/join.js';
 import { isoString, type TimeContext } from '../parse/time.js';
 import type { EngineEvent, Evidence, HitEvent } from './events.js';
-import { activeSignals, redactValue, type CompiledSignal, type Matcher, type MatchView } from './matcher.js';
+import type { FactRule, PodRule } from '../catalog/schema.js';
+import { activeSignals, redactValue, type CompiledSignal, type Matcher, type MatchView, type SideRule } from './matcher.js';
 import { LiteralIndex, textFrequencies } from './prefilter.js';
 
 export const CHUNK = 8 << 20;
@@ -40,6 +41,8 @@ export interface StreamInfo {
   role: 'log' | 'facts';
   format?: Format;
   time: TimeContext;
+  /** the stream is the second half of a split file: its first lines are not the file's (head rules skip it) */
+  continued?: boolean;
 }
 
 export interface ScanStats { bytes: number; lines: number; records: number; regexRuns: number }
@@ -58,6 +61,13 @@ export class StreamScanner {
   private context = '';
   /** a cluster-info-dump marker line was seen: from then on, events name their container */
   markerSeen = false;
+  /** `ns/pod` whose log the stream is, from its path (a sos podlogs file); '' when it says none */
+  private pathPod = '';
+  /** `ns/pod` of the pod object being read in a listing (a `node` rule's line after it names its node) */
+  private podObject = '';
+  /** fact rules read from the stream's first lines, and pod `ref` rules for its hits */
+  private heads: SideRule<FactRule>[];
+  private refs: SideRule<PodRule>[];
   /** hits of the record being matched, one per pattern */
   private pending = new Map<string, HitEvent>();
   /** per literal: the stamp of the last record that held it (tuning keeps the literals) */
@@ -74,6 +84,27 @@ export class StreamScanner {
     this.detected = false;
     this.view = m.view(activeSignals(m, info));
     this.seen = new Uint32Array(this.view.literals.length);
+    this.heads = info.continued ? [] : m.heads.filter((h) => h.files(info.path));
+    this.refs = m.podRefs.filter((r) => r.files(info.path));
+    for (const r of m.podPaths) {
+      if (!r.files(info.path)) continue;
+      const g = r.re.exec(info.path)?.groups;
+      if (g?.ns && g.pod) { this.pathPod = `${g.ns}/${g.pod}`; break; }
+    }
+  }
+
+  /** The pod a record's events belong to: the container block it is in, the file's own pod, or,
+   *  in a listing, the pod its row names (read only for records that matched something). */
+  private podOf(text: string): string | undefined {
+    if (this.context) return this.context.slice(0, this.context.lastIndexOf(':'));
+    if (this.pathPod) return this.pathPod;
+    for (const r of this.refs) {
+      if (r.rule.literal && !text.includes(r.rule.literal)) continue;
+      this.stats.regexRuns++;
+      const g = r.re.exec(text)?.groups;
+      if (g?.ns && g.pod) return `${g.ns}/${g.pod}`;
+    }
+    return undefined;
   }
 
   /** Room for the next bytes; commit(n) after filling it. */
@@ -223,8 +254,33 @@ export class StreamScanner {
   /** The first look at a stream: tune the prefilter, and detect the format unless it was given. */
   private detect(limit: number): void {
     this.tune(limit);
-    this.format ??= detectFormat(formatSample(this.buf, limit), this.info.time);
+    const sample = formatSample(this.buf, limit);
+    this.format ??= detectFormat(sample, this.info.time);
     this.detected = true;
+    if (this.heads.length) this.readHeads(limit);
+  }
+
+  /** Fact rules read from the stream's first lines: run once here, never through the prefilter. */
+  private readHeads(limit: number): void {
+    const lines: string[] = [];
+    for (let p = 0, n = Math.max(...this.heads.map((h) => h.rule.head ?? 0)); p < limit && lines.length < n;) {
+      let e = this.buf.indexOf(10, p);
+      if (e === -1 || e > limit) e = limit;
+      lines.push(this.buf.toString('utf8', p, Math.min(e, p + 2048)).replace(/\r$/, ''));
+      p = e + 1;
+    }
+    for (const h of this.heads) {
+      const r = h.rule;
+      for (let i = 0; i < Math.min(lines.length, r.head ?? 0); i++) {
+        if (r.literal && !lines[i].includes(r.literal)) continue;
+        this.stats.regexRuns++;
+        const m = h.re.exec(lines[i]);
+        if (!m) continue;
+        const value = fill(r.value ?? '{value}', m.groups ?? {}, m[0]).trim();
+        if (value) this.emit({ type: 'fact', name: r.fact, value, source: this.info.source, line: i + 1, priority: r.priority ?? 50, combine: r.combine, ...(r.scope === 'cluster' ? { cluster: true as const } : {}) });
+        break;
+      }
+    }
   }
 
   private scanRange(limit: number, final: boolean): void {
@@ -307,7 +363,10 @@ export class StreamScanner {
         this.onMatch(s, m, r, line, subject);
       }
     }
-    for (const h of this.pending.values()) this.emit(h);
+    if (this.pending.size) {
+      const pod = this.podOf(text);
+      for (const h of this.pending.values()) this.emit(pod ? { ...h, pod, evidence: { ...h.evidence, pod } } : h);
+    }
     return true;
   }
 
@@ -347,7 +406,26 @@ export class StreamScanner {
         let value = fill(o.rule.value ?? '{value}', groups, m[0]).trim();
         if (!value) return;
         if (s.redact) value = redactValue(value, s.redact);
-        this.emit({ type: 'fact', name: o.rule.fact, value, source, line, time: r.time, priority: o.rule.priority ?? 50, combine: o.rule.combine, ...(o.rule.scope === 'cluster' ? { cluster: true as const } : {}) });
+        const pod = this.context || this.pathPod ? this.podOf('') : undefined;
+        this.emit({ type: 'fact', name: o.rule.fact, value, source, line, time: r.time, priority: o.rule.priority ?? 50, combine: o.rule.combine, ...(o.rule.scope === 'cluster' ? { cluster: true as const } : {}), ...(pod ? { pod } : {}) });
+        return;
+      }
+      case 'pod': {
+        if (o.rule.kind === 'own') {
+          const pod = this.context || this.pathPod ? this.podOf('') : undefined;
+          if (pod && groups.node) this.emit({ type: 'placement', pod, node: groups.node, source });
+          return;
+        }
+        if (this.context) return; // a line of a pod's log, not of the listing
+        if (o.rule.kind === 'object') {
+          this.podObject = groups.ns && groups.pod ? `${groups.ns}/${groups.pod}` : '';
+          return;
+        }
+        const pod = groups.ns && groups.pod ? `${groups.ns}/${groups.pod}` : this.podObject;
+        if (o.rule.kind === 'node' && pod && groups.node) {
+          this.emit({ type: 'placement', pod, node: groups.node, source });
+          if (pod === this.podObject) this.podObject = '';
+        }
         return;
       }
       case 'timeline':

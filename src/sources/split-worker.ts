@@ -33,7 +33,7 @@ function post(): void {
 // Fault injection for the test of the main thread's fallback (CNI_DOCTOR_DEBUG=split-worker-fails).
 if (debugOn('split-worker-fails')) throw new Error('split worker failed on purpose (CNI_DOCTOR_DEBUG)');
 const m = compileMatcher(job.source.catalog, { markers: job.source.markers });
-const sc: StreamScanner = new StreamScanner(m, job.info, (e) => {
+const sc: StreamScanner = new StreamScanner(m, { ...job.info, continued: true }, (e) => {
   if (!sc.markerSeen) pre++;
   batch.push(e);
   if (batch.length >= job.batch) post();

@@ -142,9 +142,10 @@ function shifted(e: EngineEvent, lines: number): EngineEvent {
 function inContext(e: EngineEvent, source: string, context: string): EngineEvent {
   if (!context) return e;
   const named = `${source} (${context})`;
+  const pod = context.slice(0, context.lastIndexOf(':'));
   switch (e.type) {
-    case 'hit': return e.evidence.source === source ? { ...e, evidence: { ...e.evidence, source: named } } : e;
-    case 'fact':
+    case 'hit': return e.evidence.source === source ? { ...e, evidence: { ...e.evidence, source: named, pod }, pod } : e;
+    case 'fact': return e.source === source ? { ...e, source: named, pod } : e;
     case 'timeline': return e.source === source ? { ...e, source: named } : e;
     default: return e;
   }
@@ -208,7 +209,7 @@ export async function scanSplit(file: string, info0: StreamInfo, plan: SplitPlan
       // The worker failed before any of its events counted: scan the second half here instead.
       splitStats.fallbacks++;
       const lines = first.lines;
-      const sc2: StreamScanner = new StreamScanner(m, info, (ev) => emit(shifted(sc2.markerSeen ? ev : inContext(ev, info.source, firstContext), lines)));
+      const sc2: StreamScanner = new StreamScanner(m, { ...info, continued: true }, (ev) => emit(shifted(sc2.markerSeen ? ev : inContext(ev, info.source, firstContext), lines)));
       await readRange(file, plan.cut, plan.size, sc2);
       rest = sc2.end();
     }
