@@ -4,7 +4,7 @@ import type { Catalog, LoadedPattern } from '../catalog/load.js';
 import type { Condition } from '../catalog/schema.js';
 import { SEVERITY_RANK, type Severity } from '../catalog/severity.js';
 import type { Evidence } from './events.js';
-import type { FactValue, SignalStats, State, TimelineEntry } from './state.js';
+import type { Bucket, FactValue, PatternHits, SignalStats, State, TimelineEntry } from './state.js';
 import { parseDuration, isoString } from '../parse/time.js';
 import { emptyRecent } from './recent.js';
 import { versionInRange } from './version.js';
@@ -46,6 +46,137 @@ export interface Diagnosis {
 export const LIKELY_CAUSE = ' Likely caused by ';
 
 export const QUIET_AFTER = 10 * 60_000;
+
+/** Do two names say the same node? Kubernetes names a node by its lowercased hostname; one side may
+ *  carry a domain the other does not (`node1` and `node1.lab.example`). */
+export function sameNode(a: string, b: string): boolean {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  if (x === y) return true;
+  if (x.includes('.') === y.includes('.')) return false;
+  return x.split('.')[0] === y.split('.')[0];
+}
+
+/** Hits of one pod's log (or rows naming it) set aside: the pod runs on another node. */
+export interface SetAsidePod { pod: string; node: string; hits: number; diagnoses: Record<string, number>; source: string }
+
+export interface Attribution {
+  /** this node's name, when an input says it */
+  node?: string;
+  /** pods with hits that run elsewhere, most hits first */
+  setAside: SetAsidePod[];
+}
+
+const ATTRIBUTION = new WeakMap<State, Attribution>();
+
+/** Which pods' hits are not this node's. Unknown when this node's name or the pod's node is not
+ *  known: those hits count, as they always did. */
+export function attribution(state: State): Attribution {
+  let a = ATTRIBUTION.get(state);
+  if (a) return a;
+  const node = bestFactRaw(state, 'node.name')?.value;
+  const setAside: SetAsidePod[] = [];
+  if (node !== undefined) {
+    for (const [pod, byPattern] of Object.entries(state.podHits)) {
+      const where = state.placements[pod];
+      if (!where || sameNode(where.node, node)) continue;
+      const diagnoses: Record<string, number> = {};
+      let hits = 0;
+      for (const [id, h] of Object.entries(byPattern)) { diagnoses[id] = h.occurrences; hits += h.occurrences; }
+      if (hits) setAside.push({ pod, node: where.node, hits, diagnoses, source: where.source });
+    }
+    setAside.sort((x, y) => y.hits - x.hits || byText(x.pod, y.pod));
+  }
+  a = { node, setAside };
+  ATTRIBUTION.set(state, a);
+  return a;
+}
+
+const EFFECTIVE = new WeakMap<State, State>();
+
+/** The state diagnosis reads: `state` itself, unless pods on other nodes had hits — then without
+ *  those hits, and without facts read from those pods' logs. */
+export function effectiveState(state: State): State {
+  let e = EFFECTIVE.get(state);
+  if (e) return e;
+  const { setAside } = attribution(state);
+  const pods = new Set(setAside.map((p) => p.pod));
+  const podFacts = Object.values(state.facts).some((l) => l.some((f) => f.pod !== undefined && isElsewhere(state, f.pod)));
+  if (!setAside.length && !podFacts) e = state;
+  else {
+    const hits: Record<string, PatternHits> = {};
+    for (const [id, h] of Object.entries(state.hits)) {
+      const parts = setAside.map((p) => state.podHits[p.pod][id]).filter((x): x is PatternHits => !!x);
+      const left = parts.length ? withoutHits(h, parts, pods) : h;
+      if (left.occurrences > 0) hits[id] = left;
+    }
+    const facts: State['facts'] = {};
+    for (const [name, l] of Object.entries(state.facts)) {
+      const kept = l.filter((f) => f.pod === undefined || !isElsewhere(state, f.pod));
+      if (kept.length) facts[name] = kept;
+    }
+    e = { ...state, hits, facts };
+  }
+  EFFECTIVE.set(state, e);
+  return e;
+}
+
+/** Is this pod known to run on a node other than this one? */
+function isElsewhere(state: State, pod: string): boolean {
+  const node = bestFactRaw(state, 'node.name')?.value;
+  const where = state.placements[pod];
+  return node !== undefined && where !== undefined && !sameNode(where.node, node);
+}
+
+/** A pattern's hits less the parts that came from pods set aside. Counts are exact; a minute's
+ *  first and last times stay those of all its hits when some of them remain. */
+function withoutHits(h: PatternHits, parts: PatternHits[], pods: Set<string>): PatternHits {
+  const out: PatternHits = { ...h, occurrences: h.occurrences, signals: {}, firstSeen: undefined, lastSeen: undefined };
+  for (const p of parts) out.occurrences -= p.occurrences;
+  for (const [name, s] of Object.entries(h.signals)) {
+    const buckets = new Map<number, Bucket>(s.buckets);
+    const captures = new Map(s.captures);
+    const repeats = [...s.repeats];
+    let count = s.count;
+    let untimed = s.untimed;
+    for (const p of parts) {
+      const r = p.signals[name];
+      if (!r) continue;
+      count -= r.count;
+      untimed -= r.untimed;
+      for (const [m, b] of r.buckets) {
+        const c = buckets.get(m);
+        if (!c) continue;
+        if (c.n - b.n <= 0) buckets.delete(m);
+        else buckets.set(m, { ...c, n: c.n - b.n });
+      }
+      for (const [k, n] of r.captures) {
+        const c = captures.get(k);
+        if (c === undefined) continue;
+        if (c - n <= 0) captures.delete(k);
+        else captures.set(k, c - n);
+      }
+      for (const x of r.repeats) {
+        const i = repeats.findIndex((y) => y.count === x.count && y.overMs === x.overMs);
+        if (i >= 0) repeats.splice(i, 1);
+      }
+    }
+    if (count <= 0) continue;
+    const keep = (e: Evidence): boolean => !e.pod || !pods.has(e.pod);
+    out.signals[name] = { count, buckets, untimed: Math.max(0, untimed), repeats, captures, first: s.first.filter(keep), last: s.last.filter(keep) };
+    for (const b of buckets.values()) {
+      if (out.firstSeen === undefined || b.first < out.firstSeen) out.firstSeen = b.first;
+      if (out.lastSeen === undefined || b.last > out.lastSeen) out.lastSeen = b.last;
+    }
+  }
+  return out;
+}
+
+/** The best value as stored, whatever pod it came from. */
+function bestFactRaw(state: State, name: string): FactValue | undefined {
+  const f = state.facts[name]?.[0];
+  return f?.mixed ? undefined : f;
+}
 
 /** The value conditions use: never one a cluster listing gave for several nodes at once. */
 export function bestFact(state: State, name: string): FactValue | undefined {
@@ -264,7 +395,8 @@ function evaluationOrder(catalog: Catalog): { order: LoadedPattern[]; cyclic: bo
   return o;
 }
 
-export function diagnose(state: State, catalog: Catalog): Diagnosis[] {
+export function diagnose(state0: State, catalog: Catalog): Diagnosis[] {
+  const state = effectiveState(state0);
   const active = new Set<string>();
   const { order, cyclic } = evaluationOrder(catalog);
   // Acyclic references are settled in one pass; a cycle gets a few more (positive references only grow).
@@ -322,7 +454,8 @@ export function diagnose(state: State, catalog: Catalog): Diagnosis[] {
 }
 
 /** Upgrade moments and each diagnosis's first and last sighting, in time order. */
-export function timeline(state: State, diagnoses: Diagnosis[]): { time?: string; kind: string; text: string; source: string }[] {
+export function timeline(state0: State, diagnoses: Diagnosis[]): { time?: string; kind: string; text: string; source: string }[] {
+  const state = effectiveState(state0);
   const entries: (TimelineEntry & { t?: number })[] = state.timeline.map((e) => ({ ...e, t: e.time }));
   for (const d of diagnoses) {
     const h = state.hits[d.id];
@@ -380,11 +513,16 @@ const MIXED_NOTE = 'differs between the nodes this listing covers: not used';
 
 export function facts(state: State): Record<string, FactReport> {
   const out: Record<string, FactReport> = {};
+  const elsewhere = (f: FactValue): string | undefined => (f.pod !== undefined && isElsewhere(state, f.pod) ? `read from ${f.pod}, which runs on ${state.placements[f.pod].node}: not used` : undefined);
   for (const name of Object.keys(state.facts).sort()) {
-    const [best, ...rest] = state.facts[name];
-    const conflicts = rest.filter((f) => !factValuesAgree(f.value, best.value) && (best.combine !== 'max' || f.mixed !== best.mixed))
-      .map((f) => ({ value: f.value, source: f.source, ...(f.mixed ? { note: MIXED_NOTE } : {}) }));
-    out[name] = { value: best.value, source: best.source, ...(best.mixed ? { used: false as const, note: MIXED_NOTE } : {}), ...(conflicts.length ? { conflicts } : {}) };
+    // a value from another node's pod ranks below every value of this node's
+    const list = [...state.facts[name].filter((f) => !elsewhere(f)), ...state.facts[name].filter((f) => elsewhere(f))];
+    const [best, ...rest] = list;
+    const noteOf = (f: FactValue): string | undefined => elsewhere(f) ?? (f.mixed ? MIXED_NOTE : undefined);
+    const conflicts = rest.filter((f) => !factValuesAgree(f.value, best.value) && (best.combine !== 'max' || f.mixed !== best.mixed || !!elsewhere(f)))
+      .map((f) => ({ value: f.value, source: f.source, ...(noteOf(f) ? { note: noteOf(f) } : {}) }));
+    const bestNote = noteOf(best);
+    out[name] = { value: best.value, source: best.source, ...(bestNote ? { used: false as const, note: bestNote } : {}), ...(conflicts.length ? { conflicts } : {}) };
   }
   return out;
 }

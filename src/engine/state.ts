@@ -1,7 +1,7 @@
 // The diagnosis engine's state and its reducer: (state, events) → state, pure. The input state is
 // never changed; the parts an event batch touches are copied once per batch, so the bulk path can
 // apply thousands of hits at the cost of one copy.
-import type { EngineEvent, Evidence, InputSummary, ProblemEvent } from './events.js';
+import type { EngineEvent, Evidence, HitEvent, InputSummary, ProblemEvent } from './events.js';
 import { emptyRecent, forkRecent, recentAdd, recentGet, type Recent } from './recent.js';
 
 const EVIDENCE_FIRST = 3;
@@ -13,6 +13,10 @@ const MAX_TIMELINE = 2000;
 const MAX_PROBLEMS = 200;
 const MAX_SEEN = 4096;
 const MAX_REPEATS = 64;
+/** pods whose node is remembered, and pods whose hits are kept apart (so that they can be set aside
+ *  when the pod runs on another node); past these, a pod is treated as on an unknown node */
+export const MAX_PLACEMENTS = 8192;
+export const MAX_POD_HITS = 256;
 
 export interface SignalStats {
   count: number;
@@ -43,6 +47,8 @@ export interface PatternHits {
 
 export interface FactValue {
   value: string; source: string; line?: number; time?: number; priority: number; combine?: 'max';
+  /** `ns/pod` whose log gave it: it describes that pod's node */
+  pod?: string;
   /** from a listing of every node */
   cluster?: boolean;
   /** a cluster listing whose source gave different values: they describe different nodes, and
@@ -53,7 +59,15 @@ export interface FactValue {
 export interface TimelineEntry { time?: number; kind: string; text: string; source: string; line?: number }
 
 export interface State {
+  /** every hit, wherever it came from */
   hits: Record<string, PatternHits>;
+  /** `ns/pod` → pattern → the part of `hits` from that pod's log or rows naming it (at most
+   *  MAX_POD_HITS pods): set aside at diagnosis when the pod runs on another node */
+  podHits: Record<string, Record<string, PatternHits>>;
+  /** hits from pods past MAX_POD_HITS: they count wherever the pod runs */
+  podHitsUntracked: number;
+  /** `ns/pod` → the node it runs on (at most MAX_PLACEMENTS), from pod listings */
+  placements: Record<string, { node: string; source: string }>;
   facts: Record<string, FactValue[]>;
   /** `fact\0source` of cluster listings that gave different values (kept when their entries are not) */
   mixedFacts: Record<string, true>;
@@ -69,7 +83,7 @@ export interface State {
 
 export function initialState(): State {
   return {
-    hits: {}, facts: {}, mixedFacts: {}, timeline: [], timelineDropped: 0, inputs: [], problems: [],
+    hits: {}, podHits: {}, podHitsUntracked: 0, placements: {}, facts: {}, mixedFacts: {}, timeline: [], timelineDropped: 0, inputs: [], problems: [],
     stats: { lines: 0, bytes: 0, records: 0, regexRuns: 0 }, version: 0,
   };
 }
@@ -90,6 +104,54 @@ function sortFacts(l: FactValue[]): FactValue[] {
   return l.sort((a, b) => (betterFact(a, b) ? -1 : betterFact(b, a) ? 1 : 0));
 }
 
+export function emptyPatternHits(): PatternHits {
+  return { occurrences: 0, signals: {}, captures: {}, seen: emptyRecent() };
+}
+
+/** A copy that a batch may change: the signal stats are copied, the evidence entries shared. */
+function clonePatternHits(ph: PatternHits): PatternHits {
+  return { ...ph, seen: forkRecent(ph.seen), captures: { ...ph.captures }, signals: Object.fromEntries(Object.entries(ph.signals).map(([k, v]) => [k, cloneSignal(v)])) };
+}
+
+/** One counted hit into a pattern's stats (its copy for this batch). */
+function applyHit(ph: PatternHits, ev: HitEvent): void {
+  const n = ev.repeat?.count ?? 1;
+  ph.occurrences += n;
+  if (ev.time !== undefined) {
+    if (ph.firstSeen === undefined || ev.time < ph.firstSeen) ph.firstSeen = ev.time;
+    if (ph.lastSeen === undefined || ev.time > ph.lastSeen) ph.lastSeen = ev.time;
+  }
+  Object.assign(ph.captures, ev.captures);
+  for (const name of ev.signals) {
+    const s = (ph.signals[name] ??= { count: 0, buckets: new Map(), untimed: 0, repeats: [], captures: new Map(), first: [], last: [] });
+    s.count += n;
+    if (ev.time === undefined) {
+      s.untimed++;
+      // The repeats beyond the first count in a window by their spread (see windowMax); past
+      // the bound they are still counted, as one each.
+      if (ev.repeat && s.repeats.length < MAX_REPEATS) s.repeats.push(ev.repeat);
+    } else {
+      const minute = Math.floor(ev.time / 60_000);
+      // Full: the oldest minute makes room (first in insertion order: logs mostly run forward), so
+      // a window at the end of a long log still counts what it holds.
+      if (!s.buckets.has(minute) && s.buckets.size >= MAX_BUCKETS) s.buckets.delete(s.buckets.keys().next().value!);
+      const b = s.buckets.get(minute);
+      // a new object, never a change: the map is a per-batch copy, its values are shared
+      s.buckets.set(minute, b ? { n: b.n + n, first: Math.min(b.first, ev.time), last: Math.max(b.last, ev.time) } : { n, first: ev.time, last: ev.time });
+    }
+    for (const [k, v] of Object.entries(ev.captures)) {
+      const key = `${k}=${v}`;
+      if (s.captures.has(key) || s.captures.size < MAX_CAPTURE_VALUES) s.captures.set(key, (s.captures.get(key) ?? 0) + n);
+    }
+    if (name !== ev.signals[0]) continue; // one record, one evidence entry
+    if (s.first.length < EVIDENCE_FIRST) s.first.push(ev.evidence);
+    else {
+      s.last.push(ev.evidence);
+      if (s.last.length > EVIDENCE_LAST) s.last.shift();
+    }
+  }
+}
+
 export function reduce(state: State, events: EngineEvent | readonly EngineEvent[]): State {
   const list = Array.isArray(events) ? events : [events as EngineEvent];
   if (!list.length) return state;
@@ -99,6 +161,10 @@ export function reduce(state: State, events: EngineEvent | readonly EngineEvent[
   let hitsCopied = false;
   let factsCopied = false;
   let mixedCopied = false;
+  let podHitsCopied = false;
+  let placementsCopied = false;
+  const touchedPods = new Set<string>();
+  const touchedPodHits = new Set<string>();
 
   for (const ev of list) {
     switch (ev.type) {
@@ -106,10 +172,7 @@ export function reduce(state: State, events: EngineEvent | readonly EngineEvent[
         if (!hitsCopied) { next.hits = { ...next.hits }; hitsCopied = true; }
         let ph = next.hits[ev.patternId];
         if (!touchedHits.has(ev.patternId)) {
-          ph = ph
-            ? { ...ph, seen: forkRecent(ph.seen), captures: { ...ph.captures }, signals: Object.fromEntries(Object.entries(ph.signals).map(([k, v]) => [k, cloneSignal(v)])) }
-            : { occurrences: 0, signals: {}, captures: {}, seen: emptyRecent() };
-          next.hits[ev.patternId] = ph;
+          ph = next.hits[ev.patternId] = ph ? clonePatternHits(ph) : emptyPatternHits();
           touchedHits.add(ev.patternId);
         }
         if (ev.time !== undefined) {
@@ -118,46 +181,33 @@ export function reduce(state: State, events: EngineEvent | readonly EngineEvent[
           if (first !== undefined && first !== ev.evidence.source) break; // a copy of an entry already counted
           if (first === undefined) ph.seen = recentAdd(ph.seen, key, ev.evidence.source, MAX_SEEN);
         }
-        const n = ev.repeat?.count ?? 1;
-        ph.occurrences += n;
-        if (ev.time !== undefined) {
-          if (ph.firstSeen === undefined || ev.time < ph.firstSeen) ph.firstSeen = ev.time;
-          if (ph.lastSeen === undefined || ev.time > ph.lastSeen) ph.lastSeen = ev.time;
+        applyHit(ph, ev);
+        if (ev.pod === undefined) break;
+        // The same hit again, apart under its pod: diagnosis sets it aside if the pod is elsewhere.
+        let pods = next.podHits[ev.pod];
+        if (!pods && Object.keys(next.podHits).length >= MAX_POD_HITS) { next.podHitsUntracked++; break; }
+        if (!podHitsCopied) { next.podHits = { ...next.podHits }; podHitsCopied = true; }
+        const key = `${ev.pod}\0${ev.patternId}`;
+        if (!touchedPods.has(ev.pod)) { pods = next.podHits[ev.pod] = { ...pods }; touchedPods.add(ev.pod); }
+        if (!touchedPodHits.has(key)) {
+          const p0 = pods![ev.patternId];
+          pods![ev.patternId] = p0 ? clonePatternHits(p0) : emptyPatternHits();
+          touchedPodHits.add(key);
         }
-        Object.assign(ph.captures, ev.captures);
-        for (const name of ev.signals) {
-          const s = (ph.signals[name] ??= { count: 0, buckets: new Map(), untimed: 0, repeats: [], captures: new Map(), first: [], last: [] });
-          s.count += n;
-          if (ev.time === undefined) {
-            s.untimed++;
-            // The repeats beyond the first count in a window by their spread (see windowMax); past
-            // the bound they are still counted, as one each.
-            if (ev.repeat && s.repeats.length < MAX_REPEATS) s.repeats.push(ev.repeat);
-          } else {
-            const minute = Math.floor(ev.time / 60_000);
-            // Full: the oldest minute makes room (first in insertion order: logs mostly run forward), so
-            // a window at the end of a long log still counts what it holds.
-            if (!s.buckets.has(minute) && s.buckets.size >= MAX_BUCKETS) s.buckets.delete(s.buckets.keys().next().value!);
-            const b = s.buckets.get(minute);
-            // a new object, never a change: the map is a per-batch copy, its values are shared
-            s.buckets.set(minute, b ? { n: b.n + n, first: Math.min(b.first, ev.time), last: Math.max(b.last, ev.time) } : { n, first: ev.time, last: ev.time });
-          }
-          for (const [k, v] of Object.entries(ev.captures)) {
-            const key = `${k}=${v}`;
-            if (s.captures.has(key) || s.captures.size < MAX_CAPTURE_VALUES) s.captures.set(key, (s.captures.get(key) ?? 0) + n);
-          }
-          if (name !== ev.signals[0]) continue; // one record, one evidence entry
-          if (s.first.length < EVIDENCE_FIRST) s.first.push(ev.evidence);
-          else {
-            s.last.push(ev.evidence);
-            if (s.last.length > EVIDENCE_LAST) s.last.shift();
-          }
-        }
+        applyHit(pods![ev.patternId], ev);
+        break;
+      }
+      case 'placement': {
+        if (next.placements[ev.pod]?.node === ev.node) break;
+        if (!next.placements[ev.pod] && Object.keys(next.placements).length >= MAX_PLACEMENTS) break;
+        if (!placementsCopied) { next.placements = { ...next.placements }; placementsCopied = true; }
+        next.placements[ev.pod] = { node: ev.node, source: ev.source };
         break;
       }
       case 'fact': {
         if (!factsCopied) { next.facts = { ...next.facts }; factsCopied = true; }
         const fv: FactValue = { value: ev.value, source: ev.source, line: ev.line, time: ev.time, priority: ev.priority, combine: ev.combine };
+        if (ev.pod !== undefined) fv.pod = ev.pod;
         let l = next.facts[ev.name] ?? [];
         // The list is copied once per batch, then changed in place (a fact line repeated on every
         // line of a log would otherwise copy it per event).
