@@ -3,7 +3,7 @@
 // (`br-<id>`), turns `*`/`_`/`[…]` into emphasis and links, and a `|` or newline from a file name
 // splits a table row, so everything outside a code span or fence is escaped, and what goes into one
 // is made unable to close it early.
-import { noDiagnosisText, type Report } from './model.js';
+import { noDiagnosisText, setAsideDetail, setAsideHeadline, type Report } from './model.js';
 import { visible } from './text.js';
 
 /** A code block that no run of backticks in `s` can close; control characters made visible. */
@@ -120,6 +120,11 @@ export function renderMarkdown(r: Report): string {
     });
     out.push('', '**References**', '');
     for (const ref of d.references) out.push(`- ${link(ref)}`);
+    out.push('');
+  }
+  if (r.setAside) {
+    out.push('## Set aside', '', `${text(setAsideHeadline(r.setAside))}. Their pods run on another node, not on this one (${code(r.setAside.node)}), so they were not counted here; analyze that node's own bundle to diagnose it.`, '');
+    for (const p of r.setAside.pods) out.push(`- ${code(p.node)} ${code(p.pod)}: ${text(setAsideDetail(p))} (placed by ${code(p.source)})`);
     out.push('');
   }
   if (Object.keys(r.facts).length) {

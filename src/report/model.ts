@@ -1,8 +1,8 @@
 // The report: the JSON contract of DESIGN.md, built from engine state. Text and Markdown render it.
 import type { Catalog } from '../catalog/load.js';
-import { diagnose, facts, timeline, type Diagnosis } from '../engine/diagnose.js';
+import { attribution, diagnose, facts, timeline, type Diagnosis, type SetAsidePod } from '../engine/diagnose.js';
 import { problemText, type InputSummary } from '../engine/events.js';
-import type { State } from '../engine/state.js';
+import { MAX_POD_HITS, type State } from '../engine/state.js';
 
 export interface Report {
   tool: { name: 'cni-doctor'; version: string };
@@ -12,10 +12,25 @@ export interface Report {
   timeline: ReturnType<typeof timeline>;
   problems: { source: string; reason: string }[];
   stats: State['stats'];
+  /** present when hits came from pods known to run on another node: not counted for this node */
+  setAside?: SetAside;
+}
+
+/** Hits from other nodes' pods (a cluster-info-dump holds every pod's log), kept out of this node's
+ *  diagnoses and named here, so that the other node's trouble is still seen. */
+export interface SetAside {
+  /** this node's name */
+  node: string;
+  hits: number;
+  pods: SetAsidePod[];
 }
 
 export function buildReport(state: State, catalog: Catalog, version: string): Report {
   const diagnoses = diagnose(state, catalog);
+  const who = attribution(state);
+  const setAside: SetAside | undefined = who.node !== undefined && who.setAside.length
+    ? { node: who.node, hits: who.setAside.reduce((a, p) => a + p.hits, 0), pods: who.setAside }
+    : undefined;
   return {
     tool: { name: 'cni-doctor', version },
     inputs: state.inputs,
@@ -25,8 +40,10 @@ export function buildReport(state: State, catalog: Catalog, version: string): Re
     problems: [
       ...state.problems.map((p) => ({ source: p.source, reason: problemText(p) })),
       ...(state.timelineDropped ? [{ source: 'timeline', reason: `${state.timelineDropped} more upgrade events were left out (the timeline keeps ${state.timeline.length})` }] : []),
+      ...(state.podHitsUntracked ? [{ source: 'pods', reason: `${state.podHitsUntracked} hits from pods past the first ${MAX_POD_HITS} with hits were counted for this node whichever node their pod runs on` }] : []),
     ],
     stats: state.stats,
+    ...(setAside ? { setAside } : {}),
   };
 }
 
@@ -34,6 +51,7 @@ export function buildReport(state: State, catalog: Catalog, version: string): Re
 export function noDiagnosisText(r: Report): string {
   const read = r.inputs.some((i) => i.files > 0 || i.lines > 0);
   if (!read) return 'Nothing could be read, so nothing could be diagnosed: see “Not read” below.';
+  if (r.setAside) return `No known failure found on this node (${r.setAside.node}); hits from pods on other nodes were set aside: see “Set aside” below.`;
   if (r.problems.length) return 'No known failure found in what could be read (see “Not read” below).';
   return 'No known failure found in these logs.';
 }
@@ -51,4 +69,17 @@ const NULLABLE = new Set(['time', 'firstSeen', 'lastSeen']);
 /** The JSON contract: unknown times are null, not missing. */
 export function reportJson(r: Report): string {
   return JSON.stringify(r, (k, v: unknown) => (v === undefined && NULLABLE.has(k) ? null : v), 2);
+}
+
+/** "Set aside: 23 hits from pods on other nodes (node1: kube-system/calico-node-x7k2p)" */
+export function setAsideHeadline(s: SetAside): string {
+  const byNode = new Map<string, string[]>();
+  for (const p of s.pods) byNode.set(p.node, [...(byNode.get(p.node) ?? []), p.pod]);
+  const where = [...byNode].map(([n, pods]) => `${n}: ${pods.join(', ')}`).join('; ');
+  return `Set aside: ${s.hits} hit${s.hits === 1 ? '' : 's'} from pods on other nodes (${where})`;
+}
+
+/** One pod's set-aside hits by diagnosis: "23× kernel-ipv6-mark-regression, 4× calico-node-crashloop" */
+export function setAsideDetail(p: SetAsidePod): string {
+  return Object.entries(p.diagnoses).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([id, n]) => `${n}× ${id}`).join(', ');
 }
