@@ -188,6 +188,15 @@ test('the final stats line gives the average rate over the run (final: true, wit
   assert.ok(w.events.filter((e) => e.type === 'stats').slice(0, -1).every((e) => !(e as { final?: boolean }).final));
 });
 
+test('stdin: a 16 MB line is cut with a note, memory stays bounded, and the lines after it are read', async () => {
+  const w = new WatchProcess(['-']);
+  w.child.stdin!.end(Buffer.concat([Buffer.from(record()), Buffer.alloc(16 << 20, 'a'), Buffer.from('\n' + record())]));
+  const code = await exitWithin(w, 20_000);
+  assert.equal(code, 1);
+  assert.equal(w.count(ID), 2);
+  assert.match(w.stderr, /stdin: line 2 is longer than \d+ MiB: scanned its start only/);
+});
+
 /** resolves with the exit code, or rejects when the process is still running after `ms` */
 function exitWithin(w: WatchProcess, ms: number): Promise<number | null> {
   return new Promise((resolve, reject) => {
@@ -196,7 +205,7 @@ function exitWithin(w: WatchProcess, ms: number): Promise<number | null> {
   });
 }
 
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   test(`watch - exits at once on ${sig} while its producer still writes; nothing printed after the final stats`, async (t) => {
     const w = new WatchProcess(['-']);
     t.after(() => w.child.kill('SIGKILL'));

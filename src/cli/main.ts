@@ -139,9 +139,9 @@ export function program(): Command {
 export async function main(argv: string[]): Promise<void> {
   boundHeap();
   // `cni-doctor … | head` closes the pipe early: that is not an error.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE' || e.code === 'EIO') process.exit(process.exitCode ?? 0); else throw e; });
   // The same for stderr (`2>&1 | head`): the notes are lost with the reader, the exit code is not.
-  process.stderr.on('error', (e: NodeJS.ErrnoException) => { if (e.code !== 'EPIPE') throw e; });
+  process.stderr.on('error', (e: NodeJS.ErrnoException) => { if (e.code !== 'EPIPE' && e.code !== 'EIO') throw e; });
   try {
     await program().parseAsync(argv);
   } catch (e) {

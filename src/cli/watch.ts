@@ -5,7 +5,6 @@ import picomatch from 'picomatch';
 import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { ReadStream as TtyReadStream } from 'node:tty';
-import split2 from 'split2';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import type { Catalog } from '../catalog/load.js';
 import { LiveEngine } from '../engine/live.js';
@@ -108,10 +107,12 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   const quitP = new Promise<void>((r) => { quit = r; });
   // Installed before any source or view starts: a signal that comes while they start (a note has
   // already been printed) ends the watch like any other, instead of killing it without a report.
+  // SIGHUP too: a closed pane or a dropped SSH session ends the watch with its final report (where
+  // output still goes somewhere: a file, a pipe), not with the last update lost.
   const onSignal = (): void => quit();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const unhook = (): void => { process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal); };
+  const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const sig of SIGNALS) process.on(sig, onSignal);
+  const unhook = (): void => { for (const sig of SIGNALS) process.off(sig, onSignal); };
 
   let metrics: { close(): Promise<void> } | undefined;
   if (o.metrics) {
@@ -193,19 +194,20 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     stops.push(async () => { for (const f of followers) await f.close(); });
   }
   if (o.stdin) {
-    const lines = process.stdin.pipe(split2());
+    // Bytes, as a followed file's: the scanner splits lines, cuts one longer than its buffer with a
+    // note and keeps invalid UTF-8 as it came (split2 re-split a growing string per chunk: a 16 MB
+    // line took 35 s and memory without bound).
+    const stdinInfo = info('stdin', 'stdin');
+    const onData = (b: Buffer): void => engine.feed('stdin', stdinInfo, b);
     ending.push(new Promise<void>((resolve) => {
-      const stdinInfo = info('stdin', 'stdin');
-      lines.on('data', (l: string) => engine.feed('stdin', stdinInfo, l + '\n'));
-      lines.on('end', () => resolve());
-      lines.on('error', (e: Error) => { note(`stdin: ${e.message}`); resolve(); });
+      process.stdin.on('data', onData);
+      process.stdin.on('end', () => { engine.end('stdin'); resolve(); });
+      process.stdin.on('error', (e: Error) => { note(`stdin: ${e.message}`); resolve(); });
     }));
     // On quit, stdin is let go of at once: a producer that keeps writing (a FIFO, `journalctl -f |`)
     // must neither keep the process alive nor feed the engine after the final report.
     stops.push(() => {
-      process.stdin.unpipe(lines);
-      lines.removeAllListeners('data');
-      lines.destroy();
+      process.stdin.off('data', onData);
       process.stdin.destroy();
     });
   }
