@@ -32,6 +32,8 @@ export interface FactEvent {
   combine?: 'max';
   /** read from a listing of every node (a NodeList, all pods): it may describe another node */
   cluster?: true;
+  /** the value holds from `time` until the next timed value of the same fact (a boot's kernel) */
+  timed?: true;
 }
 
 export interface TimelineEvent {
@@ -41,6 +43,8 @@ export interface TimelineEvent {
   time?: number;
   source: string;
   line?: number;
+  /** the node (re)started here: a failure seen only before it, with the logs going on past it, is no longer current */
+  freshStart?: true;
 }
 
 export interface InputSummary {
@@ -67,9 +71,13 @@ export interface ProblemEvent {
 /** The passage of time (live mode), so diagnoses can go quiet. */
 export interface TickEvent { type: 'tick'; now: number }
 
+/** A log has been read up to a record stamped `time` (its lines need not hold any hit): how far the
+ *  logs go on after a boot without a failure. */
+export interface ReachEvent { type: 'reach'; time: number }
+
 export interface StatsEvent { type: 'stats'; lines: number; bytes: number; records: number; regexRuns: number }
 
-export type EngineEvent = HitEvent | FactEvent | TimelineEvent | InputEvent | ProblemEvent | TickEvent | StatsEvent;
+export type EngineEvent = HitEvent | FactEvent | TimelineEvent | InputEvent | ProblemEvent | TickEvent | StatsEvent | ReachEvent;
 
 /** A problem as one sentence: "line 12 is longer than 9 MiB: …" */
 export function problemText(p: ProblemEvent): string {
