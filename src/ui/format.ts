@@ -73,6 +73,15 @@ export function clockDated(iso: string | undefined, others: (string | undefined)
   return year !== day.slice(0, 4) ? clock(iso, true) : `${day.slice(5)} ${clock(iso)}`;
 }
 
+/** A diagnosis no longer current, in a sentence (reports) or a few words (the live views):
+ *  "Not seen since the boot at 2025-05-26 18:52:10 UTC (booted kernel 6.8.0-55-generic): the logs go
+ *  on for 1h13m after it without this failure." / "not seen since boot 18:52:10 (booted kernel …)" */
+export function notSeenSince(r: NonNullable<Diagnosis['resolved']>, short = false): string {
+  if (short) return `not seen since boot ${clock(r.since)} (${r.by})`;
+  const after = Date.parse(r.logsUntil) - Date.parse(r.since);
+  return `Not seen since the boot at ${clock(r.since, true)} UTC (${r.by}): the logs go on for ${duration(after)} after it without this failure.`;
+}
+
 export function confidence(c: number): string {
   return c.toFixed(2);
 }
