@@ -75,13 +75,15 @@ export function bestFact(state: State, name: string): FactValue | undefined {
 
 /** The value a diagnosis's conditions use. A fact with timed values (a boot's kernel) takes the one
  *  in effect at the diagnosis's last hit `at`, whatever later boots or untimed sources (uname in a
- *  bundle made after a reboot) say; with timed values only after `at`, the value then is unknown.
- *  Without timed values, or a diagnosis without stamps, the best value overall. */
+ *  bundle made after a reboot) say. With no timed value at or before `at` (no boot line before the
+ *  failures in the logs, or logs of different years), a diagnosis without stamps, or no timed
+ *  values, the best value overall, as before timed facts. */
 function factFor(state: State, name: string, at: number | undefined): (FactValue & { timed?: true }) | undefined {
   const history = state.timedFacts[name];
   if (at === undefined || !history?.length) return bestFact(state, name);
   const v = valueAt(history, at);
-  return v && { value: v.value, source: v.source, line: v.line, time: v.time, priority: v.priority, timed: true };
+  if (!v) return bestFact(state, name);
+  return { value: v.value, source: v.source, line: v.line, time: v.time, priority: v.priority, timed: true };
 }
 
 /** Untimed hits count in every window; a describe row's `(x12 over 9m)` counts its share of the

@@ -71,13 +71,11 @@ export interface ProblemEvent {
 /** The passage of time (live mode), so diagnoses can go quiet. */
 export interface TickEvent { type: 'tick'; now: number }
 
-/** A log has been read up to a record stamped `time` (its lines need not hold any hit): how far the
- *  logs go on after a boot without a failure. */
-export interface ReachEvent { type: 'reach'; time: number }
+/** `lastTime`: the stamp of the latest line of the stream so far (its lines need not hold any hit):
+ *  how far the logs go on after a boot without a failure. */
+export interface StatsEvent { type: 'stats'; lines: number; bytes: number; records: number; regexRuns: number; lastTime?: number }
 
-export interface StatsEvent { type: 'stats'; lines: number; bytes: number; records: number; regexRuns: number }
-
-export type EngineEvent = HitEvent | FactEvent | TimelineEvent | InputEvent | ProblemEvent | TickEvent | StatsEvent | ReachEvent;
+export type EngineEvent = HitEvent | FactEvent | TimelineEvent | InputEvent | ProblemEvent | TickEvent | StatsEvent;
 
 /** A problem as one sentence: "line 12 is longer than 9 MiB: …" */
 export function problemText(p: ProblemEvent): string {

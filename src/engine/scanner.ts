@@ -46,7 +46,8 @@ export interface StreamInfo {
   time: TimeContext;
 }
 
-export interface ScanStats { bytes: number; lines: number; records: number; regexRuns: number }
+/** `lastTime`: the stamp of the stream's latest line scanned (a log's; undefined without stamps) */
+export interface ScanStats { bytes: number; lines: number; records: number; regexRuns: number; lastTime?: number }
 
 export class StreamScanner {
   private buf: Buffer;
@@ -69,8 +70,6 @@ export class StreamScanner {
   /** scan once this much unscanned data is buffered */
   private batch: number;
   readonly stats: ScanStats = { bytes: 0, lines: 0, records: 0, regexRuns: 0 };
-  /** the latest stamp reported in a `reach` event */
-  private reached = -Infinity;
 
   constructor(m: Matcher, private info: StreamInfo, private emit: (e: EngineEvent) => void, capacity = CHUNK + MAX_RECORD_BYTES + CONTEXT) {
     this.buf = idle.get(capacity) ?? Buffer.allocUnsafe(capacity);
@@ -252,9 +251,10 @@ export class StreamScanner {
     this.reach(limit);
   }
 
-  /** The latest stamp of a log's lines up to `limit`, as a `reach` event when it moved on: whether
-   *  the log goes on after a boot without a failure. One line parsed per scanned batch (a few more
-   *  when it ends in unstamped continuation lines). */
+  /** The stamp of a log's last line before `limit` (stats.lastTime): whether the log goes on after a
+   *  boot without a failure. The last line, not the latest stamp: the same however the stream is
+   *  batched or split. One line parsed per scanned batch (a few more when it ends in unstamped
+   *  continuation lines). */
   private reach(limit: number): void {
     if (this.info.role !== 'log' || limit <= 0) return;
     const b = this.buf;
@@ -265,7 +265,7 @@ export class StreamScanner {
       if (e > s) {
         const t = parseLine(b.toString('utf8', s, Math.min(e, s + 2048)), this.format, this.info.time).time;
         if (t !== undefined && Number.isFinite(t)) {
-          if (t > this.reached) { this.reached = t; this.emit({ type: 'reach', time: t }); }
+          this.stats.lastTime = t;
           break;
         }
       }

@@ -66,7 +66,7 @@ export interface State {
   now?: number;
   /** timed facts (rules marked `timed`): each fact's values in time order, one per change (timed.ts) */
   timedFacts: Record<string, readonly TimedValue[]>;
-  /** the latest record time any log reached (hits, timeline events, `reach` events) */
+  /** the latest record time any log reached (hits, timeline events, the streams' last lines) */
   logEnd?: number;
   /** bumped by every change: views redraw only when it moves */
   version: number;
@@ -107,7 +107,7 @@ export function reduce(state: State, events: EngineEvent | readonly EngineEvent[
 
   for (const ev of list) {
     // How far the logs reach, and the history of timed facts: apart from the cases below.
-    const reached = ev.type === 'reach' || ev.type === 'hit' || ev.type === 'timeline' ? ev.time : undefined;
+    const reached = ev.type === 'hit' || ev.type === 'timeline' ? ev.time : ev.type === 'stats' ? ev.lastTime : undefined;
     if (reached !== undefined && !(next.logEnd !== undefined && next.logEnd >= reached)) next.logEnd = reached;
     if (ev.type === 'fact' && ev.timed && ev.time !== undefined) {
       const h = timedAdd(next.timedFacts[ev.name], { value: ev.value, time: ev.time, source: ev.source, line: ev.line, priority: ev.priority });
