@@ -41,7 +41,9 @@ export function coarse(ms: number): string {
   return ms < 60_000 ? '<1m' : duration(ms);
 }
 
-export function age(d: Pick<Diagnosis, 'quietFor' | 'lastSeen'>, now: number): string {
+export function age(d: Pick<Diagnosis, 'quietFor' | 'lastSeen' | 'resolved'>, now: number): string {
+  // not seen since a later boot, with the logs going on past it: no longer current
+  if (d.resolved) return 'gone at boot';
   if (d.quietFor !== undefined) return `quiet ${coarse(d.quietFor)}`;
   if (!d.lastSeen) return '';
   const t = Date.parse(d.lastSeen);
