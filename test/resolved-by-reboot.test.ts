@@ -71,6 +71,7 @@ test('rebooted into the same bad kernel and failing again: current, exit 1', () 
   ]);
   assert.equal(d.resolved, undefined);
   assert.deepEqual(factorFacts(d), ['0.2:6.8.0-57-generic']);
+  assert.equal(d.factors.find((f) => f.add === 0.2)!.facts[0].time, new Date(BOOT1).toISOString(), 'the run of 6.8.0-57 began at the first boot');
   assert.equal(exit, 1);
 });
 
