@@ -148,6 +148,10 @@ export const factRuleSchema = z.strictObject({
    *  differ within one source describe different nodes: they then rank below every other source and
    *  no condition uses them */
   scope: z.enum(['node', 'cluster']).optional(),
+  /** the value read from a stamped line holds from its time until the next timed value of the same
+   *  fact (a boot's kernel release): a diagnosis's conditions use the value in effect at its last
+   *  hit, not the best value overall (src/engine/timed.ts) */
+  timed: z.boolean().optional(),
   /** lines around the hit the regex may see (JSON and YAML spread a value over lines) */
   window: z.strictObject({ before: z.number().int().min(0).max(20).default(0), after: z.number().int().min(0).max(20).default(0) }).optional(),
   /** regexes run on the value before it is kept: what their `secret` group matched becomes `***`
@@ -188,6 +192,9 @@ export const timelineRuleSchema = z.strictObject({
   /** event text template with {capture} placeholders */
   text: z.string(),
   files: z.array(z.string()).optional(),
+  /** the node (re)started here (a boot): a diagnosis last seen before it, with the logs going on
+   *  for a while after it, is reported as not seen since (and no longer current) */
+  freshStart: z.boolean().optional(),
   examples: z.array(z.strictObject({ text: z.string(), expect: z.string() })).min(1),
 });
 

@@ -7,6 +7,7 @@ import type { Evidence } from './events.js';
 import type { Bucket, FactValue, PatternHits, SignalStats, State, TimelineEntry } from './state.js';
 import { parseDuration, isoString } from '../parse/time.js';
 import { emptyRecent } from './recent.js';
+import { valueAt } from './timed.js';
 import { versionInRange } from './version.js';
 
 /** Code-unit order: stable across machines, and unlike localeCompare it does not load ICU at start. */
@@ -14,7 +15,8 @@ function byText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export interface FactRef { name: string; value: string; source: string }
+/** `time`: the value is a timed one (a boot's kernel), in effect from then until the diagnosis's last hit */
+export interface FactRef { name: string; value: string; source: string; time?: string }
 
 export interface ConfidenceFactor { because: string; add: number; facts: FactRef[] }
 
@@ -39,8 +41,26 @@ export interface Diagnosis {
   likelyCause?: string;
   /** live mode: no new evidence for this long (ms) */
   quietFor?: number;
+  /** not current: the node started afresh (booted) after the last hit, and the logs go on for at
+   *  least RESOLVED_AFTER past that without it */
+  resolved?: Resolved;
   captures: Record<string, string>;
 }
+
+export interface Resolved {
+  /** when the node started afresh after the last hit */
+  since: string;
+  /** what happened then, as the timeline says it: `booted kernel 6.8.0-55-generic` */
+  by: string;
+  source: string;
+  /** the latest record time of the logs read: how long they go on after `since` without this */
+  logsUntil: string;
+}
+
+/** How long the logs must go on after a boot without a failure before it is reported as no longer
+ *  current: long enough for calico-node and kube-proxy to have started and programmed their rules
+ *  (and failed again, if they were going to). */
+export const RESOLVED_AFTER = 10 * 60_000;
 
 /** How a symptom's summary names its likely cause (views that show the cause apart strip it). */
 export const LIKELY_CAUSE = ' Likely caused by ';
@@ -184,6 +204,19 @@ export function bestFact(state: State, name: string): FactValue | undefined {
   return f?.mixed ? undefined : f;
 }
 
+/** The value a diagnosis's conditions use. A fact with timed values (a boot's kernel) takes the one
+ *  in effect at the diagnosis's last hit `at`, whatever later boots or untimed sources (uname in a
+ *  bundle made after a reboot) say. With no timed value at or before `at` (no boot line before the
+ *  failures in the logs, or logs of different years), a diagnosis without stamps, or no timed
+ *  values, the best value overall, as before timed facts. */
+function factFor(state: State, name: string, at: number | undefined): (FactValue & { timed?: true }) | undefined {
+  const history = state.timedFacts[name];
+  if (at === undefined || !history?.length) return bestFact(state, name);
+  const v = valueAt(history, at);
+  if (!v) return bestFact(state, name);
+  return { value: v.value, source: v.source, line: v.line, time: v.time, priority: v.priority, timed: true };
+}
+
 /** Untimed hits count in every window; a describe row's `(x12 over 9m)` counts its share of the
  *  12 that can fall in the window (all 12 in 10 minutes, 1 of 25 spread over 4 hours in 10 minutes). */
 function untimedIn(s: SignalStats, within: number): number {
@@ -243,6 +276,8 @@ interface EvalCtx {
   pattern: LoadedPattern;
   active: Set<string>;
   usedFacts: FactRef[];
+  /** the diagnosis's last hit: timed facts are judged as they were then */
+  at?: number;
 }
 
 export function evaluate(c: Condition, ctx: EvalCtx): boolean {
@@ -284,7 +319,7 @@ export function evaluate(c: Condition, ctx: EvalCtx): boolean {
     } else n = c.within ? windowMax(s, parseDuration(c.within)) : s.count;
     return n >= (c.min ?? 1);
   }
-  const f = bestFact(ctx.state, c.fact);
+  const f = factFor(ctx.state, c.fact, ctx.at);
   if (c.present === false) return !f;
   if (!f) return false;
   let ok = true;
@@ -292,7 +327,7 @@ export function evaluate(c: Condition, ctx: EvalCtx): boolean {
   if (c.matches !== undefined) ok &&= new RegExp(c.matches).test(f.value);
   if (c.versionIn) ok &&= c.versionIn.some((r) => versionInRange(f.value, r));
   if (c.atLeast !== undefined) ok &&= Number(f.value) >= c.atLeast;
-  if (ok) ctx.usedFacts.push({ name: c.fact, value: f.value, source: f.source });
+  if (ok) ctx.usedFacts.push({ name: c.fact, value: f.value, source: f.source, ...(f.timed ? { time: isoString(f.time) } : {}) });
   return ok;
 }
 
@@ -301,7 +336,7 @@ export function evaluate(c: Condition, ctx: EvalCtx): boolean {
 function raised(p: LoadedPattern, state: State, active: Set<string>, usedFacts: FactRef[] = []): boolean {
   const h = state.hits[p.id];
   if (!p.when) return !!h && h.occurrences > 0;
-  return evaluate(p.when, { state, pattern: p, active, usedFacts });
+  return evaluate(p.when, { state, pattern: p, active, usedFacts, at: h?.lastSeen });
 }
 
 /** A condition in three values: false only when what it rests on is known and says no (a fact
@@ -319,7 +354,7 @@ function knownFalse(c: Condition, ctx: EvalCtx): boolean | undefined {
     const r = knownFalse(c.not, ctx);
     return r === undefined ? undefined : !r;
   }
-  if ('fact' in c && c.present === undefined && !bestFact(ctx.state, c.fact)) return undefined;
+  if ('fact' in c && c.present === undefined && !factFor(ctx.state, c.fact, ctx.at)) return undefined;
   return evaluate(c, { ...ctx, usedFacts: [] });
 }
 
@@ -349,7 +384,9 @@ function evidenceOf(h: NonNullable<State['hits'][string]>): Evidence[] {
 function factEvidence(state: State, used: FactRef[]): Evidence[] {
   const out: Evidence[] = [];
   for (const u of used) {
-    const f = state.facts[u.name]?.find((x) => x.value === u.value && x.source === u.source);
+    const f = u.time !== undefined
+      ? state.timedFacts[u.name]?.find((x) => x.value === u.value && x.source === u.source && isoString(x.time) === u.time)
+      : state.facts[u.name]?.find((x) => x.value === u.value && x.source === u.source);
     if (f && !out.some((e) => e.source === f.source && e.text.startsWith(u.name))) {
       out.push({ source: f.source, line: f.line ?? 0, time: isoString(f.time), text: `${u.name} = ${f.value}` });
     }
@@ -412,7 +449,7 @@ export function diagnose(state0: State, catalog: Catalog): Diagnosis[] {
     const factors: ConfidenceFactor[] = [];
     let conf = p.confidence.base;
     for (const f of p.confidence.factors) {
-      const ctx: EvalCtx = { state, pattern: p, active, usedFacts: [] };
+      const ctx: EvalCtx = { state, pattern: p, active, usedFacts: [], at: h.lastSeen };
       if (evaluate(f.when, ctx)) {
         conf += f.add;
         factors.push({ because: f.because, add: f.add, facts: ctx.usedFacts });
@@ -422,22 +459,27 @@ export function diagnose(state0: State, catalog: Catalog): Diagnosis[] {
       id: p.id, title: p.title, severity: p.severity, kind: p.kind,
       confidence: Math.round(Math.min(1, Math.max(0, conf)) * 100) / 100,
       summary: p.summary.trim(), rootCause: p.rootCause.trim(), notThis: p.notThis?.trim(),
-      remediation: remediationText(p, { state, pattern: p, active, usedFacts: [] }), references: p.references,
+      remediation: remediationText(p, { state, pattern: p, active, usedFacts: [], at: h.lastSeen }), references: p.references,
       occurrences: h.occurrences, firstSeen: isoString(h.firstSeen), lastSeen: isoString(h.lastSeen),
       evidence: [...evidenceOf(h), ...factEvidence(state, whenFacts)], factors, captures: h.captures,
     };
     if (state.now !== undefined && h.lastSeen !== undefined && state.now - h.lastSeen > QUIET_AFTER) d.quietFor = state.now - h.lastSeen;
+    const resolved = notSeenSince(state, h);
+    if (resolved) d.resolved = resolved;
     out.push(d);
   }
   const rank = (d: Diagnosis): number => SEVERITY_RANK[d.severity];
   // The report contract (DESIGN.md): most severe, then most confident first. A cause goes before a
   // symptom only where those tie; the symptom names its cause in its own text.
+  // What is no longer current goes after everything that is.
   out.sort((a, b) =>
-    rank(a) - rank(b) || b.confidence - a.confidence ||
+    Number(!!a.resolved) - Number(!!b.resolved) || rank(a) - rank(b) || b.confidence - a.confidence ||
     Number(a.kind === 'symptom') - Number(b.kind === 'symptom') || b.occurrences - a.occurrences || byText(a.id, b.id));
-  const causes = out.filter((d) => d.kind === 'cause' && d.severity !== 'info');
+  const allCauses = out.filter((d) => d.kind === 'cause' && d.severity !== 'info');
   for (const d of out) {
     if (d.kind !== 'symptom') continue;
+    // A symptom still current is not explained by a cause that stopped before it did.
+    const causes = d.resolved ? allCauses : allCauses.filter((c) => !c.resolved);
     const pattern = catalog.patterns.find((p) => p.id === d.id)!;
     const known = pattern.causedBy ? new Set(pattern.causedBy) : undefined;
     // Ranked first among the causes that can produce this symptom.
@@ -451,6 +493,26 @@ export function diagnose(state0: State, catalog: Catalog): Diagnosis[] {
     }
   }
   return out;
+}
+
+/** Not current: a fresh start (a boot) came after the diagnosis's last hit, and the logs go on for
+ *  RESOLVED_AFTER or more past it without another hit. The first such boot is the one named. A
+ *  diagnosis with unstamped hits (describe rows, which tell no time) or none is left current, and so
+ *  is one whose logs end at the boot: no evidence either way. */
+function notSeenSince(state: State, h: State['hits'][string]): Resolved | undefined {
+  if (h.lastSeen === undefined || state.logEnd === undefined || !h.occurrences) return undefined;
+  if (Object.values(h.signals).some((s) => s.untimed > 0)) return undefined;
+  let boot: TimelineEntry | undefined;
+  for (const t of state.timeline) {
+    if (t.freshStart && t.time !== undefined && t.time > h.lastSeen && (!boot || t.time < boot.time!)) boot = t;
+  }
+  if (!boot || state.logEnd - boot.time! < RESOLVED_AFTER) return undefined;
+  return { since: isoString(boot.time)!, by: boot.text, source: boot.source, logsUntil: isoString(state.logEnd)! };
+}
+
+/** Is this diagnosis one to act on now: not info, and not reported as no longer current? */
+export function isCurrentProblem(d: Diagnosis): boolean {
+  return d.severity !== 'info' && !d.resolved;
 }
 
 /** Upgrade moments and each diagnosis's first and last sighting, in time order. */

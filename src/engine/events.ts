@@ -39,6 +39,8 @@ export interface FactEvent {
   cluster?: true;
   /** `namespace/pod` whose log the value was read from (it describes that pod's node) */
   pod?: string;
+  /** the value holds from `time` until the next timed value of the same fact (a boot's kernel) */
+  timed?: true;
 }
 
 /** A pod runs on a node (`namespace/pod` → node name), from a pod listing. */
@@ -51,6 +53,8 @@ export interface TimelineEvent {
   time?: number;
   source: string;
   line?: number;
+  /** the node (re)started here: a failure seen only before it, with the logs going on past it, is no longer current */
+  freshStart?: true;
 }
 
 export interface InputSummary {
@@ -77,7 +81,9 @@ export interface ProblemEvent {
 /** The passage of time (live mode), so diagnoses can go quiet. */
 export interface TickEvent { type: 'tick'; now: number }
 
-export interface StatsEvent { type: 'stats'; lines: number; bytes: number; records: number; regexRuns: number }
+/** `lastTime`: the stamp of the latest line of the stream so far (its lines need not hold any hit):
+ *  how far the logs go on after a boot without a failure. */
+export interface StatsEvent { type: 'stats'; lines: number; bytes: number; records: number; regexRuns: number; lastTime?: number }
 
 export type EngineEvent = HitEvent | FactEvent | TimelineEvent | InputEvent | ProblemEvent | TickEvent | StatsEvent | PlacementEvent;
 

@@ -56,7 +56,7 @@ export class LiveEngine {
     s.scanner.flush();
     s.lastData = Date.now();
     s.settled = false;
-    this.apply([{ type: 'stats', lines: s.scanner.lines - before, bytes: bytes.length, records: 0, regexRuns: 0 }]);
+    this.apply([{ type: 'stats', lines: s.scanner.lines - before, bytes: bytes.length, records: 0, regexRuns: 0, ...reached(s.scanner) }]);
   }
 
   /** Complete what quiet sources hold back (a block waiting for its close, an unterminated line). */
@@ -67,7 +67,7 @@ export class LiveEngine {
       s.scanner.settle(now - s.lastData >= quietMs * 4 && !(s.holdUntil !== undefined && now < s.holdUntil));
       if (s.scanner.unscanned === 0) s.settled = true;
       const extra = s.scanner.lines - before;
-      this.apply(extra ? [{ type: 'stats', lines: extra, bytes: 0, records: 0, regexRuns: 0 }] : []);
+      this.apply(extra ? [{ type: 'stats', lines: extra, bytes: 0, records: 0, regexRuns: 0, ...reached(s.scanner) }] : []);
     }
   }
 
@@ -84,7 +84,7 @@ export class LiveEngine {
     this.sources.delete(id);
     const before = s.scanner.lines;
     const st = s.scanner.end();
-    this.apply([{ type: 'stats', lines: st.lines - before, bytes: 0, records: 0, regexRuns: 0 }]);
+    this.apply([{ type: 'stats', lines: st.lines - before, bytes: 0, records: 0, regexRuns: 0, ...reached(s.scanner) }]);
   }
 
   /** Everything is read: finish every source. */
@@ -93,7 +93,7 @@ export class LiveEngine {
     for (const s of this.sources.values()) {
       const before = s.scanner.lines;
       const st = s.scanner.end();
-      stats.push({ type: 'stats', lines: st.lines - before, bytes: 0, records: 0, regexRuns: 0 });
+      stats.push({ type: 'stats', lines: st.lines - before, bytes: 0, records: 0, regexRuns: 0, ...reached(s.scanner) });
     }
     this.sources.clear();
     this.apply(stats);
@@ -108,4 +108,9 @@ export class LiveEngine {
     for (const s of this.sources.values()) n += s.scanner.unscanned;
     return n;
   }
+}
+
+/** How far a stream's lines go (StatsEvent.lastTime). */
+function reached(sc: StreamScanner): { lastTime?: number } {
+  return sc.stats.lastTime !== undefined ? { lastTime: sc.stats.lastTime } : {};
 }

@@ -2,7 +2,7 @@
 // hits, regexes only on those records. Feeds the reducer through `emit`; never holds more than one
 // chunk plus a bounded context, whatever the stream's size.
 import type { Format } from '../catalog/schema.js';
-import { describeRepeat, detectFormat } from '../parse/formats.js';
+import { describeRepeat, detectFormat, parseLine } from '../parse/formats.js';
 import { assemble, toRecord, MAX_RECORD_BYTES, type LogRecord } from '../parse/join.js';
 import { isoString, type TimeContext } from '../parse/time.js';
 import type { EngineEvent, Evidence, HitEvent } from './events.js';
@@ -20,6 +20,8 @@ const TUNE_MIN = 128 << 10;
 const STREAM_BATCH = 256 << 10;
 const TUNE_SAMPLE = 1 << 20;
 export const FORMAT_SAMPLE_LINES = 64;
+/** lines looked back from a batch's end for a stamp (a klog block's or a panic's unstamped lines) */
+const REACH_LINES = 8;
 
 /** A record's message as UTF-8, for marking its literals in one pass; longer ones search each literal */
 const SCRATCH_CHARS = 64 << 10;
@@ -45,7 +47,8 @@ export interface StreamInfo {
   continued?: boolean;
 }
 
-export interface ScanStats { bytes: number; lines: number; records: number; regexRuns: number }
+/** `lastTime`: the stamp of the stream's latest line scanned (a log's; undefined without stamps) */
+export interface ScanStats { bytes: number; lines: number; records: number; regexRuns: number; lastTime?: number }
 
 export class StreamScanner {
   private buf: Buffer;
@@ -299,6 +302,29 @@ export class StreamScanner {
       this.scanPos = Math.max(a.end + 1, hit + 1);
     }
     this.lineNumberAt(Math.min(this.scanPos, limit));
+    this.reach(limit);
+  }
+
+  /** The stamp of a log's last line before `limit` (stats.lastTime): whether the log goes on after a
+   *  boot without a failure. The last line, not the latest stamp: the same however the stream is
+   *  batched or split. One line parsed per scanned batch (a few more when it ends in unstamped
+   *  continuation lines). */
+  private reach(limit: number): void {
+    if (this.info.role !== 'log' || limit <= 0) return;
+    const b = this.buf;
+    let e = limit;
+    for (let i = 0; i < REACH_LINES && e > 0; i++) {
+      if (b[e - 1] === 10) e--;
+      const s = e > 0 ? b.lastIndexOf(10, e - 1) + 1 : 0;
+      if (e > s) {
+        const t = parseLine(b.toString('utf8', s, Math.min(e, s + 2048)), this.format, this.info.time).time;
+        if (t !== undefined && Number.isFinite(t)) {
+          this.stats.lastTime = t;
+          break;
+        }
+      }
+      e = s;
+    }
   }
 
   /** Keep the unscanned tail and up to CONTEXT bytes of scanned text before it (a quarter of the
@@ -407,7 +433,7 @@ export class StreamScanner {
         if (!value) return;
         if (s.redact) value = redactValue(value, s.redact);
         const pod = this.context || this.pathPod ? this.podOf('') : undefined;
-        this.emit({ type: 'fact', name: o.rule.fact, value, source, line, time: r.time, priority: o.rule.priority ?? 50, combine: o.rule.combine, ...(o.rule.scope === 'cluster' ? { cluster: true as const } : {}), ...(pod ? { pod } : {}) });
+        this.emit({ type: 'fact', name: o.rule.fact, value, source, line, time: r.time, priority: o.rule.priority ?? 50, combine: o.rule.combine, ...(o.rule.scope === 'cluster' ? { cluster: true as const } : {}), ...(pod ? { pod } : {}), ...(o.rule.timed ? { timed: true as const } : {}) });
         return;
       }
       case 'pod': {
@@ -429,7 +455,7 @@ export class StreamScanner {
         return;
       }
       case 'timeline':
-        this.emit({ type: 'timeline', kind: o.rule.kind, text: fill(o.rule.text, groups, m[0]), time: r.time, source, line });
+        this.emit({ type: 'timeline', kind: o.rule.kind, text: fill(o.rule.text, groups, m[0]), time: r.time, source, line, ...(o.rule.freshStart ? { freshStart: true as const } : {}) });
         return;
       case 'marker':
         this.context = o.name === 'start' ? `${groups.ns}/${groups.pod}:${groups.container}` : '';

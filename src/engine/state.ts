@@ -3,6 +3,7 @@
 // apply thousands of hits at the cost of one copy.
 import type { EngineEvent, Evidence, HitEvent, InputSummary, ProblemEvent } from './events.js';
 import { emptyRecent, forkRecent, recentAdd, recentGet, type Recent } from './recent.js';
+import { timedAdd, type TimedValue } from './timed.js';
 
 const EVIDENCE_FIRST = 3;
 const EVIDENCE_LAST = 2;
@@ -56,7 +57,7 @@ export interface FactValue {
   mixed?: boolean;
 }
 
-export interface TimelineEntry { time?: number; kind: string; text: string; source: string; line?: number }
+export interface TimelineEntry { time?: number; kind: string; text: string; source: string; line?: number; freshStart?: true }
 
 export interface State {
   /** every hit, wherever it came from */
@@ -77,13 +78,17 @@ export interface State {
   problems: ProblemEvent[];
   stats: { lines: number; bytes: number; records: number; regexRuns: number };
   now?: number;
+  /** timed facts (rules marked `timed`): each fact's values in time order, one per change (timed.ts) */
+  timedFacts: Record<string, readonly TimedValue[]>;
+  /** the latest record time any log reached (hits, timeline events, the streams' last lines) */
+  logEnd?: number;
   /** bumped by every change: views redraw only when it moves */
   version: number;
 }
 
 export function initialState(): State {
   return {
-    hits: {}, podHits: {}, podHitsUntracked: 0, placements: {}, facts: {}, mixedFacts: {}, timeline: [], timelineDropped: 0, inputs: [], problems: [],
+    hits: {}, podHits: {}, podHitsUntracked: 0, placements: {}, facts: {}, mixedFacts: {}, timedFacts: {}, timeline: [], timelineDropped: 0, inputs: [], problems: [],
     stats: { lines: 0, bytes: 0, records: 0, regexRuns: 0 }, version: 0,
   };
 }
@@ -167,6 +172,13 @@ export function reduce(state: State, events: EngineEvent | readonly EngineEvent[
   const touchedPodHits = new Set<string>();
 
   for (const ev of list) {
+    // How far the logs reach, and the history of timed facts: apart from the cases below.
+    const reached = ev.type === 'hit' || ev.type === 'timeline' ? ev.time : ev.type === 'stats' ? ev.lastTime : undefined;
+    if (reached !== undefined && !(next.logEnd !== undefined && next.logEnd >= reached)) next.logEnd = reached;
+    if (ev.type === 'fact' && ev.timed && ev.time !== undefined) {
+      const h = timedAdd(next.timedFacts[ev.name], { value: ev.value, time: ev.time, source: ev.source, line: ev.line, priority: ev.priority });
+      if (h !== next.timedFacts[ev.name]) next.timedFacts = { ...next.timedFacts, [ev.name]: h };
+    }
     switch (ev.type) {
       case 'hit': {
         if (!hitsCopied) { next.hits = { ...next.hits }; hitsCopied = true; }
@@ -243,7 +255,7 @@ export function reduce(state: State, events: EngineEvent | readonly EngineEvent[
         // dpkg logs `status installed` more than once per package; the same event from several copies of a log
         if (next.timeline.some((t) => t.kind === ev.kind && t.text === ev.text && Math.abs((t.time ?? 0) - (ev.time ?? 0)) <= 10 * 60_000)) break;
         if (next.timeline === state.timeline) next.timeline = [...state.timeline];
-        next.timeline.push({ time: ev.time, kind: ev.kind, text: ev.text, source: ev.source, line: ev.line });
+        next.timeline.push({ time: ev.time, kind: ev.kind, text: ev.text, source: ev.source, line: ev.line, ...(ev.freshStart ? { freshStart: true as const } : {}) });
         break;
       case 'input':
         next.inputs = [...next.inputs.filter((i) => i.path !== ev.input.path), ev.input];

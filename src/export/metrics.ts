@@ -98,7 +98,8 @@ export function createMetrics(opts: MetricsOptions = {}): DoctorMetrics {
       for (const d of diagnoses) {
         declare(d.id, d.severity);
         present.add(d.id);
-        active.set({ diagnosis: d.id, severity: d.severity }, 1);
+        // not seen since a later boot (resolved): found, but no longer current
+        active.set({ diagnosis: d.id, severity: d.severity }, d.resolved ? 0 : 1);
         confidence.set({ diagnosis: d.id }, d.confidence);
         if (d.lastSeen) {
           const t = Date.parse(d.lastSeen);

@@ -3,7 +3,7 @@
 // appears and, at most once a second, when it changes; the last state is always printed.
 import type { Diagnosis } from '../engine/diagnose.js';
 import type { LiveModel, LiveStore } from '../ui/model.js';
-import { duration } from '../ui/format.js';
+import { duration, notSeenSince } from '../ui/format.js';
 import { visible } from './text.js';
 
 /** One event, one line: a newline or an escape sequence from a log must not forge or hide one. */
@@ -37,13 +37,13 @@ export class LinePrinter {
   private sig(d: Diagnosis): string {
     // Real changes only: a quiet diagnosis growing a minute quieter is not news (it was printed in full
     // every minute, forever: ~23 MB a day from a DaemonSet). Going quiet, or active again, is.
-    return `${d.severity}|${d.confidence}|${d.occurrences}|${d.quietFor ? 'quiet' : 'active'}|${d.likelyCause ?? ''}`;
+    return `${d.severity}|${d.confidence}|${d.occurrences}|${d.resolved ? `gone ${d.resolved.since}` : d.quietFor ? 'quiet' : 'active'}|${d.likelyCause ?? ''}`;
   }
 
   private line(d: Diagnosis, first: boolean): string {
     if (this.json) return JSON.stringify({ type: 'diagnosis', diagnosis: d });
     const t = new Date().toISOString().slice(11, 19);
-    const quiet = d.quietFor ? `, not seen for ${duration(d.quietFor)}` : '';
+    const quiet = d.resolved ? `, ${notSeenSince(d.resolved, true)}` : d.quietFor ? `, not seen for ${duration(d.quietFor)}` : '';
     const cause = d.likelyCause ? `, likely caused by ${d.likelyCause}` : '';
     return plain(`${t} ${first ? 'NEW' : 'UPD'} ${d.severity.toUpperCase()} ${d.id} confidence=${d.confidence.toFixed(2)} seen=${d.occurrences}${quiet}${cause} — ${d.title}`);
   }

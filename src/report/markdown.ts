@@ -5,6 +5,7 @@
 // is made unable to close it early.
 import { noDiagnosisText, setAsideDetail, setAsideHeadline, type Report } from './model.js';
 import { visible } from './text.js';
+import { notSeenSince } from '../ui/format.js';
 
 /** A code block that no run of backticks in `s` can close; control characters made visible. */
 function fence(s: string): string {
@@ -96,6 +97,7 @@ export function renderMarkdown(r: Report): string {
     // a heading's trailing run of # is its closing sequence, not text
     out.push(`## ${d.severity.toUpperCase()}: ${prose(oneLine(d.title)).replace(/(^|[ \t])(#+[ \t]*)$/, '$1\\$2')}`, '');
     out.push(`${code(d.id)} · confidence ${d.confidence.toFixed(2)} · ${d.occurrences} occurrences${d.firstSeen ? ` · first ${text(d.firstSeen)}` : ''}${d.lastSeen ? ` · last ${text(d.lastSeen)}` : ''}`, '');
+    if (d.resolved) out.push(`**${text(notSeenSince(d.resolved))}**`, '');
     out.push(prose(d.summary, true), '');
     out.push('**Root cause.** ' + prose(d.rootCause), '');
     if (d.notThis) out.push('**Not the cause.** ' + prose(d.notThis), '');
@@ -111,7 +113,7 @@ export function renderMarkdown(r: Report): string {
       out.push(`- ${code(`${e.source}:${e.line}`)}${e.time ? ` at ${text(e.time)}` : ''}`, '');
       out.push(fence(e.text), '');
     }
-    out.push('**What to do**', '');
+    out.push(d.resolved ? '**What to do if it comes back**' : '**What to do**', '');
     d.remediation.forEach((step, i) => {
       const [first, ...cmds] = step.split('\n');
       // a list item's text opens a block of its own: `# …` or `- …` there would be a heading or a list

@@ -1,6 +1,6 @@
 // The report: the JSON contract of DESIGN.md, built from engine state. Text and Markdown render it.
 import type { Catalog } from '../catalog/load.js';
-import { attribution, diagnose, facts, timeline, type Diagnosis, type SetAsidePod } from '../engine/diagnose.js';
+import { attribution, diagnose, facts, isCurrentProblem, timeline, type Diagnosis, type SetAsidePod } from '../engine/diagnose.js';
 import { problemText, type InputSummary } from '../engine/events.js';
 import { MAX_POD_HITS, type State } from '../engine/state.js';
 
@@ -56,11 +56,12 @@ export function noDiagnosisText(r: Report): string {
   return 'No known failure found in these logs.';
 }
 
-/** 0 nothing found, 1 a warning or worse, 2 an input not read, or read in part (DESIGN.md). A
+/** 0 nothing found, 1 a warning or worse still current (one not seen since a later boot does not
+ *  count), 2 an input not read, or read in part (DESIGN.md). A
  *  diagnosis outranks unreadable input: what was found is the news, and the unreadable input is
  *  still named on stderr and in the report (README, exit codes). */
 export function exitCode(r: Report, unreadable: string[]): 0 | 1 | 2 {
-  if (r.diagnoses.some((d) => d.severity !== 'info')) return 1;
+  if (r.diagnoses.some(isCurrentProblem)) return 1;
   return unreadable.length ? 2 : 0;
 }
 

@@ -3,7 +3,7 @@ import pc from 'picocolors';
 import type { Diagnosis } from '../engine/diagnose.js';
 import type { Evidence } from '../engine/events.js';
 import { noDiagnosisText, setAsideDetail, setAsideHeadline, type Report } from './model.js';
-import { groupNum } from '../ui/format.js';
+import { groupNum, notSeenSince } from '../ui/format.js';
 import { clipAround, sanitize, wrapWords } from '../ui/text.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
@@ -88,6 +88,7 @@ export function renderDiagnosis(c: Colors, d: Diagnosis, full = true, width?: nu
   if (9 + d.id.length + 2 + `confidence 0.00, ${d.occurrences}×${when}`.length <= cols) out.push(head + c.dim(when));
   else out.push(head, c.dim(`  ${when.slice(2)}`));
   out.push(c.bold(wrap(visible(d.title), 2, cols)));
+  if (d.resolved) out.push(c.bold(c.green(wrap(visible(notSeenSince(d.resolved)), 2, cols))));
   out.push('');
   out.push(wrap(visible(d.summary), 2, cols));
   if (!full) return out.join('\n');
@@ -116,7 +117,8 @@ export function renderDiagnosis(c: Colors, d: Diagnosis, full = true, width?: nu
     out.push(indent(highlight(c, e, clip ? cols - 6 : undefined), 6));
   }
   if (d.evidence.length > 6) out.push(c.dim(`    … ${d.evidence.length - 6} more evidence lines in --json`));
-  out.push(`  ${c.underline('What to do')}`);
+  // Not the thing to do now when the failure stopped: what to do should it come back.
+  out.push(`  ${c.underline(d.resolved ? 'What to do if it comes back' : 'What to do')}`);
   d.remediation.forEach((r, i) => {
     const [first, ...cmds] = visible(r).split('\n');
     const num = `${i + 1}. `;
@@ -146,7 +148,8 @@ export function renderText(r: Report, opts: { color?: boolean; width?: number; c
     const verdict = noDiagnosisText(r);
     out.push(r.problems.length ? c.yellow(verdict) : c.green(verdict));
   } else {
-    out.push(c.bold(`${r.diagnoses.length} diagnos${r.diagnoses.length === 1 ? 'is' : 'es'}, most severe first:`));
+    const past = r.diagnoses.filter((d) => d.resolved).length;
+    out.push(c.bold(`${r.diagnoses.length} diagnos${r.diagnoses.length === 1 ? 'is' : 'es'}, most severe first${past ? `; ${past === r.diagnoses.length ? (past === 1 ? 'it is' : 'all are') : `the last ${past === 1 ? 'one is' : `${past} are`}`} no longer seen` : ''}:`));
     out.push('');
     r.diagnoses.forEach((d, i) => {
       out.push(renderDiagnosis(c, d, true, opts.width, opts.clip));

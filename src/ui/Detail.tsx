@@ -6,7 +6,7 @@ import { Box } from 'ink';
 import { memo, type ReactNode } from 'react';
 import { LIKELY_CAUSE, type Diagnosis } from '../engine/diagnose.js';
 import type { Evidence } from '../engine/events.js';
-import { SEVERITY, clock, clockDated, compactNum, confidence, isoDay } from './format.js';
+import { SEVERITY, clock, clockDated, compactNum, confidence, isoDay, notSeenSince } from './format.js';
 import { Lines, fitPieces, rowWidth, seg, truncateRow, type Row, type Seg } from './Line.js';
 import { clipAround, hardWrap, limitLines, sanitize, strWidth, tailByWidth, truncate, wrapAround, wrapWords, type Part } from './text.js';
 
@@ -167,7 +167,8 @@ function remediationRows(d: Diagnosis, w: number, full: boolean): Row[] {
       }
     }
   });
-  return gutter('Do', rows, w);
+  // no longer current: the steps are for when it comes back, not for now
+  return gutter(d.resolved ? 'Later' : 'Do', rows, w);
 }
 
 function referenceRows(d: Diagnosis, w: number, full: boolean): Row[] {
@@ -189,6 +190,8 @@ function diagnosisRows(d: Diagnosis, w: number, full: boolean, caps: Caps = full
   if (full) for (const l of wrapWords(title, w)) rows.push([seg(l, { bold: true })]);
   else rows.push([seg(truncate(title, w), { bold: true })]);
   rows.push(metaRow(d, w, today));
+  // no longer current: said before anything else about it (two lines at most)
+  if (d.resolved) rows.push(...prose(notSeenSince(d.resolved, true), w, 2, { fg: 'green', bold: true }));
   rows.push(...prose(shownSummary(d), w - 2, caps.summary).map((r) => [seg('  '), ...r]));
   if (d.likelyCause) rows.push(...gutter('Likely', [[seg('caused by '), seg(d.likelyCause, { bold: true })]], w));
   rows.push(...gutter('Cause', prose(d.rootCause, inner, caps.cause), w));

@@ -61,7 +61,7 @@ export function listRows(p: DiagnosisListProps): Row[] {
     }
     row.push(seg(' '.repeat(Math.max(0, idArea - used))));
     row.push(seg(' '.repeat(gap) + counts[i].padStart(countW)));
-    if (ageW) row.push(seg(' ' + ages[i].padEnd(ageW), { dim: d.quietFor !== undefined }));
+    if (ageW) row.push(seg(' ' + ages[i].padEnd(ageW), { dim: d.quietFor !== undefined || !!d.resolved }));
     if (showConf) row.push(seg('  ' + confidence(d.confidence), { dim: true }));
     return row;
   });

@@ -40,8 +40,10 @@ export function coarse(ms: number): string {
   return ms < 60_000 ? '<1m' : duration(ms);
 }
 
-/** "quiet 12m" when the store says it went quiet, else "2m ago" from lastSeen, else "". */
-export function age(d: Pick<Diagnosis, 'quietFor' | 'lastSeen'>, now: number): string {
+/** "quiet 12m" when the store says it went quiet, "gone at boot" when a later boot ended it, else "2m ago" from lastSeen, else "". */
+export function age(d: Pick<Diagnosis, 'quietFor' | 'lastSeen' | 'resolved'>, now: number): string {
+  // not seen since a later boot, with the logs going on past it: no longer current
+  if (d.resolved) return 'gone at boot';
   if (d.quietFor !== undefined) return `quiet ${coarse(d.quietFor)}`;
   if (!d.lastSeen) return '';
   const t = Date.parse(d.lastSeen);
@@ -71,6 +73,15 @@ export function clockDated(iso: string | undefined, others: (string | undefined)
   if (!day || days.every((o) => o === day)) return clock(iso);
   const year = days[days.length - 1].slice(0, 4);
   return year !== day.slice(0, 4) ? clock(iso, true) : `${day.slice(5)} ${clock(iso)}`;
+}
+
+/** A diagnosis no longer current, in a sentence (reports) or a few words (the live views):
+ *  "Not seen since the boot at 2025-05-26 18:52:10 UTC (booted kernel 6.8.0-55-generic): the logs go
+ *  on for 1h13m after it without this failure." / "not seen since boot 18:52:10 (booted kernel …)" */
+export function notSeenSince(r: NonNullable<Diagnosis['resolved']>, short = false): string {
+  if (short) return `not seen since boot ${clock(r.since)} (${r.by})`;
+  const after = Date.parse(r.logsUntil) - Date.parse(r.since);
+  return `Not seen since the boot at ${clock(r.since, true)} UTC (${r.by}): the logs go on for ${duration(after)} after it without this failure.`;
 }
 
 export function confidence(c: number): string {
