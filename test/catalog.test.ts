@@ -32,11 +32,11 @@ examples:
       text: 'widget exploded: worse:'
   negative:
     - format: plain
-      text: 'widget fine'
-      why: healthy
+      text: 'widget exploded: none'
+      why: no reason followed by a colon
     - format: plain
-      text: 'widget restarted'
-      why: healthy
+      text: 'widget exploded: -'
+      why: no reason word
 `;
 
 function userDir(t: Parameters<typeof tempDir>[0], files: Record<string, string>): string {
@@ -148,6 +148,20 @@ test('lint flags a pattern with a lookahead, a non-URL reference and too few exa
   const mine = issues.filter((i) => i.file.startsWith(d));
   assert.ok(mine.some((i) => /not RE2 syntax/.test(i.problem)), 'lookahead is not RE2');
   assert.ok(mine.some((i) => /not a URL/.test(i.problem)), 'reference must be a URL');
+});
+
+test('lint: a negative example that holds none of its signals\' literals tests nothing and is flagged by index', (t) => {
+  const inert = HEADLINE.replace('\n  negative:\n', `\n  negative:\n    - format: journal\n      text: 'May 26 18:07:17 node1 kubelet[1422]: all pods are running'\n      why: healthy\n`);
+  assert.notEqual(inert, HEADLINE);
+  const d = userDir(t, { 'kernel/kernel-ipv6-mark-regression.yaml': inert });
+  const cat = loadCatalog([d]);
+  const n = cat.patterns.find((p) => p.file.startsWith(d))!.examples.negative.findIndex((e) => e.text.includes('all pods are running')) + 1;
+  assert.equal(n, 1);
+  const { issues, examples } = lintCatalog(cat);
+  assert.ok(!examples.failures.some((f) => f.file.startsWith(d)), 'patterns test alone passes it: it raises nothing because nothing reaches a regex');
+  const mine = issues.filter((i) => i.file.startsWith(d));
+  assert.equal(mine.length, 1, JSON.stringify(mine));
+  assert.match(mine[0].problem, new RegExp(`^negative example ${n} \\(journal\\) contains none of the signals' literals .*"RULE_APPEND failed".*cannot exercise`));
 });
 
 test('patterns test fails on an example that no longer matches', async (t) => {
