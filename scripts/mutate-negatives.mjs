@@ -9,8 +9,8 @@ import { initialState, reduce } from '../dist/src/engine/state.js';
 import { diagnose } from '../dist/src/engine/diagnose.js';
 const only = process.argv.slice(2);
 const base = loadCatalog();
-const raises = (cat, m, id, text) => {
-  const events = scanText(m, Array(10).fill(text.replace(/\n$/, '')).join('\n'));
+const raises = (cat, m, id, text, times = 10) => {
+  const events = scanText(m, Array(times).fill(text.replace(/\n$/, '')).join('\n'));
   return diagnose(reduce(initialState(), events), cat).some((d) => d.id === id);
 };
 let dead = 0;
@@ -27,7 +27,7 @@ for (const [pi, p] of base.patterns.entries()) {
     const q = structuredClone(p); mut(q);
     const cat = { ...base, patterns: base.patterns.map((x, i) => (i === pi ? q : x)) };
     const m = compileMatcher(cat);
-    p.examples.negative.forEach((ex, i) => { if (raises(cat, m, p.id, ex.text)) killed[i].push(name); });
+    p.examples.negative.forEach((ex, i) => { if (raises(cat, m, p.id, ex.text, ex.times)) killed[i].push(name); });
   }
   killed.forEach((k, i) => {
     if (!k.length) dead++;

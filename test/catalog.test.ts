@@ -164,6 +164,30 @@ test('lint: a negative example that holds none of its signals\' literals tests n
   assert.match(mine[0].problem, new RegExp(`^negative example ${n} \\(journal\\) contains none of the signals' literals .*"RULE_APPEND failed".*cannot exercise`));
 });
 
+test('a negative\'s times: is how often the runner repeats it (default 10), so a near miss one below a when min can be tested', (t) => {
+  // WIDGET raised only from the 3rd "widget exploded" within 10m; a single one is the near miss
+  const counted = WIDGET.replace('confidence: { base: 0.7 }', 'when: { signal: exploded, min: 3, within: 10m }\nconfidence: { base: 0.7 }');
+  const once = '\n    - format: plain\n      text: \'widget exploded: bad:\'\n      why: one explosion, then the widget recovers';
+  const lone = (extra: string): { failures: string[]; negatives: unknown[] } => {
+    const d = userDir(t, { 'cni/cni-widget-broken.yaml': counted.replace('      why: no reason word', `      why: no reason word${extra}`) });
+    const cat = loadCatalog([d]);
+    const p = cat.patterns.find((x) => x.file.startsWith(d))!;
+    return { failures: lintCatalog(cat).examples.failures.filter((f) => f.file.startsWith(d)).map((f) => f.what), negatives: p.examples.negative };
+  };
+  const withTimes = lone(`${once}\n      times: 1`);
+  assert.equal(withTimes.negatives.length, 3);
+  assert.deepEqual(withTimes.failures, [], 'seen once, below min 3: it must not raise');
+  const twice = lone(`${once}\n      times: 2`);
+  assert.deepEqual(twice.failures, [], 'seen twice, still below min 3');
+  const defaulted = lone(once);
+  assert.equal(defaulted.failures.length, 1, 'without times: the runner repeats it 10 times and the diagnosis is raised');
+  assert.match(defaulted.failures[0], /^negative example 3 \(plain\) raises the diagnosis/);
+  const thrice = lone(`${once}\n      times: 3`);
+  assert.match(thrice.failures[0] ?? '', /^negative example 3 \(plain, seen 3 times\) raises the diagnosis/);
+  const d = userDir(t, { 'cni/cni-widget-broken.yaml': counted.replace('      why: no reason word', `      why: no reason word${once}\n      times: 0`) });
+  assert.match(loadError(d).message, /times/);
+});
+
 test('patterns test fails on an example that no longer matches', async (t) => {
   const bad = HEADLINE.replace("literal: '--set-xmark'", "literal: '--set-xmarkZ'");
   const d = userDir(t, { 'kernel/kernel-ipv6-mark-regression.yaml': bad });
