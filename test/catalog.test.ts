@@ -32,11 +32,11 @@ examples:
       text: 'widget exploded: worse:'
   negative:
     - format: plain
-      text: 'widget fine'
-      why: healthy
+      text: 'widget exploded: none'
+      why: no reason followed by a colon
     - format: plain
-      text: 'widget restarted'
-      why: healthy
+      text: 'widget exploded: -'
+      why: no reason word
 `;
 
 function userDir(t: Parameters<typeof tempDir>[0], files: Record<string, string>): string {
@@ -148,6 +148,44 @@ test('lint flags a pattern with a lookahead, a non-URL reference and too few exa
   const mine = issues.filter((i) => i.file.startsWith(d));
   assert.ok(mine.some((i) => /not RE2 syntax/.test(i.problem)), 'lookahead is not RE2');
   assert.ok(mine.some((i) => /not a URL/.test(i.problem)), 'reference must be a URL');
+});
+
+test('lint: a negative example that holds none of its signals\' literals tests nothing and is flagged by index', (t) => {
+  const inert = HEADLINE.replace('\n  negative:\n', `\n  negative:\n    - format: journal\n      text: 'May 26 18:07:17 node1 kubelet[1422]: all pods are running'\n      why: healthy\n`);
+  assert.notEqual(inert, HEADLINE);
+  const d = userDir(t, { 'kernel/kernel-ipv6-mark-regression.yaml': inert });
+  const cat = loadCatalog([d]);
+  const n = cat.patterns.find((p) => p.file.startsWith(d))!.examples.negative.findIndex((e) => e.text.includes('all pods are running')) + 1;
+  assert.equal(n, 1);
+  const { issues, examples } = lintCatalog(cat);
+  assert.ok(!examples.failures.some((f) => f.file.startsWith(d)), 'patterns test alone passes it: it raises nothing because nothing reaches a regex');
+  const mine = issues.filter((i) => i.file.startsWith(d));
+  assert.equal(mine.length, 1, JSON.stringify(mine));
+  assert.match(mine[0].problem, new RegExp(`^negative example ${n} \\(journal\\) contains none of the signals' literals .*"RULE_APPEND failed".*cannot exercise`));
+});
+
+test('a negative\'s times: is how often the runner repeats it (default 10), so a near miss one below a when min can be tested', (t) => {
+  // WIDGET raised only from the 3rd "widget exploded" within 10m; a single one is the near miss
+  const counted = WIDGET.replace('confidence: { base: 0.7 }', 'when: { signal: exploded, min: 3, within: 10m }\nconfidence: { base: 0.7 }');
+  const once = '\n    - format: plain\n      text: \'widget exploded: bad:\'\n      why: one explosion, then the widget recovers';
+  const lone = (extra: string): { failures: string[]; negatives: unknown[] } => {
+    const d = userDir(t, { 'cni/cni-widget-broken.yaml': counted.replace('      why: no reason word', `      why: no reason word${extra}`) });
+    const cat = loadCatalog([d]);
+    const p = cat.patterns.find((x) => x.file.startsWith(d))!;
+    return { failures: lintCatalog(cat).examples.failures.filter((f) => f.file.startsWith(d)).map((f) => f.what), negatives: p.examples.negative };
+  };
+  const withTimes = lone(`${once}\n      times: 1`);
+  assert.equal(withTimes.negatives.length, 3);
+  assert.deepEqual(withTimes.failures, [], 'seen once, below min 3: it must not raise');
+  const twice = lone(`${once}\n      times: 2`);
+  assert.deepEqual(twice.failures, [], 'seen twice, still below min 3');
+  const defaulted = lone(once);
+  assert.equal(defaulted.failures.length, 1, 'without times: the runner repeats it 10 times and the diagnosis is raised');
+  assert.match(defaulted.failures[0], /^negative example 3 \(plain\) raises the diagnosis/);
+  const thrice = lone(`${once}\n      times: 3`);
+  assert.match(thrice.failures[0] ?? '', /^negative example 3 \(plain, seen 3 times\) raises the diagnosis/);
+  const d = userDir(t, { 'cni/cni-widget-broken.yaml': counted.replace('      why: no reason word', `      why: no reason word${once}\n      times: 0`) });
+  assert.match(loadError(d).message, /times/);
 });
 
 test('patterns test fails on an example that no longer matches', async (t) => {

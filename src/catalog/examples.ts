@@ -50,7 +50,7 @@ export function runExamples(cat: Catalog, matcher = compileMatcher(cat)): { pass
     });
     p.examples.negative.forEach((ex, i) => {
       const hits = scanText(matcher, ex.text).filter((e): e is HitEvent => e.type === 'hit' && e.patternId === p.id);
-      check(!raises(cat, matcher, p.id, ex.text), { file: p.file, id: p.id, what: `negative example ${i + 1} (${ex.format}) raises the diagnosis (signals ${hits.flatMap((h) => h.signals).join(', ')}): it must not (${ex.why})` });
+      check(!raises(cat, matcher, p.id, ex.text, {}, ex.times), { file: p.file, id: p.id, what: `negative example ${i + 1} (${ex.format}${ex.times ? `, seen ${ex.times} times` : ''}) raises the diagnosis (signals ${hits.flatMap((h) => h.signals).join(', ')}): it must not (${ex.why})` });
     });
   }
   for (const r of cat.facts) {

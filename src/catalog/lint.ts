@@ -92,6 +92,14 @@ export function lintCatalog(cat: Catalog): { issues: LintIssue[]; examples: Retu
     if (p.examples.positive.length < 3) add(p.file, p.id, `only ${p.examples.positive.length} positive examples (3 or more, in 2 or more wrappers)`);
     if (new Set(p.examples.positive.map((e) => e.format)).size < 2) add(p.file, p.id, 'positive examples in only one wrapper format (2 or more)');
     if (p.examples.negative.length < 2) add(p.file, p.id, `only ${p.examples.negative.length} near-miss negatives (2 or more)`);
+    // The literal prefilter drops a line that holds none of the signals' literals before any regex
+    // or condition sees it: such a negative passes whatever the regexes say, so it tests nothing.
+    const literals = [...new Set(p.signals.map((s) => s.literal))];
+    p.examples.negative.forEach((ex, i) => {
+      if (!literals.some((l) => ex.text.includes(l))) {
+        add(p.file, p.id, `negative example ${i + 1} (${ex.format}) contains none of the signals' literals (${literals.map((l) => JSON.stringify(l)).join(', ')}): the prefilter drops it before any regex or condition runs, so it cannot exercise them — make it a near miss that carries a literal`);
+      }
+    });
   }
   for (const r of regexes) {
     const re2 = re2Problem(r.src, r.ignoreCase);

@@ -83,6 +83,9 @@ const negativeSchema = z.strictObject({
   format: z.enum(FORMATS),
   text: z.string().min(1),
   why: z.string().min(3, 'say why this near-miss must not match'),
+  /** how many times the text is seen in a row (default 10, enough for any count or window): 1 or a
+   *  few for a near miss that is one occurrence below a `when` min (a single failed probe at start-up) */
+  times: z.number().int().min(1).optional(),
 });
 
 const remediationSchema = z.strictObject({
