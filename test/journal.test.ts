@@ -179,6 +179,30 @@ test('journalctl killed while still in the earlier boot resumes there: every boo
   assert.equal(w.count(ID), 40, 'all 30 + 10, none repeated');
 });
 
+test('journalctl restarts: given up after 21 deaths in a row, but a journalctl that ran a while starts the count again', async (t) => {
+  const d = tempDir(t);
+  const j = path.join(d, 'system.journal');
+  writeJournal(j, history(1, 1));
+  // "a while" made 300 ms for the test (60 s in use)
+  const w = new WatchProcess(['--journal-file', j], { env: { CNI_DOCTOR_JOURNAL_STABLE_MS: '300' } });
+  t.after(() => w.child.kill('SIGKILL'));
+  const restarts = (): number => w.events.filter((e) => e.type === 'problem' && /journalctl killed by SIGKILL; restarting/.test(e.message ?? '')).length;
+  const child = (): number | undefined => { try { return Number(execFileSync('pgrep', ['-P', String(w.child.pid), 'journalctl']).toString().trim().split('\n')[0]) || undefined; } catch { return undefined; } };
+  for (let i = 1; i <= 24; i++) {
+    // each journalctl lives past the 300 ms before it is killed
+    const pid = await new Promise<number>((resolve, reject) => {
+      const deadline = Date.now() + 15_000;
+      const look = (): void => { const p = child(); if (p) resolve(p); else if (Date.now() > deadline) reject(new Error(`no journalctl after restart ${i - 1}; stderr: ${w.stderr}`)); else setTimeout(look, 50); };
+      look();
+    });
+    await new Promise((r) => setTimeout(r, 400));
+    process.kill(pid, 'SIGKILL');
+    await w.waitFor(`restart ${i}`, () => restarts() >= i || w.child.exitCode !== null);
+    assert.equal(w.child.exitCode, null, `still watching after ${i} restarts: ${w.stderr}`);
+  }
+  await w.stop();
+});
+
 /** Exits 2 quickly with a single line naming what is wrong: not twenty restarts of journalctl. */
 async function failsAtOnce(w: WatchProcess, reason: RegExp): Promise<void> {
   await w.waitFor('exit', () => w.child.exitCode !== null, 12_000);

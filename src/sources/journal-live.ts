@@ -27,6 +27,11 @@ export interface JournalEvents {
 
 /** journalctl checks its arguments and opens its files well within this */
 const FIRST_START_MS = 1500;
+/** A journalctl that ran this long was not crash-looping: the give-up count and the restart delay
+ *  start again (a DaemonSet runs for months; its 21st occasional restart must not end it). */
+const STABLE_MS = Number(process.env.CNI_DOCTOR_JOURNAL_STABLE_MS) || 60_000;
+/** restarts in a row (each within STABLE_MS of its start) before giving up */
+const MAX_RESTARTS = 20;
 const PERMISSION_HINT = /insufficient permissions|not seeing messages from other users|Permission denied/i;
 const PERMISSION_FIX = 'journalctl cannot read the system journal: add yourself to group systemd-journal (sudo usermod -aG systemd-journal $USER, then log in again) or run with sudo';
 const MACHINE_ID_DIR = /^[0-9a-f]{32}$/;
@@ -125,6 +130,8 @@ export class JournalFollower {
   cursor: string | undefined;
   private closed = false;
   private restarts = 0;
+  /** restarts since journalctl last ran for STABLE_MS */
+  private inARow = 0;
   entries = 0;
   private paused = false;
   /** any byte on journalctl's stdout yet: until then, a journalctl that exits is misconfigured, not unlucky */
@@ -254,13 +261,14 @@ export class JournalFollower {
         return;
       }
       this.restarts++;
+      this.inARow = Date.now() - started >= STABLE_MS ? 1 : this.inARow + 1;
       const why = signal ? `killed by ${signal}` : `exited with status ${code}${said ? `: ${said}` : ''}`;
-      if (this.restarts > 20) {
-        this.ev.fatal(`journalctl keeps dying (${why}); giving up`);
+      if (this.inARow > MAX_RESTARTS) {
+        this.ev.fatal(`journalctl keeps dying (${why}, ${MAX_RESTARTS + 1} times in a row); giving up`);
         return;
       }
       this.ev.note(`journalctl ${why}; restarting after the last entry read`);
-      setTimeout(() => { if (!this.closed) this.spawn(); }, Math.min(5000, 100 * this.restarts));
+      setTimeout(() => { if (!this.closed) this.spawn(); }, Math.min(5000, 100 * this.inARow));
     });
   }
 
