@@ -180,3 +180,21 @@ test('source lag: seconds since the followed files were last read to their end; 
   await until('caught up', () => f.backlog === 0);
   assert.equal(store.lag(t0 + 8000), 0);
 });
+
+test('a replay shows its lines/s before its first hit (the rate was computed only once a hit gave the replay a clock)', async (t) => {
+  const { WatchStore } = await import('../src/cli/watch-store.js');
+  const { LiveEngine } = await import('../src/engine/live.js');
+  const engine = new LiveEngine(cat);
+  const store = new WatchStore(engine, cat, { sources: ['replay x'], mode: 'replay', backlog: () => 0, setPaused: () => undefined });
+  t.after(() => store.close());
+  const info = { source: 'x', path: 'x.log', role: 'log' as const, time: { refTime: Date.now() } };
+  const t0 = Date.now();
+  while (store.getSnapshot().linesPerSec === 0) {
+    assert.ok(Date.now() - t0 < 10_000, 'lines/s still 0 after 10 s of lines');
+    engine.feed('x', info, 'May 26 18:00:00 node1 sshd[1]: Accepted publickey for ops\n'.repeat(100));
+    store.tick();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(store.getSnapshot().lines > 0);
+  assert.equal(Object.keys(engine.state.hits).length, 0, 'no hit, so no replay clock');
+});

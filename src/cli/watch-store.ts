@@ -76,16 +76,17 @@ export class WatchStore implements LiveStore {
   /** Once a second: lines/s, ages, and quiet diagnoses. A replay's clock is the newest line replayed. */
   tick(now = Date.now()): void {
     this.lag();
-    if (this.meta.mode === 'replay') {
-      const seen = Object.values(this.engine.state.hits).map((h) => h.lastSeen ?? 0);
-      now = Math.max(0, ...seen);
-      if (!now) return;
-      this.replayNow = now;
-    }
+    // the rate first: a replay has no clock before its first hit, but its lines are read all the same
     const lines = this.engine.state.stats.lines;
     const wall = Date.now();
     const dt = (wall - this.rate.at) / 1000;
     if (dt >= 1) this.rate = { lines, at: wall, perSec: Math.round((lines - this.rate.lines) / dt) };
+    if (this.meta.mode === 'replay') {
+      const seen = Object.values(this.engine.state.hits).map((h) => h.lastSeen ?? 0);
+      now = Math.max(0, ...seen);
+      if (!now) { this.publish(); return; }
+      this.replayNow = now;
+    }
     this.engine.event({ type: 'tick', now });
   }
 
