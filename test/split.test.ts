@@ -1,4 +1,4 @@
-// A large log file is scanned in two halves at once (src/sources/split.ts). The answer must be the one
+// A large log file is scanned in two halves at once (src/engine/split.ts). The answer must be the one
 // a single scan from start to end gives: same diagnoses, counts, evidence lines, facts and timeline.
 // The file is built so that its middle falls inside klog `err=<` blocks, which the cut must not break.
 import { test } from 'node:test';
@@ -15,7 +15,7 @@ const SPLIT_ENV = { CNI_DOCTOR_SPLIT_LIMITS: `${64 * MiB}:1000000`, CNI_DOCTOR_D
 
 test('a 70 MiB log scanned in two halves gives exactly the report of one scan', async (t) => {
   // From dist/: the split needs the compiled worker (under tsx every file is scanned whole).
-  const split = (await import(path.join(path.dirname(CLI), '..', 'sources', 'split.js'))) as typeof import('../src/sources/split.js');
+  const split = (await import(path.join(path.dirname(CLI), '..', 'engine', 'split.js'))) as typeof import('../src/engine/split.js');
   const { compileMatcher } = (await import(path.join(path.dirname(CLI), '..', 'engine', 'matcher.js'))) as typeof import('../src/engine/matcher.js');
   const { readCachedCatalog } = (await import(path.join(path.dirname(CLI), '..', 'catalog', 'builtin-cache.js'))) as typeof import('../src/catalog/builtin-cache.js');
 
@@ -99,7 +99,7 @@ test('a container block of a cluster-info dump that spans the cut keeps its name
   const file = path.join(tempDir(t), 'dump.log');
   writeFileSync(file, data);
   // One failure in 2,001 lines: sparse enough for the default density limit.
-  const split = (await import(path.join(path.dirname(CLI), '..', 'sources', 'split.js'))) as typeof import('../src/sources/split.js');
+  const split = (await import(path.join(path.dirname(CLI), '..', 'engine', 'split.js'))) as typeof import('../src/engine/split.js');
   const { compileMatcher } = (await import(path.join(path.dirname(CLI), '..', 'engine', 'matcher.js'))) as typeof import('../src/engine/matcher.js');
   const { readCachedCatalog } = (await import(path.join(path.dirname(CLI), '..', 'catalog', 'builtin-cache.js'))) as typeof import('../src/catalog/builtin-cache.js');
   const saved = { ...split.splitLimits };
@@ -123,7 +123,7 @@ test('a container block of a cluster-info dump that spans the cut keeps its name
 });
 
 test('random logs split anywhere give the events of one scan', async (t) => {
-  const split = (await import(path.join(path.dirname(CLI), '..', 'sources', 'split.js'))) as typeof import('../src/sources/split.js');
+  const split = (await import(path.join(path.dirname(CLI), '..', 'engine', 'split.js'))) as typeof import('../src/engine/split.js');
   const { compileMatcher } = (await import(path.join(path.dirname(CLI), '..', 'engine', 'matcher.js'))) as typeof import('../src/engine/matcher.js');
   const { readCachedCatalog } = (await import(path.join(path.dirname(CLI), '..', 'catalog', 'builtin-cache.js'))) as typeof import('../src/catalog/builtin-cache.js');
   const { StreamScanner } = (await import(path.join(path.dirname(CLI), '..', 'engine', 'scanner.js'))) as typeof import('../src/engine/scanner.js');

@@ -2,7 +2,7 @@ import { fstatSync } from 'node:fs';
 import type { Catalog } from '../catalog/load.js';
 import { analyzePaths } from '../engine/run.js';
 import { LIMITS } from '../sources/bundle/tar.js';
-import { setScanJobs } from '../sources/split.js';
+import { setScanJobs } from '../engine/split.js';
 import { buildReport, exitCode, reportJson } from '../report/model.js';
 import { renderText } from '../report/text.js';
 import { renderMarkdown } from '../report/markdown.js';

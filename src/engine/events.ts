@@ -1,4 +1,7 @@
 // What flows from the scanners into the reducer. Plain data, serialisable (worker threads post it).
+import type { InputSummary } from '../sources/origin.js';
+
+export type { InputSummary };
 
 export interface Evidence {
   source: string;
@@ -57,13 +60,6 @@ export interface TimelineEvent {
   freshStart?: true;
 }
 
-export interface InputSummary {
-  path: string;
-  kind: 'microk8s-inspect' | 'sosreport' | 'directory' | 'file' | 'journal' | 'stdin';
-  files: number;
-  lines: number;
-  bytes: number;
-}
 
 export interface InputEvent { type: 'input'; input: InputSummary }
 

@@ -2,7 +2,7 @@
 import { statSync } from 'node:fs';
 import type { Catalog } from '../catalog/load.js';
 import { planInput, InputError } from '../sources/inputs.js';
-import { scanSource } from '../sources/stream.js';
+import { scanSource } from './scan-source.js';
 import type { EngineEvent, InputSummary } from './events.js';
 import { compileMatcher, type Matcher } from './matcher.js';
 import { initialState, reduce, type State } from './state.js';

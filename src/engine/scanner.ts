@@ -2,9 +2,10 @@
 // hits, regexes only on those records. Feeds the reducer through `emit`; never holds more than one
 // chunk plus a bounded context, whatever the stream's size.
 import type { Format } from '../catalog/schema.js';
+import type { StreamInfo } from '../sources/origin.js';
 import { describeRepeat, detectFormat, parseLine } from '../parse/formats.js';
 import { assemble, toRecord, MAX_RECORD_BYTES, type LogRecord } from '../parse/join.js';
-import { isoString, type TimeContext } from '../parse/time.js';
+import { isoString } from '../parse/time.js';
 import type { EngineEvent, Evidence, HitEvent } from './events.js';
 import type { FactRule, PodRule } from '../catalog/schema.js';
 import { activeSignals, redactValue, type CompiledSignal, type Matcher, type MatchView, type SideRule } from './matcher.js';
@@ -34,18 +35,8 @@ let stamp = 0;
 const idle = new Map<number, Buffer>();
 const ENDED = Buffer.alloc(0);
 
-export interface StreamInfo {
-  /** label used in evidence, e.g. `snap.microk8s.daemon-kubelite/journal.log` */
-  source: string;
-  /** path inside the input, for file-bound fact rules */
-  path: string;
-  /** `facts`: only fact and timeline rules run */
-  role: 'log' | 'facts';
-  format?: Format;
-  time: TimeContext;
-  /** the stream is the second half of a split file: its first lines are not the file's (head rules skip it) */
-  continued?: boolean;
-}
+export type { StreamInfo };
+
 
 /** `lastTime`: the stamp of the stream's latest line scanned (a log's; undefined without stamps) */
 export interface ScanStats { bytes: number; lines: number; records: number; regexRuns: number; lastTime?: number }

@@ -5,7 +5,7 @@ import split2 from 'split2';
 import { renderJournalEntry, type JournalEntry } from '../parse/journal-json.js';
 import type { TimeContext } from '../parse/time.js';
 import { toolAvailable } from './decompress.js';
-import type { ByteSource } from './stream.js';
+import type { ByteSource } from './origin.js';
 
 export const JOURNAL_MAGIC = Buffer.from('LPKSHHRH', 'latin1');
 

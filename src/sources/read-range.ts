@@ -1,15 +1,15 @@
 // Reading byte ranges of a file: a few bytes to look at, or a whole range into a scanner.
 import { open } from 'node:fs/promises';
-import { CHUNK, type StreamScanner } from '../engine/scanner.js';
 
 const READ_BYTES = 4 << 20;
-/** a file is scanned in large batches: nothing upstream waits on it */
-const FILE_BATCH = CHUNK;
+/** Where the bytes go: the engine's scanner, taking them in batches of `batch` bytes (a file is
+ *  scanned in large batches: nothing upstream waits on it). */
+export interface RangeSink { push(b: Buffer, batch?: number): void }
 
 /** Feed bytes [start, end) of a file to a scanner. Two buffers: the next read runs on the thread
  *  pool while this one is scanned. Reading straight into the scanner's buffer saves a copy but leaves
  *  the scan waiting on every read (a third of the time on a 1 GiB log in the page cache). */
-export async function readRange(file: string, start: number, end: number, sc: StreamScanner): Promise<void> {
+export async function readRange(file: string, start: number, end: number, sc: RangeSink, batch?: number): Promise<void> {
   const fh = await open(file, 'r');
   const bufs = [Buffer.allocUnsafe(READ_BYTES), Buffer.allocUnsafe(READ_BYTES)];
   let cur = 0;
@@ -27,7 +27,7 @@ export async function readRange(file: string, start: number, end: number, sc: St
       const filled = bufs[cur];
       cur ^= 1;
       next = read(bufs[cur]);
-      sc.push(filled.subarray(0, bytesRead), FILE_BATCH);
+      sc.push(filled.subarray(0, bytesRead), batch);
     }
   } finally {
     // A scan that threw leaves a read in flight: settle it before closing the file.

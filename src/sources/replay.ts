@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import split2 from 'split2';
-import type { StreamInfo } from '../engine/scanner.js';
+import type { StreamInfo } from './origin.js';
 import { parseLine } from '../parse/formats.js';
 import type { InputPlan } from './inputs.js';
 

@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 import { decompressedHead, looksBinary, readHead, type InputPlan } from '../inputs.js';
 import { innerSources, isTarHeader, mayBeBundle, notATar, openBundle } from './tar.js';
 import { isJournalFile, journalSource } from '../journal.js';
-import type { ByteSource } from '../stream.js';
+import type { ByteSource } from '../origin.js';
 
 export interface FileRole { role: 'log' | 'facts'; format?: Format }
 

@@ -12,7 +12,7 @@ import type { Catalog } from '../../catalog/load.js';
 import { compressionOfName, decompress, emptyCompressedReason, Relay, sniffCompression, withoutCompressionSuffix, type Compression } from '../decompress.js';
 import { looksBinary, peek, type InputPlan } from '../inputs.js';
 import { isJournalFile, journalSource } from '../journal.js';
-import type { ByteSource } from '../stream.js';
+import type { ByteSource } from '../origin.js';
 import { bundleRefTime, fallbackLayout, layouts, type CompiledLayout, type FileRole } from './layouts.js';
 
 export const LIMITS = {

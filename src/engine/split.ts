@@ -7,14 +7,14 @@ import { deserialize } from 'node:v8';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Format } from '../catalog/schema.js';
-import type { EngineEvent } from '../engine/events.js';
-import { activeSignals, type Matcher } from '../engine/matcher.js';
-import { FORMAT_SAMPLE_LINES, formatSample, StreamScanner, type ScanStats, type StreamInfo } from '../engine/scanner.js';
+import type { EngineEvent } from './events.js';
+import { activeSignals, type Matcher } from './matcher.js';
+import { CHUNK, FORMAT_SAMPLE_LINES, formatSample, StreamScanner, type ScanStats, type StreamInfo } from './scanner.js';
 import { detectFormat } from '../parse/formats.js';
 import { MAX_RECORD_LINES, startsRecord } from '../parse/join.js';
 import { boundHeap } from '../runtime/heap.js';
 import { debugOn } from '../runtime/debug.js';
-import { readAt, readRange } from './read-range.js';
+import { readAt, readRange } from '../sources/read-range.js';
 
 /** When a file is split. Below `minBytes` the worker's start and the two halves slowing each other
  *  down cost what the split saves (measured here: 100 MB 0.5–0.7 s whole, 0.7–0.75 s split;
@@ -197,7 +197,7 @@ export async function scanSplit(file: string, info0: StreamInfo, plan: SplitPlan
   // Whatever happens here (a read error, an emit that throws), the worker must not outlive the scan:
   // blocked in Atomics.wait, it would keep the process alive.
   try {
-    await readRange(file, 0, plan.cut, sc);
+    await readRange(file, 0, plan.cut, sc, CHUNK);
     first = sc.end();
     firstContext = sc.markerContext;
     firstLines = first.lines;
@@ -211,7 +211,7 @@ export async function scanSplit(file: string, info0: StreamInfo, plan: SplitPlan
       splitStats.fallbacks++;
       const lines = first.lines;
       const sc2: StreamScanner = new StreamScanner(m, { ...info, continued: true }, (ev) => emit(shifted(sc2.markerSeen ? ev : inContext(ev, info.source, firstContext), lines)));
-      await readRange(file, plan.cut, plan.size, sc2);
+      await readRange(file, plan.cut, plan.size, sc2, CHUNK);
       rest = sc2.end();
     }
   } finally {

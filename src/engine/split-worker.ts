@@ -4,11 +4,11 @@
 // first half is done they wait outside the main thread's heap, and cost it no collections.
 import { serialize } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { EngineEvent } from '../engine/events.js';
-import { compileMatcher } from '../engine/matcher.js';
-import { StreamScanner } from '../engine/scanner.js';
+import type { EngineEvent } from './events.js';
+import { compileMatcher } from './matcher.js';
+import { CHUNK, StreamScanner } from './scanner.js';
 import type { SplitJob } from './split.js';
-import { readRange } from './read-range.js';
+import { readRange } from '../sources/read-range.js';
 import { debugOn } from '../runtime/debug.js';
 
 const job = workerData as SplitJob;
@@ -38,7 +38,7 @@ const sc: StreamScanner = new StreamScanner(m, { ...job.info, continued: true },
   batch.push(e);
   if (batch.length >= job.batch) post();
 });
-await readRange(job.file, job.start, job.end, sc);
+await readRange(job.file, job.start, job.end, sc, CHUNK);
 const stats = sc.end();
 post();
 parentPort!.postMessage({ stats });
