@@ -234,6 +234,9 @@ export class FileFollower {
   }
 
   private async openCurrent(where: 'start' | 'end'): Promise<boolean> {
+    // (what the name held at the last look: gone, a name waiting on another's file is waiting no more)
+    this.elsewhere = false;
+    this.copy = false;
     let fh: FileHandle;
     try {
       // O_NONBLOCK: open() of a FIFO would otherwise wait for a writer, and hold up everything.
