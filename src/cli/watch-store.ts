@@ -11,6 +11,8 @@ export interface WatchMeta {
   mode: 'live' | 'replay';
   speed?: number;
   backlog: () => number;
+  /** how many files are followed now (watch --file) */
+  files?: () => number;
   setPaused: (p: boolean) => void;
 }
 
@@ -126,6 +128,7 @@ export class WatchStore implements LiveStore {
       // Paused, nothing is read: any byte waiting in a file is "behind".
       keepingUp: this.paused ? this.meta.backlog() === 0 : backlog < 4 << 20,
       backlog,
+      ...(this.meta.files ? { files: this.meta.files() } : {}),
       paused: this.paused,
       mode: this.meta.mode,
       speed: this.meta.speed,

@@ -2,14 +2,14 @@
 import { createElement } from 'react';
 import fg from 'fast-glob';
 import picomatch from 'picomatch';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { ReadStream as TtyReadStream } from 'node:tty';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import type { Catalog } from '../catalog/load.js';
 import { LiveEngine } from '../engine/live.js';
 import type { StreamInfo } from '../engine/scanner.js';
-import { FileFollower, FollowRegistry } from '../sources/follow.js';
+import { COMPRESSED_NAME, FileFollower, FollowRegistry } from '../sources/follow.js';
 import { fallbackLayout } from '../sources/bundle/layouts.js';
 import { JournalFollower } from '../sources/journal-live.js';
 import { replay } from '../sources/replay.js';
@@ -86,6 +86,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     mode: o.replay ? 'replay' : 'live',
     speed: o.replay ? o.speed : undefined,
     backlog: () => followers.reduce((a, f) => a + f.backlog, 0),
+    files: o.files.length ? () => followers.length : undefined,
     setPaused: (p) => {
       paused = p;
       for (const f of followers) f.setPaused(p);
@@ -150,14 +151,29 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     const seen = new Set<string>();
     // One file under two followed names (a glob matching rotated names, a hard link) is read once.
     const registry = new FollowRegistry();
-    const follow = async (file: string, fromStart: boolean): Promise<FileFollower | undefined> => {
+    // Compressed rotations matching a glob are never followed (read them with analyze): said once.
+    let skippedCompressed = false;
+    const follow = async (file: string, fromStart: boolean, byGlob = false): Promise<FileFollower | undefined> => {
       if (seen.has(file)) return undefined;
+      if (byGlob && COMPRESSED_NAME.test(file)) {
+        if (!skippedCompressed) note(`${file}: compressed, not followed; compressed files matching the glob are skipped (read them with cni-doctor analyze)`);
+        skippedCompressed = true;
+        return undefined;
+      }
       seen.add(file);
       // One engine source per file under the name: line numbers and unfinished lines stay per file.
       const id = (gen: number): string => `${file}#${gen}`;
       // A format the name implies (rsyslog's files escape control characters: only `syslog` reads them back).
       const inf: StreamInfo = { ...info(file, file), format: byName.roleOf(path.basename(file))?.format };
-      const f = new FileFollower(file, { data: (b, gen) => engine.feed(id(gen), inf, b), end: (gen) => engine.end(id(gen)), draining: (gen, ms) => engine.hold(id(gen), ms), note }, { fromStart, registry });
+      // A glob-matched file deleted and drained is let go of (its poll and watcher with it); one that
+      // comes back under the name is picked up again from its start.
+      const gone = (): void => {
+        const i = followers.indexOf(f);
+        if (i >= 0) followers.splice(i, 1);
+        seen.delete(file);
+        if (!finished && existsSync(file)) void follow(file, true, true);
+      };
+      const f = new FileFollower(file, { data: (b, gen) => engine.feed(id(gen), inf, b), end: (gen) => engine.end(id(gen)), draining: (gen, ms) => engine.hold(id(gen), ms), note, gone }, { fromStart, registry, byGlob });
       followers.push(f);
       await f.start().catch((e: Error) => note(`${file}: ${e.message}`));
       if (paused) f.setPaused(true);
@@ -166,7 +182,9 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     const refused: string[] = [];
     for (const p of patterns) {
       if (fg.isDynamicPattern(p)) {
-        for (const m of await fg(p, { onlyFiles: true, absolute: true })) await follow(m, o.fromStart);
+        for (const m of await fg(p, { onlyFiles: true, absolute: true })) await follow(m, o.fromStart, true);
+      } else if (COMPRESSED_NAME.test(p)) {
+        refused.push(`--file ${p} is compressed: live following reads plain text as it is written; read it with cni-doctor analyze ${p}`);
       } else {
         // A FIFO, socket, device or directory named on the command line is refused at once.
         const f = await follow(p, o.fromStart);
@@ -186,8 +204,11 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
       const isMatch = picomatch(globs);
       const bases = [...new Set(globs.map((g) => picomatch.scan(g).base || '/'))];
       const w: FSWatcher = chokidarWatch(bases, { ignoreInitial: true, persistent: true, depth: 8 });
-      w.on('add', (p) => { if (isMatch(path.resolve(p))) void follow(path.resolve(p), true); });
+      w.on('add', (p) => { if (isMatch(path.resolve(p))) void follow(path.resolve(p), true, true); });
       stops.push(() => w.close());
+      // Watching starts once the watcher is ready: a file created before then is found by a second look.
+      await new Promise<void>((r) => { w.once('ready', () => r()); w.once('error', () => r()); });
+      for (const g of globs) for (const m of await fg(g, { onlyFiles: true, absolute: true })) await follow(m, true, true);
     }
     sources.push(...[...seen].map((f) => `file ${f}`));
     if (!seen.size) sources.push(...patterns.map((p) => `file ${p} (waiting)`));

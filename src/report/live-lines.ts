@@ -19,6 +19,7 @@ export class LinePrinter {
   private problems = 0;
   private lastStats = 0;
   private statsSig = '';
+  private files: number | undefined;
 
   private unsubscribe: () => void;
   private closed = false;
@@ -81,15 +82,19 @@ export class LinePrinter {
   private stats(m: LiveModel, force: boolean): void {
     const now = Date.now();
     const sig = `${m.lines}|${m.linesPerSec}|${m.keepingUp}`;
-    if (!force && (now - this.lastStats < STATS_EVERY_MS || sig === this.statsSig)) return;
+    // How many files are followed is news at once (a glob's file appears or is let go of): it is not
+    // held back to the next 10 s line.
+    const files = m.files !== this.files;
+    if (!force && !files && (now - this.lastStats < STATS_EVERY_MS || sig === this.statsSig)) return;
     this.lastStats = now;
     this.statsSig = sig;
+    this.files = m.files;
     if (!this.json) return;
     // The last line of a run gives the average over the run (marked final, with its length): the rate
     // of the last second is 0 after any idle moment, and a fast replay ends before one is measured.
     const secs = force && m.startedAt !== undefined ? Math.max(0.001, (now - m.startedAt) / 1000) : undefined;
     const linesPerSec = secs === undefined ? m.linesPerSec : Math.round(m.lines / secs);
-    this.out(JSON.stringify({ type: 'stats', lines: m.lines, linesPerSec, backlog: m.backlog, keepingUp: m.keepingUp, paused: m.paused, ...(secs === undefined ? {} : { final: true, seconds: Math.round(secs * 10) / 10 }) }));
+    this.out(JSON.stringify({ type: 'stats', lines: m.lines, linesPerSec, backlog: m.backlog, keepingUp: m.keepingUp, paused: m.paused, ...(m.files === undefined ? {} : { files: m.files }), ...(secs === undefined ? {} : { final: true, seconds: Math.round(secs * 10) / 10 }) }));
   }
 
   /** Print every diagnosis's last state now (at exit). */

@@ -4,7 +4,8 @@
 // truncation followed at once by a burst is still seen), deletion (wait for the name to come back).
 // chokidar says when to look; the offset, inode and fingerprint are our own bookkeeping.
 import { constants } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 
 const FINGERPRINT = 64;
@@ -13,8 +14,35 @@ const READ = 1 << 20;
 // (settable for tests that must put a writer's pause well inside it on a loaded machine)
 export const DRAIN_GRACE_MS = Number(process.env.CNI_DOCTOR_DRAIN_GRACE_MS) || 5000;
 
-/** `gen`: which file under the name (rotation and truncation start a new one). */
-interface Open { fh: FileHandle; ino: number; dev: number; offset: number; fp: Buffer; gen: number; /** size at the last look */ size: number }
+/** how many rotation siblings are looked at for a truncated file's copy (the newest first) */
+const COPY_CANDIDATES = 8;
+
+/** `gen`: which file under the name (rotation and truncation start a new one). `head`: its first bytes
+ *  (up to FINGERPRINT), what a copy of it made by copytruncate starts with too. */
+interface Open { fh: FileHandle; ino: number; dev: number; offset: number; fp: Buffer; head: Buffer; gen: number; /** size at the last look */ size: number; /** holds compressed data: not read */ compressed?: string }
+
+/** a compressed rotation by its name (never followed: live-following.md) */
+export const COMPRESSED_NAME = /\.(gz|xz|zst|bz2|lz4)$/i;
+const MAGIC: [string, Buffer][] = [
+  ['gzip', Buffer.from([0x1f, 0x8b])],
+  ['xz', Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])],
+  ['zstd', Buffer.from([0x28, 0xb5, 0x2f, 0xfd])],
+  ['bzip2', Buffer.from('BZh')],
+  ['lz4', Buffer.from([0x04, 0x22, 0x4d, 0x18])],
+];
+/** The compression a file's first bytes show: a name, undefined when plain, 'maybe' when too few bytes
+ *  to tell yet (a prefix of some magic). */
+function compression(first: Buffer): string | undefined {
+  for (const [name, m] of MAGIC) {
+    const n = Math.min(m.length, first.length);
+    if (!first.subarray(0, n).equals(m.subarray(0, n))) continue;
+    if (n < m.length) return 'maybe';
+    // bzip2: "BZh" then the block size digit, so a text line that starts with BZh is not taken for it
+    if (name === 'bzip2') return first.length < 4 ? 'maybe' : first[3] >= 0x31 && first[3] <= 0x39 ? name : undefined;
+    return name;
+  }
+  return undefined;
+}
 
 export interface FollowEvents {
   /** Bytes of one file under the name. Each `gen` is its own byte stream: a rotated-away file's
@@ -22,6 +50,8 @@ export interface FollowEvents {
   data(chunk: Buffer, gen: number): void;
   /** no more bytes will come for `gen`: what it holds back (an unfinished line) is complete */
   end(gen: number): void;
+  /** a follower of a glob-matched name retired itself: the file is deleted and drained */
+  gone?(): void;
   /** `gen` was renamed away: a writer may still finish its last line there within `ms` */
   draining?(gen: number, ms: number): void;
   /** rotation, truncation, deletion: one line for the operator */
@@ -40,6 +70,24 @@ export class FollowRegistry {
     this.followers.add(f);
   }
 
+  remove(f: FileFollower): void {
+    this.followers.delete(f);
+  }
+
+  /** how many names are followed now */
+  get size(): number {
+    return this.followers.size;
+  }
+
+  /** `head` (a file's first FINGERPRINT bytes) is the head of a file another follower reads now: a copy
+   *  of it (copytruncate's), whose bytes that follower reads (and claims, see retired) when it sees the
+   *  truncation */
+  copyOf(head: Buffer, key: string): boolean {
+    if (head.length < FINGERPRINT) return false;
+    for (const f of this.followers) if (!f.ids().includes(key) && f.heads().some((h) => h.equals(head))) return true;
+    return false;
+  }
+
   /** `key` is read or drained by a follower now */
   held(key: string): boolean {
     for (const f of this.followers) if (f.ids().includes(key)) return true;
@@ -48,7 +96,10 @@ export class FollowRegistry {
 
   /** where reading a retired file stopped (only what a later follower of the same file needs) */
   retired(key: string, offset: number, fp: Buffer): void {
+    this.done.delete(key);
     this.done.set(key, { offset, fp });
+    // Bounded: the oldest are forgotten (a file retired long ago and followed again is read from its start).
+    while (this.done.size > 4096) this.done.delete(this.done.keys().next().value!);
   }
 
   resumeAt(key: string): { offset: number; fp: Buffer } | undefined {
@@ -75,7 +126,7 @@ export class FileFollower {
    *  or not) minus the offset, which moves as a long catch-up is read */
   get backlog(): number {
     let n = 0;
-    for (const f of this.files()) n += Math.max(0, f.size - f.offset);
+    for (const f of this.files()) if (!f.compressed) n += Math.max(0, f.size - f.offset);
     return n;
   }
 
@@ -85,15 +136,21 @@ export class FileFollower {
   private gens = 0;
   /** the name holds a file another follower reads now (see FollowRegistry): waiting until it is done */
   private elsewhere = false;
+  /** the name holds a copy of a file another follower reads now (copytruncate's): waiting for it to be claimed */
+  private copy = false;
+  /** retired: the glob-matched file is deleted and drained */
+  gone = false;
   /** the last open went on from where an earlier follower of the same file stopped */
   private resumed = false;
 
-  constructor(readonly path: string, private ev: FollowEvents, private opts: { fromStart: boolean; pollMs?: number; registry?: FollowRegistry }) {
+  /** `byGlob`: the name was matched by a glob, not given: once its file is deleted and drained the
+   *  follower retires itself (a name given is awaited for ever). */
+  constructor(readonly path: string, private ev: FollowEvents, private opts: { fromStart: boolean; pollMs?: number; registry?: FollowRegistry; byGlob?: boolean }) {
     opts.registry?.add(this);
   }
 
   async start(): Promise<void> {
-    if (!(await this.openCurrent(this.opts.fromStart ? 'start' : 'end')) && !this.problem && !this.elsewhere) {
+    if (!(await this.openCurrent(this.opts.fromStart ? 'start' : 'end')) && !this.problem && !this.elsewhere && !this.copy) {
       this.ev.note(`${this.path}: does not exist yet; waiting for it`);
     }
     this.watcher = watch(this.path, { persistent: true, ignoreInitial: true, atomic: false, awaitWriteFinish: false });
@@ -130,8 +187,24 @@ export class FileFollower {
     if (this.timer) clearInterval(this.timer);
     await this.watcher?.close();
     await this.busy;
-    for (const d of this.draining) await this.retire(d.f);
+    await this.release();
+  }
+
+  private async release(): Promise<void> {
+    for (const d of this.draining.splice(0)) await this.retire(d.f);
     if (this.cur) await this.retire(this.cur);
+    this.cur = undefined;
+    this.opts.registry?.remove(this);
+  }
+
+  /** The glob-matched file is deleted and drained: stop polling and watching it (called from poll). */
+  private async leave(): Promise<void> {
+    this.closed = true;
+    this.gone = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.watcher?.close();
+    await this.release();
+    this.ev.gone?.();
   }
 
   private async retire(f: Open): Promise<void> {
@@ -155,7 +228,15 @@ export class FileFollower {
     return this.files().map((f) => `${f.dev}:${f.ino}`);
   }
 
+  /** the first bytes of the file read now (a copy of it starts with them) */
+  heads(): Buffer[] {
+    return this.cur && this.cur.head.length === FINGERPRINT ? [this.cur.head] : [];
+  }
+
   private async openCurrent(where: 'start' | 'end'): Promise<boolean> {
+    // (what the name held at the last look: gone, a name waiting on another's file is waiting no more)
+    this.elsewhere = false;
+    this.copy = false;
     let fh: FileHandle;
     try {
       // O_NONBLOCK: open() of a FIFO would otherwise wait for a writer, and hold up everything.
@@ -194,6 +275,14 @@ export class FileFollower {
       await fh.close().catch(() => undefined);
       return false;
     }
+    // A copy of a file followed now (copytruncate's, matched by the glob too): its bytes are that
+    // file's, read by its follower, which claims the copy's rest when it sees the truncation (and says
+    // where it stopped: looked up below, with no wait in between, so a claim is never missed).
+    this.copy = where === 'start' && !!this.opts.byGlob && !!this.opts.registry?.copyOf(await this.readFp(fh, Math.min(FINGERPRINT, st.size), 0), key);
+    if (this.copy) {
+      await fh.close().catch(() => undefined);
+      return false;
+    }
     let offset = where === 'end' ? st.size : 0;
     // Read before under another name, and the bytes up to where that stopped unchanged: go on from there.
     const done = this.opts.registry?.resumeAt(key);
@@ -202,24 +291,40 @@ export class FileFollower {
       offset = done.offset;
       this.resumed = true;
     }
-    this.cur = { fh, ino: st.ino, dev: st.dev, offset, fp: await this.readFp(fh, offset), gen: ++this.gens, size: st.size };
+    this.cur = { fh, ino: st.ino, dev: st.dev, offset, fp: await this.readFp(fh, offset), head: await this.readFp(fh, Math.min(FINGERPRINT, offset), 0), gen: ++this.gens, size: st.size };
     return true;
   }
 
-  private async readFp(fh: FileHandle, offset: number): Promise<Buffer> {
-    const n = Math.min(FINGERPRINT, offset);
-    const b = Buffer.alloc(n);
-    if (n) await fh.read(b, 0, n, offset - n);
-    return b;
+  /** the bytes before `offset` (up to FINGERPRINT, or down to `from`) */
+  private async readFp(fh: FileHandle, offset: number, from = offset - FINGERPRINT): Promise<Buffer> {
+    const start = Math.max(0, from);
+    const b = Buffer.alloc(Math.max(0, offset - start));
+    const { bytesRead } = b.length ? await fh.read(b, 0, b.length, start) : { bytesRead: 0 };
+    return b.subarray(0, bytesRead);
   }
 
   /** Read f from its offset to its current end. */
   private async drain(f: Open): Promise<number> {
     let total = 0;
+    if (f.compressed) return 0;
     for (;;) {
       const b = Buffer.allocUnsafe(READ);
       const { bytesRead } = await f.fh.read(b, 0, READ, f.offset);
       if (!bytesRead) break;
+      // Truncated (and refilled past our offset) while we read: these bytes may be the new file's, not
+      // the rest of the old one. Not taken: the next look sees the truncation (and reads the copy).
+      if (f.head.length && !(await this.readFp(f.fh, f.head.length, 0)).equals(f.head)) break;
+      if (f.offset === 0) {
+        // A compressed file is never read as text (live-following.md: compressed rotations are for analyze).
+        const kind = compression(b.subarray(0, bytesRead));
+        if (kind === 'maybe') break;
+        if (kind) {
+          f.compressed = kind;
+          this.ev.note(`${this.path}: ${kind}-compressed, not followed (a compressed rotation is read with cni-doctor analyze)`);
+          break;
+        }
+      }
+      if (f.head.length < FINGERPRINT && f.offset === f.head.length) f.head = Buffer.concat([f.head, b.subarray(0, Math.min(bytesRead, FINGERPRINT - f.offset))]);
       f.offset += bytesRead;
       f.size = Math.max(f.size, f.offset);
       total += bytesRead;
@@ -245,10 +350,13 @@ export class FileFollower {
     if (!this.cur) {
       const was = this.problem;
       const wasElsewhere = this.elsewhere;
+      const wasCopy = this.copy;
       if (await this.openCurrent('start')) {
         const how = this.resumed ? 'reading on from where the read under its earlier name stopped' : 'reading from its start';
-        this.ev.note(`${this.path}: ${wasElsewhere ? 'done being read under another name (rotated)' : was ? 'readable now' : 'appeared'}, ${how}`);
+        this.ev.note(`${this.path}: ${wasCopy ? 'a copy of a followed file (copytruncate), read by that file\'s follower' : wasElsewhere ? 'done being read under another name (rotated)' : was ? 'readable now' : 'appeared'}, ${how}`);
       } else {
+        // Matched by a glob, deleted, and what it held drained: no longer followed (nor polled).
+        if (this.opts.byGlob && !this.draining.length && !this.problem && !this.elsewhere && !this.copy) return this.leave();
         await this.measure();
         return;
       }
@@ -267,21 +375,70 @@ export class FileFollower {
       this.ev.draining?.(cur.gen, DRAIN_GRACE_MS);
       this.cur = undefined;
       if (st && (await this.openCurrent('start'))) this.ev.note(`${this.path}: rotated, following the new file from ${this.resumed ? 'where it was read before under another name' : 'its start'}`);
-      else if (!this.problem && !this.elsewhere) this.ev.note(`${this.path}: gone, waiting for it to come back`);
+      else if (!this.problem && !this.elsewhere && !this.copy) this.ev.note(`${this.path}: gone, ${this.opts.byGlob ? 'no longer followed once what was written to it is read' : 'waiting for it to come back'}`);
       if (this.cur) await this.drain(this.cur);
       return;
     }
-    if (st.size < cur.offset || !(await this.readFp(cur.fh, cur.offset)).equals(cur.fp)) {
-      // Truncated in place (copytruncate), perhaps already refilled past our old offset.
-      this.ev.note(`${this.path}: truncated, reading again from its start`);
+    if (st.size < cur.offset || !(await this.readFp(cur.fh, cur.offset)).equals(cur.fp) || !(await this.readFp(cur.fh, cur.head.length, 0)).equals(cur.head)) {
+      // Truncated in place (copytruncate), perhaps already refilled past our old offset. What was
+      // written after our last read and before the copy is only in the copy: read its rest first.
+      const known = Math.max(0, cur.size - cur.offset);
+      const copy = await this.fromCopy(cur);
+      this.ev.note(copy
+        ? `${this.path}: truncated (copytruncate), read the rest of its copy ${copy.name} (${copy.bytes} bytes), reading it again from its start`
+        : `${this.path}: truncated, reading again from its start; no copy of it found beside it, so lines written just before the truncation may be lost${known ? ` (at least ${known} bytes not read)` : ''}`);
       // What was read before the truncation is a finished stream; the refill is a new one.
       this.ev.end(cur.gen);
       cur.gen = ++this.gens;
       cur.offset = 0;
       cur.fp = Buffer.alloc(0);
+      cur.head = Buffer.alloc(0);
+      cur.compressed = undefined;
     }
     cur.size = st.size;
     await this.drain(cur);
     await this.measure();
+  }
+
+  /** The copy copytruncate made of cur before truncating it: a rotation sibling (same directory, a name
+   *  that starts with ours, not compressed; the newest few) that starts with cur's first bytes and has
+   *  cur's last-read bytes at cur's offset. Its bytes beyond the offset are read as cur's. */
+  private async fromCopy(cur: Open): Promise<{ name: string; bytes: number } | undefined> {
+    if (!cur.offset) return undefined;
+    const dir = path.dirname(this.path);
+    const base = path.basename(this.path);
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return undefined;
+    }
+    const found: { name: string; mtime: number }[] = [];
+    for (const name of names) {
+      if (name === base || !name.startsWith(base) || COMPRESSED_NAME.test(name)) continue;
+      const s = await stat(path.join(dir, name)).catch(() => undefined);
+      if (s?.isFile() && s.size >= cur.offset && !(s.ino === cur.ino && s.dev === cur.dev)) found.push({ name, mtime: s.mtimeMs });
+    }
+    found.sort((a, b) => b.mtime - a.mtime);
+    for (const { name } of found.slice(0, COPY_CANDIDATES)) {
+      let fh: FileHandle;
+      try {
+        fh = await open(path.join(dir, name), constants.O_RDONLY | constants.O_NONBLOCK);
+      } catch {
+        continue;
+      }
+      try {
+        const s = await fh.stat();
+        if (!s.isFile() || !(await this.readFp(fh, cur.head.length, 0)).equals(cur.head) || !(await this.readFp(fh, cur.offset)).equals(cur.fp)) continue;
+        const f: Open = { fh, ino: s.ino, dev: s.dev, offset: cur.offset, fp: cur.fp, head: cur.head, gen: cur.gen, size: s.size };
+        const bytes = await this.drain(f);
+        // A follower of the copy's name (a glob matching it) goes on from here, not from its start.
+        this.opts.registry?.retired(`${s.dev}:${s.ino}`, f.offset, f.fp);
+        return { name, bytes };
+      } finally {
+        await fh.close().catch(() => undefined);
+      }
+    }
+    return undefined;
   }
 }

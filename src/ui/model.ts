@@ -20,6 +20,8 @@ export interface LiveModel {
   keepingUp: boolean;
   /** lines waiting to be scanned */
   backlog: number;
+  /** watch --file: how many files are followed now (a glob's deleted files are let go of) */
+  files?: number;
   paused: boolean;
   /** live: following; replay: replaying a recording at `speed` */
   mode: 'live' | 'replay';

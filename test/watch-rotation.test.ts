@@ -1,0 +1,175 @@
+// watch --file under rotation at a high write rate: copytruncate reads the copy's unread rest, a glob
+// that matches rotated names reads no file twice and no compressed file at all, and followers of a
+// glob's deleted files are let go of. Real processes, JSON Lines, waits on conditions only.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, closeSync, copyFileSync, openSync, renameSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { runCli, tempDir } from './helpers/util.js';
+import { WatchProcess } from './helpers/watch.js';
+
+const ID = 'kernel-ipv6-mark-regression';
+const CRASH = 'calico-node-crashloop';
+let n = 0;
+/** a distinct felix failure record each call */
+function record(): string {
+  n++;
+  const ms = String(n % 1000).padStart(3, '0');
+  return `2025-05-26 18:07:12.${ms} [WARNING][83] felix/table.go 1454: Failed to execute ip(6)tables-restore command error=exit status 2 errorOutput="ip6tables-restore v1.8.4 (legacy): unknown option \\"--set-mark\\"\\n" input="seq ${n}" ipVersion=0x6 output="" table="mangle"\n`;
+}
+let m = 0;
+/** a distinct kubelet crash-loop line each call, different from the previous one in its first bytes */
+function marker(): string {
+  m++;
+  const s = String(m % 60).padStart(2, '0');
+  return `May 26 18:${String(10 + Math.floor(m / 60) % 40)}:${s} node1 microk8s.daemon-kubelite[2187]: E0526 18:09:40.512345    2187 pod_workers.go:1301] "Error syncing pod, skipping" err="failed to \\"StartContainer\\" for \\"calico-node\\" with CrashLoopBackOff: \\"back-off 5m0s restarting failed container=calico-node pod=calico-node-x7k2p_kube-system(3f1d)\\"" seq=${m}\n`;
+}
+const lines = (w: WatchProcess): number => w.events.filter((e) => e.type === 'stats').pop()?.lines ?? 0;
+const notes = (w: WatchProcess, re: RegExp): string[] => w.events.filter((e) => e.type === 'problem' && re.test(e.message ?? '')).map((e) => e.message!);
+
+test('copytruncate at a high write rate: the lines written after the last read and before the copy are read from the copy, each once', async (t) => {
+  const d = tempDir(t);
+  const log = path.join(d, 'calico-node.log');
+  writeFileSync(log, '');
+  const w = new WatchProcess(['--file', log]);
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('start', () => w.events.some((e) => e.type === 'stats'));
+  // The writer: one descriptor opened for appending (as a daemon's), a line per write, no pause.
+  const fd = openSync(log, 'a');
+  t.after(() => closeSync(fd));
+  const ROUNDS = 10;
+  const BURST = 300;
+  let records = 0;
+  // The watcher has read into the file before the first rotation (a file truncated before anything of
+  // it was read leaves no trace to find its copy by: see README, Known limits).
+  writeSync(fd, marker());
+  let written = 1;
+  await w.waitFor('the first line', () => w.count(CRASH) === 1);
+  for (let r = 1; r <= ROUNDS; r++) {
+    for (let i = 0; i < BURST; i++) writeSync(fd, record());
+    records += BURST;
+    // logrotate copytruncate: copy aside, truncate in place; the writer goes on at once.
+    copyFileSync(log, `${log}.${r}`);
+    truncateSync(log, 0);
+    writeSync(fd, marker());
+    for (let i = 0; i < 3; i++) writeSync(fd, record());
+    records += 3;
+    written += BURST + 4;
+    // Before the next round, the watcher has seen the truncation and read into the new file (its marker).
+    await w.waitFor(`round ${r}: the truncation and the new file's first line`, () => w.count(CRASH) === r + 1, 20_000);
+  }
+  writeSync(fd, marker());
+  written++;
+  await w.waitFor('the last marker', () => w.count(CRASH) === ROUNDS + 2, 20_000);
+  await w.stop();
+  assert.equal(w.count(ID), records, `every failure record once (${records} written)`);
+  assert.equal(lines(w), written, 'every line once');
+  assert.equal(notes(w, /truncated \(copytruncate\), read the rest of its copy/).length, ROUNDS, notes(w, /truncated/).join('\n'));
+});
+
+test('a truncation with no copy beside it says lines may have been lost', async (t) => {
+  const d = tempDir(t);
+  const log = path.join(d, 'felix.log');
+  writeFileSync(log, '');
+  const w = new WatchProcess(['--file', log]);
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('start', () => w.events.some((e) => e.type === 'stats'));
+  appendFileSync(log, record() + record());
+  await w.waitFor('2 records', () => w.count(ID) === 2);
+  truncateSync(log, 0);
+  appendFileSync(log, record());
+  await w.waitFor('the note and the new record', () => w.count(ID) === 3 && notes(w, /truncated, reading again from its start; no copy of it found beside it, so lines written just before the truncation may be lost/).length === 1);
+  await w.stop();
+});
+
+test('a glob matching the rotated names (app.log*) with compress: rotated files read once, the .gz never read as text', async (t) => {
+  const d = tempDir(t);
+  const log = path.join(d, 'app.log');
+  writeFileSync(log, '');
+  const w = new WatchProcess(['--file', `${log}*`], { env: { CNI_DOCTOR_DRAIN_GRACE_MS: '500' } });
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('start', () => w.events.some((e) => e.type === 'stats'));
+  let records = 0;
+  let written = 0;
+  for (let r = 1; r <= 3; r++) {
+    let text = '';
+    for (let i = 0; i < 500; i++) text += record();
+    appendFileSync(log, text);
+    records += 500;
+    written += 500;
+    // logrotate create + compress (no delaycompress): app.log → app.log.1 → app.log.1.gz, a new app.log.
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, marker());
+    written++;
+    execFileSync('gzip', ['-f', `${log}.1`]);
+    renameSync(`${log}.1.gz`, `${log}.${r}.gz`);
+    await w.waitFor(`round ${r}`, () => w.count(CRASH) === r && w.count(ID) >= records, 20_000);
+  }
+  appendFileSync(log, marker());
+  written++;
+  await w.waitFor('the last marker', () => w.count(CRASH) === 4, 20_000);
+  await w.stop();
+  assert.equal(w.count(ID), records);
+  assert.equal(lines(w), written, 'every line once, nothing read from a .gz');
+  assert.equal(notes(w, /compressed, not followed/).length, 1, 'said once');
+});
+
+test('a glob matching the copies too (app.log*) with copytruncate: a copy is not read again from its start', async (t) => {
+  const d = tempDir(t);
+  const log = path.join(d, 'app.log');
+  writeFileSync(log, '');
+  const w = new WatchProcess(['--file', `${log}*`]);
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('start', () => w.events.some((e) => e.type === 'stats'));
+  const fd = openSync(log, 'a');
+  t.after(() => closeSync(fd));
+  let records = 0;
+  writeSync(fd, marker());
+  let written = 1;
+  await w.waitFor('the first line', () => w.count(CRASH) === 1);
+  for (let r = 1; r <= 4; r++) {
+    for (let i = 0; i < 200; i++) writeSync(fd, record());
+    copyFileSync(log, `${log}.${r}`);
+    truncateSync(log, 0);
+    writeSync(fd, marker());
+    records += 200;
+    written += 201;
+    await w.waitFor(`round ${r}`, () => w.count(CRASH) === r + 1, 20_000);
+  }
+  appendFileSync(`${log}.4`, record()); // a late line in a copy is read (once), by the copy's follower
+  writeSync(fd, marker());
+  records++;
+  written += 2;
+  await w.waitFor('the last marker and the late line', () => w.count(CRASH) === 6 && w.count(ID) === records, 20_000);
+  await w.stop();
+  assert.equal(w.count(ID), records);
+  assert.equal(lines(w), written, 'every line once');
+});
+
+test('--file on a compressed file is refused (exit 2) with a hint to analyze it', async (t) => {
+  const d = tempDir(t);
+  const gz = path.join(d, 'syslog.2.gz');
+  writeFileSync(gz, execFileSync('gzip', ['-c'], { input: record() }));
+  const r = await runCli(['watch', '--json', '--no-tui', '--file', gz], { timeoutMs: 10_000 });
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stdout, '', 'no view started');
+  assert.match(r.stderr, new RegExp(`--file ${gz.replace(/[.]/g, '\\.')} is compressed.*cni-doctor analyze`));
+});
+
+test('followers of a glob\'s deleted files are let go of (stats: files), and a name that comes back is followed again', async (t) => {
+  const d = tempDir(t);
+  const w = new WatchProcess(['--file', path.join(d, '*.log')], { env: { CNI_DOCTOR_DRAIN_GRACE_MS: '300' } });
+  t.after(() => w.child.kill('SIGKILL'));
+  const files = (): number | undefined => (w.events.filter((e) => e.type === 'stats').pop() as { files?: number } | undefined)?.files;
+  await w.waitFor('start', () => files() === 0);
+  const N = 60;
+  for (let i = 0; i < N; i++) writeFileSync(path.join(d, `pod-${i}.log`), record());
+  await w.waitFor(`${N} files followed`, () => w.count(ID) === N && files() === N, 30_000);
+  for (let i = 0; i < N; i++) rmSync(path.join(d, `pod-${i}.log`));
+  await w.waitFor('none followed once deleted and drained', () => files() === 0, 30_000);
+  // The name again: a new file under it, read from its start.
+  writeFileSync(path.join(d, 'pod-0.log'), record());
+  await w.waitFor('followed again', () => files() === 1 && w.count(ID) === N + 1, 20_000);
+  await w.stop();
+});
