@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, closeSync, copyFileSync, openSync, renameSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, tempDir } from './helpers/util.js';
-import { WatchProcess } from './helpers/watch.js';
+import { startedWatch, WatchProcess } from './helpers/watch.js';
 
 const ID = 'kernel-ipv6-mark-regression';
 const CRASH = 'calico-node-crashloop';
@@ -32,9 +32,7 @@ test('copytruncate at a high write rate: the lines written after the last read a
   const d = tempDir(t);
   const log = path.join(d, 'calico-node.log');
   writeFileSync(log, '');
-  const w = new WatchProcess(['--file', log]);
-  t.after(() => w.child.kill('SIGKILL'));
-  await w.waitFor('start', () => w.events.some((e) => e.type === 'stats'));
+  const w = await startedWatch(t, ['--file', log]);
   // The writer: one descriptor opened for appending (as a daemon's), a line per write, no pause.
   const fd = openSync(log, 'a');
   t.after(() => closeSync(fd));
@@ -72,9 +70,7 @@ test('a truncation with no copy beside it says lines may have been lost', async 
   const d = tempDir(t);
   const log = path.join(d, 'felix.log');
   writeFileSync(log, '');
-  const w = new WatchProcess(['--file', log]);
-  t.after(() => w.child.kill('SIGKILL'));
-  await w.waitFor('start', () => w.events.some((e) => e.type === 'stats'));
+  const w = await startedWatch(t, ['--file', log]);
   appendFileSync(log, record() + record());
   await w.waitFor('2 records', () => w.count(ID) === 2);
   truncateSync(log, 0);
@@ -87,9 +83,7 @@ test('a glob matching the rotated names (app.log*) with compress: rotated files 
   const d = tempDir(t);
   const log = path.join(d, 'app.log');
   writeFileSync(log, '');
-  const w = new WatchProcess(['--file', `${log}*`], { env: { CNI_DOCTOR_DRAIN_GRACE_MS: '500' } });
-  t.after(() => w.child.kill('SIGKILL'));
-  await w.waitFor('start', () => w.events.some((e) => e.type === 'stats'));
+  const w = await startedWatch(t, ['--file', `${log}*`], { env: { CNI_DOCTOR_DRAIN_GRACE_MS: '500' } });
   let records = 0;
   let written = 0;
   for (let r = 1; r <= 3; r++) {
@@ -119,9 +113,7 @@ test('a glob matching the copies too (app.log*) with copytruncate: a copy is not
   const d = tempDir(t);
   const log = path.join(d, 'app.log');
   writeFileSync(log, '');
-  const w = new WatchProcess(['--file', `${log}*`]);
-  t.after(() => w.child.kill('SIGKILL'));
-  await w.waitFor('start', () => w.events.some((e) => e.type === 'stats'));
+  const w = await startedWatch(t, ['--file', `${log}*`]);
   const fd = openSync(log, 'a');
   t.after(() => closeSync(fd));
   let records = 0;

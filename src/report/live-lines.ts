@@ -94,7 +94,7 @@ export class LinePrinter {
     // of the last second is 0 after any idle moment, and a fast replay ends before one is measured.
     const secs = force && m.startedAt !== undefined ? Math.max(0.001, (now - m.startedAt) / 1000) : undefined;
     const linesPerSec = secs === undefined ? m.linesPerSec : Math.round(m.lines / secs);
-    this.out(JSON.stringify({ type: 'stats', lines: m.lines, linesPerSec, backlog: m.backlog, keepingUp: m.keepingUp, paused: m.paused, ...(m.files === undefined ? {} : { files: m.files }), ...(secs === undefined ? {} : { final: true, seconds: Math.round(secs * 10) / 10 }) }));
+    this.out(JSON.stringify({ type: 'stats', lines: m.lines, linesPerSec, backlog: m.backlog, keepingUp: m.keepingUp, paused: m.paused, ...(m.files === undefined ? {} : { files: m.files }), ...(secs === undefined ? {} : { final: true, seconds: Math.round(secs * 1000) / 1000 }) }));
   }
 
   /** Print every diagnosis's last state now (at exit). */

@@ -53,3 +53,12 @@ export class WatchProcess {
     return this.exited;
   }
 }
+
+/** A watch started for a test: killed when the test ends, returned once its first stats line shows
+ *  it is reading. */
+export async function startedWatch(t: { after(fn: () => void): void }, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<WatchProcess> {
+  const w = new WatchProcess(args, opts);
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('start', () => w.events.some((e) => e.type === 'stats'));
+  return w;
+}
