@@ -201,4 +201,11 @@ test('engine: set aside only when both this node and the pod\'s node are known a
   assert.equal(d?.occurrences, 1);
   assert.deepEqual(attribution(st).setAside.map((p) => [p.pod, p.node, p.hits]), [['kube-system/calico-node-a', 'node1', 2]]);
   assert.ok(sameNode('node1', 'Node1') && sameNode('node1', 'node1.example') && !sameNode('node1', 'node10') && !sameNode('a.x', 'a.y'));
+
+  // the kernel another node's felix logged (a timed value) does not judge this node's failure
+  const k = (value: string, pod?: string): EngineEvent => ({ type: 'fact', name: 'kernel.release', value, source: pod ? 'dump' : 'uname', priority: pod ? 40 : 95, time: Date.UTC(2025, 4, 26, 17, 0), ...(pod ? { timed: true as const, pod } : {}) });
+  const judged = diagnose(reduce(initialState(), [place, name('node2'), k('6.8.0-55-generic'), k('6.8.0-57', 'kube-system/calico-node-a'), h(undefined, 3), h(undefined, 4)]), cat).find((x) => x.id === HEADLINE);
+  assert.ok(judged, 'this node\'s own hits raise it');
+  const kernelFactor = judged.factors.find((f) => f.facts?.some((x) => x.name === 'kernel.release'));
+  assert.ok(kernelFactor?.facts?.every((x) => x.value === '6.8.0-55-generic'), JSON.stringify(judged.factors));
 });

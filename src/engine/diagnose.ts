@@ -94,7 +94,7 @@ const ATTRIBUTION = new WeakMap<State, Attribution>();
 export function attribution(state: State): Attribution {
   let a = ATTRIBUTION.get(state);
   if (a) return a;
-  const node = bestFactRaw(state, 'node.name')?.value;
+  const node = bestFact(state, 'node.name')?.value;
   const setAside: SetAsidePod[] = [];
   if (node !== undefined) {
     for (const [pod, byPattern] of Object.entries(state.podHits)) {
@@ -121,7 +121,8 @@ export function effectiveState(state: State): State {
   if (e) return e;
   const { setAside } = attribution(state);
   const pods = new Set(setAside.map((p) => p.pod));
-  const podFacts = Object.values(state.facts).some((l) => l.some((f) => f.pod !== undefined && isElsewhere(state, f.pod)));
+  const elsewhere = (f: { pod?: string }): boolean => f.pod !== undefined && isElsewhere(state, f.pod);
+  const podFacts = Object.values(state.facts).some((l) => l.some(elsewhere)) || Object.values(state.timedFacts).some((l) => l.some(elsewhere));
   if (!setAside.length && !podFacts) e = state;
   else {
     const hits: Record<string, PatternHits> = {};
@@ -132,10 +133,16 @@ export function effectiveState(state: State): State {
     }
     const facts: State['facts'] = {};
     for (const [name, l] of Object.entries(state.facts)) {
-      const kept = l.filter((f) => f.pod === undefined || !isElsewhere(state, f.pod));
+      const kept = l.filter((f) => !elsewhere(f));
       if (kept.length) facts[name] = kept;
     }
-    e = { ...state, hits, facts };
+    // and the kernel a boot or felix of another node's pod said was running (a timed value)
+    const timedFacts: State['timedFacts'] = {};
+    for (const [name, l] of Object.entries(state.timedFacts)) {
+      const kept = l.filter((v) => !elsewhere(v));
+      if (kept.length) timedFacts[name] = kept;
+    }
+    e = { ...state, hits, facts, timedFacts };
   }
   EFFECTIVE.set(state, e);
   return e;
@@ -143,7 +150,7 @@ export function effectiveState(state: State): State {
 
 /** Is this pod known to run on a node other than this one? */
 function isElsewhere(state: State, pod: string): boolean {
-  const node = bestFactRaw(state, 'node.name')?.value;
+  const node = bestFact(state, 'node.name')?.value;
   const where = state.placements[pod];
   return node !== undefined && where !== undefined && !sameNode(where.node, node);
 }
@@ -190,12 +197,6 @@ function withoutHits(h: PatternHits, parts: PatternHits[], pods: Set<string>): P
     }
   }
   return out;
-}
-
-/** The best value as stored, whatever pod it came from. */
-function bestFactRaw(state: State, name: string): FactValue | undefined {
-  const f = state.facts[name]?.[0];
-  return f?.mixed ? undefined : f;
 }
 
 /** The value conditions use: never one a cluster listing gave for several nodes at once. */

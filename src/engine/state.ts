@@ -176,7 +176,7 @@ export function reduce(state: State, events: EngineEvent | readonly EngineEvent[
     const reached = ev.type === 'hit' || ev.type === 'timeline' ? ev.time : ev.type === 'stats' ? ev.lastTime : undefined;
     if (reached !== undefined && !(next.logEnd !== undefined && next.logEnd >= reached)) next.logEnd = reached;
     if (ev.type === 'fact' && ev.timed && ev.time !== undefined) {
-      const h = timedAdd(next.timedFacts[ev.name], { value: ev.value, time: ev.time, source: ev.source, line: ev.line, priority: ev.priority });
+      const h = timedAdd(next.timedFacts[ev.name], { value: ev.value, time: ev.time, source: ev.source, line: ev.line, priority: ev.priority, ...(ev.pod ? { pod: ev.pod } : {}) });
       if (h !== next.timedFacts[ev.name]) next.timedFacts = { ...next.timedFacts, [ev.name]: h };
     }
     switch (ev.type) {

@@ -5,7 +5,8 @@
 // history in time order, one entry per run of agreeing values; pure functions, the reducer calls
 // them on copies.
 
-export interface TimedValue { value: string; time: number; source: string; line?: number; priority: number }
+/** `pod`: read from that pod's log (another node's, perhaps: diagnosis leaves those out) */
+export interface TimedValue { value: string; time: number; source: string; line?: number; priority: number; pod?: string }
 
 /** at most this many changes per fact: the oldest go first (logs mostly run forward) */
 export const MAX_TIMED = 64;
