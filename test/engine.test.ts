@@ -381,3 +381,12 @@ test('a signal seen every minute for longer than the bucket bound still counts i
   const ids = diagnose(reduce(initialState(), events), cat).map((d) => d.id);
   assert.ok(ids.includes('kernel-ipv6-mark-regression'), ids.join());
 });
+
+test('a head: fact rule (a file\'s first lines) is masked by its redact: like any fact rule', async () => {
+  const { compileMatcher } = await import('../src/engine/matcher.js');
+  const { scanText } = await import('../src/catalog/examples.js');
+  const rule = { fact: 'test.cmdline', regex: '^(?<value>.+)$', head: 1, priority: 50, files: ['secret.txt'], redact: ['token=(?<secret>\\S+)'], examples: [{ text: 'x', value: 'x' }], file: 'test' } as unknown as (typeof cat.facts)[number];
+  const m = compileMatcher({ ...cat, facts: [...cat.facts, rule] });
+  const values = scanText(m, 'ro token=hunter2 quiet\n', { path: 'secret.txt', role: 'facts' }).flatMap((e) => (e.type === 'fact' && e.name === 'test.cmdline' ? [e.value] : []));
+  assert.deepEqual(values, ['ro token=*** quiet']);
+});

@@ -38,7 +38,7 @@ export interface MatchView {
 
 /** A rule run outside the prefilter: fact `head:` rules on a stream's first lines, pod `path` rules
  *  on its path, pod `ref` rules on the records that raised a hit. */
-export interface SideRule<R> { rule: R; re: RegExp; files: (p: string) => boolean }
+export interface SideRule<R> { rule: R; re: RegExp; files: (p: string) => boolean; redact?: RegExp[] }
 
 export interface Matcher {
   signals: CompiledSignal[];
@@ -81,7 +81,7 @@ export function compileMatcher(cat: Catalog, opts: { markers?: boolean; freq?: F
   const heads: SideRule<FactRule>[] = [];
   for (const r of cat.facts) {
     if (r.head !== undefined) {
-      heads.push({ rule: r, re: new RegExp(r.regex, r.ignoreCase ? 'i' : ''), files: r.files ? picomatch(r.files, { dot: true }) : () => true });
+      heads.push({ rule: r, re: new RegExp(r.regex, r.ignoreCase ? 'i' : ''), files: r.files ? picomatch(r.files, { dot: true }) : () => true, redact: r.redact?.map((re) => new RegExp(re, 'gd')) });
       continue;
     }
     signals.push({

@@ -270,8 +270,7 @@ export class StreamScanner {
         this.stats.regexRuns++;
         const m = h.re.exec(lines[i]);
         if (!m) continue;
-        const value = fill(r.value ?? '{value}', m.groups ?? {}, m[0]).trim();
-        if (value) this.emit({ type: 'fact', name: r.fact, value, source: this.info.source, line: i + 1, priority: r.priority ?? 50, combine: r.combine, ...(r.scope === 'cluster' ? { cluster: true as const } : {}) });
+        this.emitFact(r, m.groups ?? {}, m[0], h.redact, this.info.source, i + 1, undefined);
         break;
       }
     }
@@ -387,6 +386,20 @@ export class StreamScanner {
     return true;
   }
 
+  /** The pod of the container block or file being read, if any. */
+  private ownPod(): string | undefined {
+    return this.context || this.pathPod ? this.podOf('') : undefined;
+  }
+
+  /** One fact event, the same for a rule run on a record and one run on a file's first lines. */
+  private emitFact(rule: FactRule, groups: Record<string, string>, whole: string, redact: RegExp[] | undefined, source: string, line: number, time: number | undefined): void {
+    let value = fill(rule.value ?? '{value}', groups, whole).trim();
+    if (!value) return;
+    if (redact) value = redactValue(value, redact);
+    const pod = this.ownPod();
+    this.emit({ type: 'fact', name: rule.fact, value, source, line, time, priority: rule.priority ?? 50, combine: rule.combine, ...(rule.scope === 'cluster' ? { cluster: true as const } : {}), ...(pod ? { pod } : {}), ...(rule.timed ? { timed: true as const } : {}) });
+  }
+
   private onMatch(s: CompiledSignal, m: RegExpExecArray, r: LogRecord, line: number, subject: string): void {
     const source = this.context ? `${this.info.source} (${this.context})` : this.info.source;
     const o = s.owner;
@@ -419,17 +432,12 @@ export class StreamScanner {
         }
         return;
       }
-      case 'fact': {
-        let value = fill(o.rule.value ?? '{value}', groups, m[0]).trim();
-        if (!value) return;
-        if (s.redact) value = redactValue(value, s.redact);
-        const pod = this.context || this.pathPod ? this.podOf('') : undefined;
-        this.emit({ type: 'fact', name: o.rule.fact, value, source, line, time: r.time, priority: o.rule.priority ?? 50, combine: o.rule.combine, ...(o.rule.scope === 'cluster' ? { cluster: true as const } : {}), ...(pod ? { pod } : {}), ...(o.rule.timed ? { timed: true as const } : {}) });
+      case 'fact':
+        this.emitFact(o.rule, groups, m[0], s.redact, source, line, r.time);
         return;
-      }
       case 'pod': {
         if (o.rule.kind === 'own') {
-          const pod = this.context || this.pathPod ? this.podOf('') : undefined;
+          const pod = this.ownPod();
           if (pod && groups.node) this.emit({ type: 'placement', pod, node: groups.node, source });
           return;
         }
