@@ -42,13 +42,35 @@ export function withoutCompressionSuffix(name: string): string {
   return name.replace(/\.(gz|xz|zst|bz2)$/, '');
 }
 
-/** Sniff the compression from the first bytes (names lie; magic numbers do not). */
+/** A compressed file by its name (`.gz`, `.tgz`, `.xz`, `.zst`, `.bz2`, `.lz4`, …). */
+export const COMPRESSED_NAME = /\.(gz|tgz|xz|txz|zst|tzst|bz2|tbz2?|lz4)$/i;
+
+const MAGIC: [Exclude<Compression, 'none'> | 'lz4', Buffer][] = [
+  ['gzip', Buffer.from([0x1f, 0x8b])],
+  ['xz', Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])],
+  ['zstd', Buffer.from([0x28, 0xb5, 0x2f, 0xfd])],
+  // "BZh" then the block size digit, so a text line that starts with BZh is not taken for it
+  ['bzip2', Buffer.from('BZh')],
+  ['lz4', Buffer.from([0x04, 0x22, 0x4d, 0x18])],
+];
+
+/** The compression a stream's first bytes show (names lie; magic numbers do not): lz4 is named
+ *  though never decoded; `maybe` when the bytes are too few to tell yet (a prefix of a magic). */
+export function sniffMagic(head: Buffer): Exclude<Compression, 'none'> | 'lz4' | 'maybe' | undefined {
+  for (const [name, m] of MAGIC) {
+    const n = Math.min(m.length, head.length);
+    if (!head.subarray(0, n).equals(m.subarray(0, n))) continue;
+    if (n < m.length || (name === 'bzip2' && head.length < 4)) return 'maybe';
+    if (name === 'bzip2' && !(head[3] >= 0x31 && head[3] <= 0x39)) return undefined;
+    return name;
+  }
+  return undefined;
+}
+
+/** The decodable compression of a stream's first bytes, or `none`. */
 export function sniffCompression(head: Buffer): Compression {
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  if (head.length >= 6 && head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
-  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
-  if (head.length >= 3 && head.toString('latin1', 0, 3) === 'BZh') return 'bzip2';
-  return 'none';
+  const c = sniffMagic(head);
+  return c === undefined || c === 'maybe' || c === 'lz4' ? 'none' : c;
 }
 
 function failure(cmd: string, d: { code: number | null; signal: string | null; stderr: string }): Error | undefined {

@@ -7,6 +7,7 @@ import { constants } from 'node:fs';
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
+import { COMPRESSED_NAME, sniffMagic } from './decompress.js';
 
 const FINGERPRINT = 64;
 const READ = 1 << 20;
@@ -22,27 +23,7 @@ const COPY_CANDIDATES = 8;
 interface Open { fh: FileHandle; ino: number; dev: number; offset: number; fp: Buffer; head: Buffer; gen: number; /** size at the last look */ size: number; /** holds compressed data: not read */ compressed?: string }
 
 /** a compressed rotation by its name (never followed: live-following.md) */
-export const COMPRESSED_NAME = /\.(gz|xz|zst|bz2|lz4)$/i;
-const MAGIC: [string, Buffer][] = [
-  ['gzip', Buffer.from([0x1f, 0x8b])],
-  ['xz', Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])],
-  ['zstd', Buffer.from([0x28, 0xb5, 0x2f, 0xfd])],
-  ['bzip2', Buffer.from('BZh')],
-  ['lz4', Buffer.from([0x04, 0x22, 0x4d, 0x18])],
-];
-/** The compression a file's first bytes show: a name, undefined when plain, 'maybe' when too few bytes
- *  to tell yet (a prefix of some magic). */
-function compression(first: Buffer): string | undefined {
-  for (const [name, m] of MAGIC) {
-    const n = Math.min(m.length, first.length);
-    if (!first.subarray(0, n).equals(m.subarray(0, n))) continue;
-    if (n < m.length) return 'maybe';
-    // bzip2: "BZh" then the block size digit, so a text line that starts with BZh is not taken for it
-    if (name === 'bzip2') return first.length < 4 ? 'maybe' : first[3] >= 0x31 && first[3] <= 0x39 ? name : undefined;
-    return name;
-  }
-  return undefined;
-}
+export { COMPRESSED_NAME };
 
 export interface FollowEvents {
   /** Bytes of one file under the name. Each `gen` is its own byte stream: a rotated-away file's
@@ -316,7 +297,7 @@ export class FileFollower {
       if (f.head.length && !(await this.readFp(f.fh, f.head.length, 0)).equals(f.head)) break;
       if (f.offset === 0) {
         // A compressed file is never read as text (live-following.md: compressed rotations are for analyze).
-        const kind = compression(b.subarray(0, bytesRead));
+        const kind = sniffMagic(b.subarray(0, bytesRead));
         if (kind === 'maybe') break;
         if (kind) {
           f.compressed = kind;
