@@ -4,7 +4,7 @@ import { diagnose } from '../engine/diagnose.js';
 import type { EngineEvent, HitEvent } from '../engine/events.js';
 import { initialState, reduce } from '../engine/state.js';
 import { compileMatcher, type Matcher } from '../engine/matcher.js';
-import { StreamScanner } from '../engine/scanner.js';
+import { podKey, StreamScanner } from '../engine/scanner.js';
 import picomatch from 'picomatch';
 import type { Catalog } from './load.js';
 
@@ -75,7 +75,7 @@ export function runExamples(cat: Catalog, matcher = compileMatcher(cat)): { pass
       if (r.kind === 'path' || r.kind === 'ref') {
         // the rule alone, as the scanner runs it on a path or on a row that raised a hit
         const g = new RegExp(r.regex).exec(ex.text)?.groups;
-        const pod = g?.ns && g.pod ? `${g.ns}/${g.pod}` : undefined;
+        const pod = podKey(g);
         const files = r.files.some((f) => matchesGlob(f, r.kind === 'path' ? ex.text : file));
         check(files && pod === ex.pod, what(files ? JSON.stringify(pod ?? null) : 'a path its files: do not match'));
         return;

@@ -83,20 +83,22 @@ export class StreamScanner {
     for (const r of m.podPaths) {
       if (!r.files(info.path)) continue;
       const g = r.re.exec(info.path)?.groups;
-      if (g?.ns && g.pod) { this.pathPod = `${g.ns}/${g.pod}`; break; }
+      const pod = podKey(g);
+      if (pod) { this.pathPod = pod; break; }
     }
   }
 
   /** The pod a record's events belong to: the container block it is in, the file's own pod, or,
    *  in a listing, the pod its row names (read only for records that matched something). */
   private podOf(text: string): string | undefined {
-    if (this.context) return this.context.slice(0, this.context.lastIndexOf(':'));
+    if (this.context) return podOfContext(this.context);
     if (this.pathPod) return this.pathPod;
     for (const r of this.refs) {
       if (r.rule.literal && !text.includes(r.rule.literal)) continue;
       this.stats.regexRuns++;
       const g = r.re.exec(text)?.groups;
-      if (g?.ns && g.pod) return `${g.ns}/${g.pod}`;
+      const pod = podKey(g);
+      if (pod) return pod;
     }
     return undefined;
   }
@@ -443,10 +445,10 @@ export class StreamScanner {
         }
         if (this.context) return; // a line of a pod's log, not of the listing
         if (o.rule.kind === 'object') {
-          this.podObject = groups.ns && groups.pod ? `${groups.ns}/${groups.pod}` : '';
+          this.podObject = podKey(groups) ?? '';
           return;
         }
-        const pod = groups.ns && groups.pod ? `${groups.ns}/${groups.pod}` : this.podObject;
+        const pod = podKey(groups) ?? this.podObject;
         if (o.rule.kind === 'node' && pod && groups.node) {
           this.emit({ type: 'placement', pod, node: groups.node, source });
           if (pod === this.podObject) this.podObject = '';
@@ -486,6 +488,16 @@ function fill(template: string, groups: Record<string, string>, whole: string): 
   let out = parts[0];
   for (let i = 1; i < parts.length; i += 2) out += (parts[i] === 'match' ? whole : groups[parts[i]] ?? '') + parts[i + 1];
   return out;
+}
+
+/** `namespace/pod` from a rule's named captures, if it captured both. */
+export function podKey(g: Record<string, string | undefined> | undefined): string | undefined {
+  return g?.ns && g.pod ? `${g.ns}/${g.pod}` : undefined;
+}
+
+/** The pod of a container block's context (`namespace/pod:container`). */
+export function podOfContext(context: string): string {
+  return context.slice(0, context.lastIndexOf(':'));
 }
 
 /** context kept ahead of a match deep in a record, and at least after one near its start */

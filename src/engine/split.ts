@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { Format } from '../catalog/schema.js';
 import type { EngineEvent } from './events.js';
 import { activeSignals, type Matcher } from './matcher.js';
-import { CHUNK, FORMAT_SAMPLE_LINES, formatSample, StreamScanner, type ScanStats, type StreamInfo } from './scanner.js';
+import { CHUNK, FORMAT_SAMPLE_LINES, formatSample, podOfContext, StreamScanner, type ScanStats, type StreamInfo } from './scanner.js';
 import { detectFormat } from '../parse/formats.js';
 import { MAX_RECORD_LINES, startsRecord } from '../parse/join.js';
 import { boundHeap } from '../runtime/heap.js';
@@ -142,7 +142,7 @@ function shifted(e: EngineEvent, lines: number): EngineEvent {
 function inContext(e: EngineEvent, source: string, context: string): EngineEvent {
   if (!context) return e;
   const named = `${source} (${context})`;
-  const pod = context.slice(0, context.lastIndexOf(':'));
+  const pod = podOfContext(context);
   switch (e.type) {
     case 'hit': return e.evidence.source === source ? { ...e, evidence: { ...e.evidence, source: named, pod }, pod } : e;
     case 'fact': return e.source === source ? { ...e, source: named, pod } : e;
