@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Diagnosis } from '../src/engine/diagnose.js';
 import { LinePrinter } from '../src/report/live-lines.js';
-import type { LiveModel, LiveStore } from '../src/ui/model.js';
+import type { LiveModel, LiveStore } from '../src/present/live-model.js';
 
 class Store implements LiveStore {
   private ls = new Set<() => void>();

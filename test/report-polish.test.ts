@@ -12,7 +12,7 @@ import { initialState, reduce } from '../src/engine/state.js';
 import { buildReport } from '../src/report/model.js';
 import { renderText } from '../src/report/text.js';
 import { renderMarkdown } from '../src/report/markdown.js';
-import { age, duration } from '../src/ui/format.js';
+import { age, duration } from '../src/present/format.js';
 
 const catalog = loadCatalog();
 

@@ -18,7 +18,7 @@ import { renderMarkdown } from '../src/report/markdown.js';
 import { listRows } from '../src/ui/DiagnosisList.js';
 import { detailRows } from '../src/ui/Detail.js';
 import { LinePrinter } from '../src/report/live-lines.js';
-import type { LiveModel, LiveStore } from '../src/ui/model.js';
+import type { LiveModel, LiveStore } from '../src/present/live-model.js';
 import { runCli, tempDir } from './helpers/util.js';
 
 const cat = loadCatalog();

@@ -9,14 +9,14 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type { ReactElement } from 'react';
 import type { Diagnosis } from '../src/engine/diagnose.js';
-import type { LiveModel, LiveStore } from '../src/ui/model.js';
+import type { LiveModel, LiveStore } from '../src/present/live-model.js';
 
 const { render } = await import('ink-testing-library');
 const ink = await import('ink');
 const { App, BEL } = await import('../src/ui/App.js');
-const text = await import('../src/ui/text.js');
+const text = await import('../src/present/text.js');
 const keys = await import('../src/ui/keys.js');
-const { age } = await import('../src/ui/format.js');
+const { age } = await import('../src/present/format.js');
 
 // ---------------------------------------------------------------- store and fixtures
 

@@ -3,8 +3,8 @@
 import type { Catalog } from '../catalog/load.js';
 import { diagnose, facts } from '../engine/diagnose.js';
 import type { LiveEngine } from '../engine/live.js';
-import type { LiveModel, LiveStore } from '../ui/model.js';
-import { age, coarse } from '../ui/format.js';
+import type { LiveModel, LiveStore } from '../present/live-model.js';
+import { age, coarse } from '../present/format.js';
 
 export interface WatchMeta {
   sources: string[];

@@ -2,8 +2,8 @@
 // {"type":"diagnosis",…}, {"type":"fact",…}, {"type":"stats",…}). A diagnosis is printed when it
 // appears and, at most once a second, when it changes; the last state is always printed.
 import type { Diagnosis } from '../engine/diagnose.js';
-import type { LiveModel, LiveStore } from '../ui/model.js';
-import { duration, notSeenSince } from '../ui/format.js';
+import type { LiveModel, LiveStore } from '../present/live-model.js';
+import { duration, notSeenSince } from '../present/format.js';
 import { visible } from './text.js';
 
 /** One event, one line: a newline or an escape sequence from a log must not forge or hide one. */

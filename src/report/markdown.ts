@@ -5,7 +5,7 @@
 // is made unable to close it early.
 import { noDiagnosisText, setAsideDetail, setAsideHeadline, type Report } from './model.js';
 import { visible } from './text.js';
-import { notSeenSince } from '../ui/format.js';
+import { notSeenSince } from '../present/format.js';
 
 /** A code block that no run of backticks in `s` can close; control characters made visible. */
 function fence(s: string): string {

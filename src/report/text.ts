@@ -3,8 +3,8 @@ import pc from 'picocolors';
 import type { Diagnosis } from '../engine/diagnose.js';
 import type { Evidence } from '../engine/events.js';
 import { noDiagnosisText, setAsideDetail, setAsideHeadline, type Report } from './model.js';
-import { groupNum, notSeenSince } from '../ui/format.js';
-import { clipAround, sanitize, wrapWords } from '../ui/text.js';
+import { groupNum, notSeenSince } from '../present/format.js';
+import { clipAround, sanitize, wrapWords } from '../present/text.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
 

@@ -6,7 +6,7 @@
 import { Box, useInput, useStdout, type Key } from 'ink';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
 import type { Diagnosis } from '../engine/diagnose.js';
-import type { LiveModel, LiveStore } from './model.js';
+import type { LiveModel, LiveStore } from '../present/live-model.js';
 import { Detail, detailRows, maxScroll } from './Detail.js';
 import { DiagnosisList } from './DiagnosisList.js';
 import { EmptyState } from './EmptyState.js';
@@ -14,9 +14,9 @@ import { Footer } from './Footer.js';
 import { Header, headerHeight } from './Header.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { Line, seg, type Row } from './Line.js';
-import { colorFromEnv } from './format.js';
+import { colorFromEnv } from '../present/format.js';
 import { INITIAL_UI, onInput, selectedIndex, type KeyContext, type UiState } from './keys.js';
-import { strWidth } from './text.js';
+import { strWidth } from '../present/text.js';
 
 export interface AppProps {
   store: LiveStore;

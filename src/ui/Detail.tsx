@@ -6,9 +6,9 @@ import { Box } from 'ink';
 import { memo, type ReactNode } from 'react';
 import { LIKELY_CAUSE, type Diagnosis } from '../engine/diagnose.js';
 import type { Evidence } from '../engine/events.js';
-import { SEVERITY, clock, clockDated, compactNum, confidence, isoDay, notSeenSince } from './format.js';
+import { SEVERITY, clock, clockDated, compactNum, confidence, isoDay, notSeenSince } from '../present/format.js';
 import { Lines, fitPieces, rowWidth, seg, truncateRow, type Row, type Seg } from './Line.js';
-import { clipAround, hardWrap, limitLines, sanitize, strWidth, tailByWidth, truncate, wrapAround, wrapWords, type Part } from './text.js';
+import { clipAround, hardWrap, limitLines, sanitize, strWidth, tailByWidth, truncate, wrapAround, wrapWords, type Part } from '../present/text.js';
 
 export interface DetailOptions {
   width: number;

@@ -3,9 +3,9 @@
 import { Box } from 'ink';
 import type { ReactNode } from 'react';
 import type { Diagnosis } from '../engine/diagnose.js';
-import { SEVERITY, age, compactNum, confidence } from './format.js';
+import { SEVERITY, age, compactNum, confidence } from '../present/format.js';
 import { Lines, seg, type Row, type Seg } from './Line.js';
-import { sanitize, strWidth, truncate } from './text.js';
+import { sanitize, strWidth, truncate } from '../present/text.js';
 
 export interface DiagnosisListProps {
   diagnoses: Diagnosis[];

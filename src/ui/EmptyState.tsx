@@ -2,8 +2,8 @@
 import { Box } from 'ink';
 import type { ReactNode } from 'react';
 import { Lines, seg, truncateRow, type Row } from './Line.js';
-import { coarse, groupNum } from './format.js';
-import { sanitize, wrapWords } from './text.js';
+import { coarse, groupNum } from '../present/format.js';
+import { sanitize, wrapWords } from '../present/text.js';
 
 export interface EmptyStateProps {
   sources: string[];

@@ -2,9 +2,9 @@
 // pause and replay state, the node's key facts, and one line for problems with the sources.
 import { Box } from 'ink';
 import type { ReactNode } from 'react';
-import type { LiveFact, LiveModel } from './model.js';
-import { coarse, compactNum, groupNum } from './format.js';
-import { sanitize, truncate } from './text.js';
+import type { LiveFact, LiveModel } from '../present/live-model.js';
+import { coarse, compactNum, groupNum } from '../present/format.js';
+import { sanitize, truncate } from '../present/text.js';
 import { Lines, fitPieces, seg, truncateRow, type Piece, type Row } from './Line.js';
 
 export type HeaderProps = Pick<

@@ -3,7 +3,7 @@ import { Box } from 'ink';
 import type { ReactNode } from 'react';
 import { Lines, rowWidth, seg, truncateRow, type Row, type Seg } from './Line.js';
 import { severityBadge } from './DiagnosisList.js';
-import type { Severity } from './format.js';
+import type { Severity } from '../present/format.js';
 
 export const KEYS: Array<[string, string]> = [
   ['↑ ↓  j k', 'select a diagnosis'],

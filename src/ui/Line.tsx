@@ -2,7 +2,7 @@
 // fit the width (see text.ts); `truncate-end` is only a backstop for characters whose width we misjudge.
 import { Text } from 'ink';
 import type { ReactNode } from 'react';
-import { headByWidth, strWidth } from './text.js';
+import { headByWidth, strWidth } from '../present/text.js';
 
 export interface Seg {
   text: string;

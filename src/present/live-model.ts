@@ -1,5 +1,5 @@
-// What the live UI shows, and the store it reads it from. The UI only renders this; the watch
-// command computes it (engine state → diagnoses) and owns the store.
+// What a live view shows (the Ink UI, the plain live lines), and the store it reads it from. Views
+// only render this; the watch command computes it (engine state → diagnoses) and owns the store.
 import type { Diagnosis } from '../engine/diagnose.js';
 
 export interface LiveFact {

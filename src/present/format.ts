@@ -1,4 +1,5 @@
-// Short human forms for numbers, durations, times and severities, as the live UI shows them.
+// Short human forms for numbers, durations, times and severities, shared by every view (the live UI,
+// the text and Markdown reports, the plain live lines).
 import type { Diagnosis } from '../engine/diagnose.js';
 
 /** 1,234,567. Not toLocaleString: its first call loads ICU data, 30 ms of a 250 ms start. */

@@ -1,4 +1,4 @@
-// Terminal-cell text helpers for the live UI: width, truncation with "…", word and hard wrapping,
+// Terminal-cell text helpers for every view (the live UI, the text report): width, truncation with "…", word and hard wrapping,
 // and clipping a long log line around its matched text. Pure functions; no Ink, no React.
 import { eastAsianWidth } from 'get-east-asian-width';
 
