@@ -170,6 +170,7 @@ export class StreamScanner {
   end(): ScanStats {
     if (this.buf === ENDED) return this.stats;
     this.process(true);
+    this.reach(this.len);
     // an unterminated last line counts, and so does a cut one whose end never came
     this.stats.lines = this.newlines + (this.discarding || (this.len > 0 && this.buf[this.len - 1] !== 10) ? 1 : 0);
     // The buffer goes to the next scanner; this one cannot take more bytes (writable() throws).
@@ -294,13 +295,13 @@ export class StreamScanner {
       this.scanPos = Math.max(a.end + 1, hit + 1);
     }
     this.lineNumberAt(Math.min(this.scanPos, limit));
-    this.reach(limit);
   }
 
   /** The stamp of a log's last line before `limit` (stats.lastTime): whether the log goes on after a
    *  boot without a failure. The last line, not the latest stamp: the same however the stream is
-   *  batched or split. One line parsed per scanned batch (a few more when it ends in unstamped
-   *  continuation lines). */
+   *  batched or split. Looked for once, at the end (the stats that carry it are the end's; per batch
+   *  it parsed a line per live line fed), within REACH_LINES of it: a log that ends in more
+   *  unstamped lines than that tells no reach, and no failure is called gone on its account. */
   private reach(limit: number): void {
     if (this.info.role !== 'log' || limit <= 0) return;
     const b = this.buf;
