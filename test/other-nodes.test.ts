@@ -103,6 +103,10 @@ test('a healthy node whose dump holds another node\'s failing calico-node: nothi
   assert.match(text.out, /Set aside: \d+ hits from pods on other nodes \(node1: kube-system\/calico-node-x7k2p\)/);
   assert.match(text.out, /\d+× kernel-ipv6-mark-regression/);
   assert.match(text.out, /No known failure found on this node \(node2\)/);
+  assert.match(text.out, /Their pods run on another node, not on this one \(node2\)/);
+  const md = (await runCli(['analyze', bundle, '--format', 'markdown'])).stdout;
+  assert.match(md, /^## Set aside\n\nSet aside: \d+ hits from pods on other nodes \(node1: kube-system\/calico-node-x7k2p\)\. Their pods run on another node, not on this one \(node2\)/m);
+  assert.match(md, /^- `node1` `kube-system\/calico-node-x7k2p`: \d+× kernel-ipv6-mark-regression/m);
 });
 
 test('without the pod listing, calico-node\'s own "Determined node name" places its pod', async (t) => {

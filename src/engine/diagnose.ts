@@ -150,7 +150,7 @@ export function effectiveState(state: State): State {
 
 /** Is this pod known to run on a node other than this one? */
 function isElsewhere(state: State, pod: string): boolean {
-  const node = bestFact(state, 'node.name')?.value;
+  const { node } = attribution(state);
   const where = state.placements[pod];
   return node !== undefined && where !== undefined && !sameNode(where.node, node);
 }

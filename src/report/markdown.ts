@@ -3,7 +3,7 @@
 // (`br-<id>`), turns `*`/`_`/`[…]` into emphasis and links, and a `|` or newline from a file name
 // splits a table row, so everything outside a code span or fence is escaped, and what goes into one
 // is made unable to close it early.
-import { noDiagnosisText, setAsideDetail, setAsideHeadline, type Report } from './model.js';
+import { noDiagnosisText, setAsideDetail, setAsideHeadline, setAsideWhy, type Report } from './model.js';
 import { visible } from './text.js';
 import { notSeenSince } from '../present/format.js';
 
@@ -125,7 +125,7 @@ export function renderMarkdown(r: Report): string {
     out.push('');
   }
   if (r.setAside) {
-    out.push('## Set aside', '', `${text(setAsideHeadline(r.setAside))}. Their pods run on another node, not on this one (${code(r.setAside.node)}), so they were not counted here; analyze that node's own bundle to diagnose it.`, '');
+    out.push('## Set aside', '', `${text(setAsideHeadline(r.setAside))}. ${text(setAsideWhy(r.setAside))}`, '');
     for (const p of r.setAside.pods) out.push(`- ${code(p.node)} ${code(p.pod)}: ${text(setAsideDetail(p))} (placed by ${code(p.source)})`);
     out.push('');
   }

@@ -80,6 +80,11 @@ export function setAsideHeadline(s: SetAside): string {
   return `Set aside: ${s.hits} hit${s.hits === 1 ? '' : 's'} from pods on other nodes (${where})`;
 }
 
+/** Why the set-aside hits are not this node's, and what to do about them (one wording for every report). */
+export function setAsideWhy(s: SetAside): string {
+  return `Their pods run on another node, not on this one (${s.node}), so they were not counted here: analyze that node's own logs or bundle to diagnose it.`;
+}
+
 /** One pod's set-aside hits by diagnosis: "23× kernel-ipv6-mark-regression, 4× calico-node-crashloop" */
 export function setAsideDetail(p: SetAsidePod): string {
   return Object.entries(p.diagnoses).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([id, n]) => `${n}× ${id}`).join(', ');

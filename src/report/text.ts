@@ -2,7 +2,7 @@
 import pc from 'picocolors';
 import type { Diagnosis } from '../engine/diagnose.js';
 import type { Evidence } from '../engine/events.js';
-import { noDiagnosisText, setAsideDetail, setAsideHeadline, type Report } from './model.js';
+import { noDiagnosisText, setAsideDetail, setAsideHeadline, setAsideWhy, type Report } from './model.js';
 import { groupNum, notSeenSince } from '../present/format.js';
 import { clipAround, sanitize, wrapWords } from '../present/text.js';
 
@@ -158,7 +158,7 @@ export function renderText(r: Report, opts: { color?: boolean; width?: number; c
   }
   if (r.setAside) {
     out.push('', c.bold(c.yellow(wrap(visible(setAsideHeadline(r.setAside)), 0, cols, 2))));
-    out.push(wrap(`Their pods run on another node, not on this one (${visible(r.setAside.node)}), so they were not counted here. Analyze that node's own logs or bundle to diagnose it:`, 2, cols));
+    out.push(wrap(visible(setAsideWhy(r.setAside)), 2, cols));
     for (const p of r.setAside.pods) {
       out.push(wrap(`${visible(p.node)}  ${visible(p.pod)}: ${visible(setAsideDetail(p))}`, 4, cols, 6));
       out.push(c.dim(wrap(`(placed by ${visible(p.source)})`, 6, cols)));
