@@ -1,4 +1,4 @@
-import { fstatSync } from 'node:fs';
+import { fstatSync, statSync } from 'node:fs';
 import type { Catalog } from '../catalog/load.js';
 import { analyzePaths } from '../engine/run.js';
 import { LIMITS } from '../sources/bundle/tar.js';
@@ -7,13 +7,30 @@ import { buildReport, exitCode, reportJson } from '../report/model.js';
 import { renderText } from '../report/text.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { toolVersion } from './version.js';
+import { keepFreedMemory } from '../runtime/malloc.js';
 
 export interface AnalyzeOpts { json?: boolean; format?: string; color?: boolean; maxEntryBytes?: number; maxTotalBytes?: number; jobs?: number }
+
+/** Inputs big enough for the allocator tuning to pay for loading it (runtime/malloc.ts): 16 MiB of
+ *  files, a directory, or stdin (its size unknown). */
+function worthTuning(paths: string[]): boolean {
+  let bytes = 0;
+  for (const p of paths) {
+    if (p === '-') return true;
+    try {
+      const st = statSync(p);
+      if (st.isDirectory()) return true;
+      bytes += st.size;
+    } catch { /* named as unreadable by the analysis itself */ }
+  }
+  return bytes >= 16 << 20;
+}
 
 export async function runAnalyze(paths: string[], catalog: Catalog, opts: AnalyzeOpts): Promise<number> {
   if (opts.maxEntryBytes) LIMITS.entryBytes = opts.maxEntryBytes;
   if (opts.maxTotalBytes) LIMITS.totalBytes = opts.maxTotalBytes;
   if (opts.jobs !== undefined) setScanJobs(opts.jobs);
+  if (worthTuning(paths)) keepFreedMemory();
   const { state, unreadable } = await analyzePaths(paths, catalog);
   const report = buildReport(state, catalog, toolVersion());
   const format = opts.json ? 'json' : (opts.format ?? 'text');
