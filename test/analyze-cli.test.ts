@@ -208,3 +208,23 @@ test('a directory that cannot be read says so (it read as "no log files found in
   assert.equal(r.stderr, `cni-doctor: ${locked}: permission denied (run as a user who can read it)\n`);
   assert.deepEqual(JSON.parse(r.stdout).inputs, [{ path: locked, kind: 'directory', files: 0, lines: 0, bytes: 0 }]);
 });
+
+test('a large input gets the allocator tuned for streaming (glibc), a small one or CNI_DOCTOR_NO_MALLOC_TUNE does not', async (t) => {
+  const d = tempDir(t);
+  const small = path.join(d, 'small.log');
+  writeFileSync(small, FELIX);
+  const big = path.join(d, 'big.log');
+  // 17 MiB of healthy kubelet lines, then the failure: the report must not change with the tuning.
+  const line = 'May 26 18:00:00 node-3 microk8s.daemon-kubelite[99]: I0526 18:00:00.000000 99 kubelet.go:2468] "SyncLoop (probe)" probe="readiness" status="ready" pod="kube-system/coredns-1"\n';
+  writeFileSync(big, line.repeat(Math.ceil((17 << 20) / line.length)) + FELIX);
+  const env = { CNI_DOCTOR_DEBUG: 'alloc' };
+  const tuned = await runCli(['analyze', big, '--json'], { env });
+  assert.match(tuned.stderr, /glibc allocator tuned for a large input/);
+  const untuned = await runCli(['analyze', big, '--json'], { env: { ...env, CNI_DOCTOR_NO_MALLOC_TUNE: '1' } });
+  assert.doesNotMatch(untuned.stderr, /allocator tuned/);
+  assert.equal(tuned.code, 1);
+  assert.equal(tuned.stdout, untuned.stdout);
+  const few = await runCli(['analyze', small, '--json'], { env });
+  assert.doesNotMatch(few.stderr, /allocator tuned/);
+  assert.equal(few.code, 1);
+});
