@@ -11,6 +11,8 @@ import { loadCatalog } from '../src/catalog/load.js';
 import { diagnose, RESOLVED_AFTER, type Diagnosis } from '../src/engine/diagnose.js';
 import type { EngineEvent, HitEvent } from '../src/engine/events.js';
 import { initialState, reduce } from '../src/engine/state.js';
+import { compileMatcher } from '../src/engine/matcher.js';
+import { StreamScanner } from '../src/engine/scanner.js';
 import { timedAdd, valueAt, type TimedValue } from '../src/engine/timed.js';
 import { buildReport, exitCode } from '../src/report/model.js';
 import { renderText } from '../src/report/text.js';
@@ -276,4 +278,37 @@ test('end to end, a sosreport tar: uname says 6.8.0-55, every failure precedes t
   assert.equal(kernelFactors.length, 1);
   assert.match(kernelFactors[0], /^0\.2:6\.8\.0-57/);
   assert.ok(rep.diagnoses.every((x) => x.resolved || x.severity === 'info'), rep.diagnoses.map((x) => x.id).join());
+});
+
+test('another node\'s pod log running on past the boot does not make this node\'s logs reach further', () => {
+  const POD = 'kube-system/calico-node-other';
+  const name = (v: string): EngineEvent => ({ type: 'fact', name: 'node.name', value: v, source: 'hostname', priority: 90 });
+  const place: EngineEvent = { type: 'placement', pod: POD, node: 'node2', source: 'dump' };
+  // This node's logs end a minute after the boot; the other pod's log (its last line, and a hit of
+  // its own) goes on for an hour.
+  const podReach: EngineEvent = { type: 'stats', lines: 0, bytes: 0, records: 0, regexRuns: 0, lastTime: BOOT2 + 60 * MIN, lastPod: POD };
+  const podHit: HitEvent = { ...hit(BOOT2 + 30 * MIN, 900, 'calico-node-not-ready', 'not-ready'), pod: POD };
+  const own = [...boot(BOOT1, '6.8.0-57-generic', 1), ...failures(T0, 22, 2), ...boot(BOOT2, '6.8.0-55-generic', 200), reach(BOOT2 + MIN)];
+  const elsewhere = mark([name('node1'), place, ...own, podReach, podHit]);
+  assert.equal(elsewhere.d.resolved, undefined, 'the pod runs on node2: no evidence past the boot here');
+  assert.equal(elsewhere.exit, 1);
+  // The same pod on this node: its log is this node's, and it shows the node past the boot.
+  const here = mark([name('node2'), place, ...own, podReach, podHit]);
+  assert.equal(here.d.resolved?.logsUntil, new Date(BOOT2 + 60 * MIN).toISOString());
+  // A pod whose node is not known counts, as before.
+  assert.equal(mark([name('node1'), ...own, podReach]).d.resolved?.logsUntil, new Date(BOOT2 + 60 * MIN).toISOString());
+});
+
+test('a pod\'s log tells the scanner whose last line it read (stats.lastPod); a node log does not', () => {
+  const m = compileMatcher(cat);
+  const felix = '2025-05-26 18:05:01.100 [INFO][83] felix/int_dataplane.go 1900: Applying dataplane updates\n2025-05-26 19:05:02.000 [INFO][83] felix/health.go 336: Overall health status changed: live=true ready=true\n';
+  const last = (p: string): { lastTime?: number; lastPod?: string } => {
+    const sc = new StreamScanner(m, { source: p, path: p, role: 'log', time: { refTime: Date.UTC(2025, 4, 27) } }, () => undefined);
+    sc.push(Buffer.from(felix));
+    const st = sc.end();
+    return { lastTime: st.lastTime, lastPod: st.lastPod };
+  };
+  const pod = last('sos_commands/kubernetes/cluster-info/kube-system/podlogs/calico-node-x7k2p/microk8s_kubectl_--namespace_kube-system_logs_calico-node-x7k2p_-c_calico-node');
+  assert.deepEqual(pod, { lastTime: Date.UTC(2025, 4, 26, 19, 5, 2), lastPod: 'kube-system/calico-node-x7k2p' });
+  assert.deepEqual(last('var/log/calico/felix.log'), { lastTime: Date.UTC(2025, 4, 26, 19, 5, 2), lastPod: undefined });
 });

@@ -501,14 +501,24 @@ export function diagnose(state0: State, catalog: Catalog): Diagnosis[] {
  *  diagnosis with unstamped hits (describe rows, which tell no time) or none is left current, and so
  *  is one whose logs end at the boot: no evidence either way. */
 function notSeenSince(state: State, h: State['hits'][string]): Resolved | undefined {
-  if (h.lastSeen === undefined || state.logEnd === undefined || !h.occurrences) return undefined;
+  const logEnd = ownLogEnd(state);
+  if (h.lastSeen === undefined || logEnd === undefined || !h.occurrences) return undefined;
   if (Object.values(h.signals).some((s) => s.untimed > 0)) return undefined;
   let boot: TimelineEntry | undefined;
   for (const t of state.timeline) {
     if (t.freshStart && t.time !== undefined && t.time > h.lastSeen && (!boot || t.time < boot.time!)) boot = t;
   }
-  if (!boot || state.logEnd - boot.time! < RESOLVED_AFTER) return undefined;
-  return { since: isoString(boot.time)!, by: boot.text, source: boot.source, logsUntil: isoString(state.logEnd)! };
+  if (!boot || logEnd - boot.time! < RESOLVED_AFTER) return undefined;
+  return { since: isoString(boot.time)!, by: boot.text, source: boot.source, logsUntil: isoString(logEnd)! };
+}
+
+/** How far this node's logs reach: its own, and its pods' (those not known to run elsewhere). */
+function ownLogEnd(state: State): number | undefined {
+  let end = state.logEnd;
+  for (const [pod, t] of Object.entries(state.podLogEnd)) {
+    if (!isElsewhere(state, pod) && !(end !== undefined && end >= t)) end = t;
+  }
+  return end;
 }
 
 /** Is this diagnosis one to act on now: not info, and not reported as no longer current? */

@@ -79,7 +79,7 @@ export interface TickEvent { type: 'tick'; now: number }
 
 /** `lastTime`: the stamp of the latest line of the stream so far (its lines need not hold any hit):
  *  how far the logs go on after a boot without a failure. */
-export interface StatsEvent { type: 'stats'; lines: number; bytes: number; records: number; regexRuns: number; lastTime?: number }
+export interface StatsEvent { type: 'stats'; lines: number; bytes: number; records: number; regexRuns: number; lastTime?: number; lastPod?: string }
 
 export type EngineEvent = HitEvent | FactEvent | TimelineEvent | InputEvent | ProblemEvent | TickEvent | StatsEvent | PlacementEvent;
 

@@ -111,6 +111,6 @@ export class LiveEngine {
 }
 
 /** How far a stream's lines go (StatsEvent.lastTime). */
-function reached(sc: StreamScanner): { lastTime?: number } {
-  return sc.stats.lastTime !== undefined ? { lastTime: sc.stats.lastTime } : {};
+function reached(sc: StreamScanner): { lastTime?: number; lastPod?: string } {
+  return sc.stats.lastTime !== undefined ? { lastTime: sc.stats.lastTime, ...(sc.stats.lastPod ? { lastPod: sc.stats.lastPod } : {}) } : {};
 }

@@ -56,7 +56,7 @@ export async function analyzePaths(paths: string[], catalog: Catalog, matcher: M
           summary.files++;
           summary.lines += st.lines;
           summary.bytes += st.bytes;
-          emit({ type: 'stats', lines: st.lines, bytes: st.bytes, records: st.records, regexRuns: st.regexRuns, ...(st.lastTime !== undefined ? { lastTime: st.lastTime } : {}) });
+          emit({ type: 'stats', lines: st.lines, bytes: st.bytes, records: st.records, regexRuns: st.regexRuns, ...(st.lastTime !== undefined ? { lastTime: st.lastTime } : {}), ...(st.lastPod ? { lastPod: st.lastPod } : {}) });
         } catch (e) {
           const partial = (e as { partial?: { lines: number; bytes: number } }).partial;
           if (partial) { summary.files++; summary.lines += partial.lines; summary.bytes += partial.bytes; }

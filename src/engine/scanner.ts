@@ -38,8 +38,9 @@ const ENDED = Buffer.alloc(0);
 export type { StreamInfo };
 
 
-/** `lastTime`: the stamp of the stream's latest line scanned (a log's; undefined without stamps) */
-export interface ScanStats { bytes: number; lines: number; records: number; regexRuns: number; lastTime?: number }
+/** `lastTime`: the stamp of the stream's latest line scanned (a log's; undefined without stamps);
+ *  `lastPod`: the pod whose log that line is (a container block, a pod's log file), when known */
+export interface ScanStats { bytes: number; lines: number; records: number; regexRuns: number; lastTime?: number; lastPod?: string }
 
 export class StreamScanner {
   private buf: Buffer;
@@ -313,6 +314,8 @@ export class StreamScanner {
         const t = parseLine(b.toString('utf8', s, Math.min(e, s + 2048)), this.format, this.info.time).time;
         if (t !== undefined && Number.isFinite(t)) {
           this.stats.lastTime = t;
+          const pod = this.ownPod();
+          if (pod) this.stats.lastPod = pod;
           break;
         }
       }

@@ -152,8 +152,8 @@ function inContext(e: EngineEvent, source: string, context: string): EngineEvent
 }
 
 function add(a: ScanStats, b: ScanStats): ScanStats {
-  const lastTime = b.lastTime ?? a.lastTime;
-  return { bytes: a.bytes + b.bytes, lines: a.lines + b.lines, records: a.records + b.records, regexRuns: a.regexRuns + b.regexRuns, ...(lastTime !== undefined ? { lastTime } : {}) };
+  const last = b.lastTime !== undefined ? b : a;
+  return { bytes: a.bytes + b.bytes, lines: a.lines + b.lines, records: a.records + b.records, regexRuns: a.regexRuns + b.regexRuns, ...(last.lastTime !== undefined ? { lastTime: last.lastTime } : {}), ...(last.lastPod ? { lastPod: last.lastPod } : {}) };
 }
 
 export async function scanSplit(file: string, info0: StreamInfo, plan: SplitPlan, m: Matcher, emit: (e: EngineEvent) => void): Promise<ScanStats> {

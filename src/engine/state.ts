@@ -80,15 +80,19 @@ export interface State {
   now?: number;
   /** timed facts (rules marked `timed`): each fact's values in time order, one per change (timed.ts) */
   timedFacts: Record<string, readonly TimedValue[]>;
-  /** the latest record time any log reached (hits, timeline events, the streams' last lines) */
+  /** the latest record time the node's own logs reached (hits, timeline events, the streams' last
+   *  lines), pods' logs apart */
   logEnd?: number;
+  /** `ns/pod` → the latest record time of that pod's log (at most MAX_POD_HITS pods; past that they
+   *  count in logEnd): it counts for this node only if the pod is not known to run elsewhere */
+  podLogEnd: Record<string, number>;
   /** bumped by every change: views redraw only when it moves */
   version: number;
 }
 
 export function initialState(): State {
   return {
-    hits: {}, podHits: {}, podHitsUntracked: 0, placements: {}, facts: {}, mixedFacts: {}, timedFacts: {}, timeline: [], timelineDropped: 0, inputs: [], problems: [],
+    hits: {}, podHits: {}, podHitsUntracked: 0, podLogEnd: {}, placements: {}, facts: {}, mixedFacts: {}, timedFacts: {}, timeline: [], timelineDropped: 0, inputs: [], problems: [],
     stats: { lines: 0, bytes: 0, records: 0, regexRuns: 0 }, version: 0,
   };
 }
@@ -174,7 +178,11 @@ export function reduce(state: State, events: EngineEvent | readonly EngineEvent[
   for (const ev of list) {
     // How far the logs reach, and the history of timed facts: apart from the cases below.
     const reached = ev.type === 'hit' || ev.type === 'timeline' ? ev.time : ev.type === 'stats' ? ev.lastTime : undefined;
-    if (reached !== undefined && !(next.logEnd !== undefined && next.logEnd >= reached)) next.logEnd = reached;
+    const pod = ev.type === 'hit' ? ev.pod : ev.type === 'stats' ? ev.lastPod : undefined;
+    if (reached !== undefined && pod !== undefined && (pod in next.podLogEnd || Object.keys(next.podLogEnd).length < MAX_POD_HITS)) {
+      // Another node's pod (placements may come later) must not make this node's logs look longer.
+      if (!(next.podLogEnd[pod] >= reached)) next.podLogEnd = { ...next.podLogEnd, [pod]: reached };
+    } else if (reached !== undefined && !(next.logEnd !== undefined && next.logEnd >= reached)) next.logEnd = reached;
     if (ev.type === 'fact' && ev.timed && ev.time !== undefined) {
       const h = timedAdd(next.timedFacts[ev.name], { value: ev.value, time: ev.time, source: ev.source, line: ev.line, priority: ev.priority, ...(ev.pod ? { pod: ev.pod } : {}) });
       if (h !== next.timedFacts[ev.name]) next.timedFacts = { ...next.timedFacts, [ev.name]: h };
