@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { patternExamples, runCli, tempDir } from './helpers/util.js';
@@ -209,22 +211,32 @@ test('a directory that cannot be read says so (it read as "no log files found in
   assert.deepEqual(JSON.parse(r.stdout).inputs, [{ path: locked, kind: 'directory', files: 0, lines: 0, bytes: 0 }]);
 });
 
-test('a large input gets the allocator tuned for streaming (glibc), a small one or CNI_DOCTOR_NO_MALLOC_TUNE does not', async (t) => {
+test('a large compressed input gets the allocator tuned for streaming (glibc); a plain log, a small input or CNI_DOCTOR_NO_MALLOC_TUNE do not', async (t) => {
   const d = tempDir(t);
   const small = path.join(d, 'small.log');
   writeFileSync(small, FELIX);
-  const big = path.join(d, 'big.log');
-  // 17 MiB of healthy kubelet lines, then the failure: the report must not change with the tuning.
-  const line = 'May 26 18:00:00 node-3 microk8s.daemon-kubelite[99]: I0526 18:00:00.000000 99 kubelet.go:2468] "SyncLoop (probe)" probe="readiness" status="ready" pod="kube-system/coredns-1"\n';
-  writeFileSync(big, line.repeat(Math.ceil((17 << 20) / line.length)) + FELIX);
+  // 17 MiB of lines that do not compress much (request ids), then the failure: ~9 MiB gzipped.
+  const lines: string[] = [];
+  for (let n = 0; n < (17 << 20); ) {
+    const l = `May 26 18:00:00 node-3 microk8s.daemon-kubelite[99]: I0526 18:00:00.000000 99 kubelet.go:2468] "SyncLoop (probe)" request="${randomBytes(48).toString('hex')}"\n`;
+    lines.push(l);
+    n += l.length;
+  }
+  const text = lines.join('') + FELIX;
+  const plain = path.join(d, 'big.log');
+  writeFileSync(plain, text);
+  const gz = path.join(d, 'big.log.gz');
+  writeFileSync(gz, gzipSync(text, { level: 1 }));
   const env = { CNI_DOCTOR_DEBUG: 'alloc' };
-  const tuned = await runCli(['analyze', big, '--json'], { env });
+  const tuned = await runCli(['analyze', gz, '--json'], { env });
   assert.match(tuned.stderr, /glibc allocator tuned for a large input/);
-  const untuned = await runCli(['analyze', big, '--json'], { env: { ...env, CNI_DOCTOR_NO_MALLOC_TUNE: '1' } });
+  const untuned = await runCli(['analyze', gz, '--json'], { env: { ...env, CNI_DOCTOR_NO_MALLOC_TUNE: '1' } });
   assert.doesNotMatch(untuned.stderr, /allocator tuned/);
   assert.equal(tuned.code, 1);
   assert.equal(tuned.stdout, untuned.stdout);
-  const few = await runCli(['analyze', small, '--json'], { env });
-  assert.doesNotMatch(few.stderr, /allocator tuned/);
-  assert.equal(few.code, 1);
+  for (const f of [plain, small]) {
+    const r = await runCli(['analyze', f, '--json'], { env });
+    assert.doesNotMatch(r.stderr, /allocator tuned/, f);
+    assert.equal(r.code, 1);
+  }
 });

@@ -1,8 +1,8 @@
-import { fstatSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import type { Catalog } from '../catalog/load.js';
 import { analyzePaths } from '../engine/run.js';
-import { LIMITS } from '../sources/bundle/tar.js';
-import { COMPRESSED_NAME } from '../sources/decompress.js';
+import { isTarHeader, LIMITS } from '../sources/bundle/tar.js';
+import { sniffMagic } from '../sources/decompress.js';
 import { setScanJobs } from '../engine/split.js';
 import { buildReport, exitCode, reportJson } from '../report/model.js';
 import { renderText } from '../report/text.js';
@@ -13,17 +13,25 @@ import { debugOn } from '../runtime/debug.js';
 
 export interface AnalyzeOpts { json?: boolean; format?: string; color?: boolean; maxEntryBytes?: number; maxTotalBytes?: number; jobs?: number }
 
-/** Inputs big enough for the allocator tuning to pay for loading it (runtime/malloc.ts): 16 MiB of
- *  files (a compressed one counted at 8 times its size, about what logs shrink to), a directory, or
- *  stdin (its size unknown). */
+/** Inputs that stream through fresh buffers, and enough of them for the allocator tuning to pay for
+ *  loading it (runtime/malloc.ts): 16 MiB of compressed files (counted at 8 times their size, about
+ *  what logs shrink to) or tar archives, a directory (rotated .gz logs), or stdin (its size and kind
+ *  unknown). A plain log is read into reused buffers and gains nothing (1 GiB: inside the noise). */
 function worthTuning(paths: string[]): boolean {
   let bytes = 0;
+  const head = Buffer.alloc(512);
   for (const p of paths) {
     if (p === '-') return true;
     try {
       const st = statSync(p);
       if (st.isDirectory()) return true;
-      bytes += COMPRESSED_NAME.test(p) ? 8 * st.size : st.size;
+      if (!st.isFile()) continue;
+      const fd = openSync(p, 'r');
+      let n = 0;
+      try { n = readSync(fd, head, 0, head.length, 0); } finally { closeSync(fd); }
+      const magic = sniffMagic(head.subarray(0, n));
+      if (magic && magic !== 'maybe') bytes += 8 * st.size;
+      else if (isTarHeader(head.subarray(0, n))) bytes += st.size;
     } catch { /* named as unreadable by the analysis itself */ }
   }
   return bytes >= 16 << 20;
