@@ -189,7 +189,7 @@ export function buildLoki(cat: Catalog, opts: LokiOptions = {}): LokiExport {
   for (const v of views) {
     if (used.has(v)) continue;
     let why: string;
-    if (!v.need) why = 'raises the diagnosis only with facts, captures or other signals (when:), which a line filter cannot check';
+    if (!v.need) why = 'raises the diagnosis only with, or only without, facts, captures, other signals or diagnoses (when:), which a line filter cannot check';
     else if (v.journal.size && !v.journal.has(journalSource)) why = `journal examples come from ${[...v.journal.keys()].join(', ')}, not ${journalSource} (see --journal-source)`;
     else if (v.journal.size && !channels.some((c) => c.key === 'journal')) why = 'journal-only, and --no-journal';
     else if (v.containers.size && !channels.some((c) => c.key === 'pods')) why = 'pod-log-only, and --no-pods';

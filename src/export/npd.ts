@@ -143,7 +143,7 @@ export function buildNpd(cat: Catalog, opts: NpdOptions = {}): NpdExport {
   for (const v of views) {
     if (exportedSomewhere(v) && v.need) continue;
     let why: string;
-    if (!v.need) why = 'raises the diagnosis only with facts, captures or other signals (when:), which a line matcher cannot check';
+    if (!v.need) why = 'raises the diagnosis only with, or only without, facts, captures, other signals or diagnoses (when:), which a line matcher cannot check';
     else if (!v.journal.size) why = v.containers.size ? `seen only in container logs (${[...v.containers.keys()].join(', ')}), not in the journal: use export loki` : 'no journal-format positive example shows it';
     else why = `journal examples come from ${[...v.journal.keys()].join(', ')}, not an exported source (see --source)`;
     skipped.push({ pattern: v.pattern.id, signal: v.signal.name, why });

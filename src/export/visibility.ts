@@ -171,10 +171,20 @@ export interface Need {
 function holds(c: Condition, name: string, count: number): boolean {
   if ('all' in c) return c.all.every((x) => holds(x, name, count));
   if ('any' in c) return c.any.some((x) => holds(x, name, count));
-  if ('not' in c) return !holds(c.not, name, count);
+  // A line matcher sees this one signal only: it cannot tell that something else is absent (another
+  // signal, a fact, a diagnosis), so a condition that needs that is not met by the signal alone.
+  if ('not' in c) return aboutOnly(c.not, name) && !holds(c.not, name, count);
   if ('diagnosis' in c || 'event' in c || 'together' in c) return false;
   if ('signal' in c) return c.signal === name && !c.where && count >= (c.min ?? 1);
   return c.present === false; // a fact: unknown to a line-by-line matcher
+}
+
+/** Does the condition look at the signal `name` only? */
+function aboutOnly(c: Condition, name: string): boolean {
+  if ('all' in c) return c.all.every((x) => aboutOnly(x, name));
+  if ('any' in c) return c.any.every((x) => aboutOnly(x, name));
+  if ('not' in c) return aboutOnly(c.not, name);
+  return 'signal' in c && c.signal === name && !c.where;
 }
 
 function mins(c: Condition, name: string, acc: { min: number; within?: string }[]): void {
