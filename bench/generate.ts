@@ -846,7 +846,7 @@ export function ensureSosreport(params: Partial<GenParams> = {}, opts: { force?:
   writeFileSync(path.join(tmpTop, 'sos_commands/snap/snap_list_--all'), 'Name      Version  Rev    Tracking       Publisher   Notes\nmicrok8s  v1.32.3   7964   1.32/stable    canonical✓  classic\n');
   writeFileSync(path.join(tmpTop, 'version.txt'), 'sosreport: 4.8.2\n');
   writeFileSync(path.join(tmpTop, 'sos_reports/manifest.json'), '{"version": "4.8.2", "cmdline": "sos report --batch -k kubernetes.podlogs=on", "components": {"report": {"plugins": {"microk8s": {}, "logs": {}, "kernel": {}}}}}\n');
-  // sos's microk8s plugin copies the snap's args/ (shared/reference/bundle-layouts.md): dual-stack on.
+  // sos's microk8s plugin copies the snap's args/ (patterns/layouts/sosreport.yaml): dual-stack on.
   writeFileSync(path.join(tmpTop, 'var/snap/microk8s/current/args/cni-env'), 'IPv6_SUPPORT=true\n');
   writeFileSync(path.join(tmpTop, 'etc/lsb-release'), 'DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=24.04\nDISTRIB_CODENAME=noble\nDISTRIB_DESCRIPTION="Ubuntu 24.04.2 LTS"\n');
   const top = `sosreport-${HOST}-${stamp(g.endTime, '-')}-qwzrxtk`;

@@ -312,3 +312,40 @@ test('a pod\'s log tells the scanner whose last line it read (stats.lastPod); a 
   assert.deepEqual(pod, { lastTime: Date.UTC(2025, 4, 26, 19, 5, 2), lastPod: 'kube-system/calico-node-x7k2p' });
   assert.deepEqual(last('var/log/calico/felix.log'), { lastTime: Date.UTC(2025, 4, 26, 19, 5, 2), lastPod: undefined });
 });
+
+test('a dump\'s container blocks: the last stamped line is read back across END and START lines, and named by its block', () => {
+  const m = compileMatcher(cat, { markers: true });
+  const last = (text: string): { lastTime?: number; lastPod?: string } => {
+    const sc = new StreamScanner(m, { source: 'k8s/cluster-info-dump', path: 'k8s/cluster-info-dump', role: 'log', time: { refTime: Date.UTC(2025, 4, 27) } }, () => undefined);
+    sc.push(Buffer.from(text));
+    const st = sc.end();
+    return { lastTime: st.lastTime, lastPod: st.lastPod };
+  };
+  const start = (pod: string): string => `==== START logs for container calico-node of pod kube-system/${pod} ====\n`;
+  const end = (pod: string): string => `==== END logs for container calico-node of pod kube-system/${pod} ====\n`;
+  const felix = '2025-05-26 19:05:02.000 [INFO][83] felix/health.go 336: Overall health status changed: live=true ready=true\n';
+  // the dump ends in the END line of the block whose line it is
+  assert.deepEqual(last(start('calico-node-aaaaa') + felix + end('calico-node-aaaaa')), { lastTime: Date.UTC(2025, 4, 26, 19, 5, 2), lastPod: 'kube-system/calico-node-aaaaa' });
+  // the last block has no stamped line: the one before it is found, and it is that block's
+  assert.deepEqual(last(start('calico-node-aaaaa') + felix + end('calico-node-aaaaa') + start('calico-node-bbbbb') + 'no stamp here\n' + end('calico-node-bbbbb')), { lastTime: Date.UTC(2025, 4, 26, 19, 5, 2), lastPod: 'kube-system/calico-node-aaaaa' });
+  // a stamped line after the last block is no pod's
+  assert.deepEqual(last(start('calico-node-aaaaa') + end('calico-node-aaaaa') + felix), { lastTime: Date.UTC(2025, 4, 26, 19, 5, 2), lastPod: undefined });
+});
+
+test('end to end, an inspect bundle: another node\'s calico-node block in the dump, running an hour past this node\'s boot, does not make the failure look gone', async (t) => {
+  const d = tempDir(t);
+  const root = path.join(d, 'inspection-report');
+  // this node: failing until the 18:52 reboot into 6.8.0-55, its journal ending at the boot
+  writeLog(root, 'snap.microk8s.daemon-kubelite/journal.log', syslog('ends-at-boot'));
+  const other = ['==== START logs for container calico-node of pod kube-system/calico-node-zzzzz ====', '2025-05-26 18:00:11.402 [INFO][9] startup/utils.go 138: Determined node name: node2'];
+  for (const [h, mi] of minutes(18, 0, 19, 52, 4)) other.push(`2025-05-26 ${pad(h)}:${pad(mi)}:30.000 [INFO][83] felix/health.go 336: Overall health status changed: live=true ready=true`);
+  other.push('==== END logs for container calico-node of pod kube-system/calico-node-zzzzz ====');
+  writeLog(root, 'k8s/cluster-info-dump', other);
+  const tar = path.join(d, 'inspection-report-20250526_195500.tar.gz');
+  execFileSync('tar', ['-czf', tar, '-C', d, 'inspection-report']);
+  const { code, rep } = await analyze(tar, ['--json']);
+  assert.equal(rep.facts['node.name']?.value, 'node1');
+  const m = rep.diagnoses.find((x) => x.id === ID)!;
+  assert.equal(m.resolved, undefined, `node2's log reaches 19:52, this node's stops at its 18:52 boot: ${JSON.stringify(m.resolved)}`);
+  assert.equal(code, 1);
+});

@@ -78,7 +78,8 @@ export interface ProblemEvent {
 export interface TickEvent { type: 'tick'; now: number }
 
 /** `lastTime`: the stamp of the latest line of the stream so far (its lines need not hold any hit):
- *  how far the logs go on after a boot without a failure. */
+ *  how far the logs go on after a boot without a failure; `lastPod`: the pod whose log that line is
+ *  (a dump's container block, a pod's log file), so that another node's pod does not count. */
 export interface StatsEvent { type: 'stats'; lines: number; bytes: number; records: number; regexRuns: number; lastTime?: number; lastPod?: string }
 
 export type EngineEvent = HitEvent | FactEvent | TimelineEvent | InputEvent | ProblemEvent | TickEvent | StatsEvent | PlacementEvent;

@@ -60,7 +60,7 @@ export function activeSignals(m: Matcher, info: { role: 'log' | 'facts'; path: s
 /** Internal signals that segment a stream (cluster-info-dump container log blocks). */
 export const MARKERS: { name: string; literal: string; regex: string }[] = [
   { name: 'start', literal: '==== START logs for container ', regex: '^==== START logs for container (?<container>\\S+) of pod (?<ns>[^/\\s]+)/(?<pod>\\S+) ====' },
-  { name: 'end', literal: '==== END logs for container ', regex: '^==== END logs for container \\S+ of pod \\S+ ====' },
+  { name: 'end', literal: '==== END logs for container ', regex: '^==== END logs for container (?<container>\\S+) of pod (?<ns>[^/\\s]+)/(?<pod>\\S+) ====' },
 ];
 
 export function compileMatcher(cat: Catalog, opts: { markers?: boolean; freq?: Frequencies } = {}): Matcher {

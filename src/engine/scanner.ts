@@ -8,7 +8,7 @@ import { assemble, toRecord, MAX_RECORD_BYTES, type LogRecord } from '../parse/j
 import { isoString } from '../parse/time.js';
 import type { EngineEvent, Evidence, HitEvent } from './events.js';
 import type { FactRule, PodRule } from '../catalog/schema.js';
-import { activeSignals, redactValue, type CompiledSignal, type Matcher, type MatchView, type SideRule } from './matcher.js';
+import { activeSignals, MARKERS, redactValue, type CompiledSignal, type Matcher, type MatchView, type SideRule } from './matcher.js';
 import { LiteralIndex, textFrequencies } from './prefilter.js';
 
 export const CHUNK = 8 << 20;
@@ -33,6 +33,8 @@ let stamp = 0;
  *  are scanned one after another; a fresh 8 MiB buffer for each (an mmap, an munmap, and V8 collecting
  *  for the external memory) was a fifth of the time of analyzing a small bundle. */
 const idle = new Map<number, Buffer>();
+const START_MARKER = new RegExp(MARKERS.find((k) => k.name === 'start')!.regex);
+const END_MARKER = new RegExp(MARKERS.find((k) => k.name === 'end')!.regex);
 const ENDED = Buffer.alloc(0);
 
 export type { StreamInfo };
@@ -307,16 +309,24 @@ export class StreamScanner {
     if (this.info.role !== 'log' || limit <= 0) return;
     const b = this.buf;
     let e = limit;
+    // Whose line it is: walking back over a dump's END marker enters that container's block, over
+    // a START marker leaves it (a dump ends in an END line, after which no block is open).
+    let pod = this.ownPod();
     for (let i = 0; i < REACH_LINES && e > 0; i++) {
       if (b[e - 1] === 10) e--;
       const s = e > 0 ? b.lastIndexOf(10, e - 1) + 1 : 0;
       if (e > s) {
-        const t = parseLine(b.toString('utf8', s, Math.min(e, s + 2048)), this.format, this.info.time).time;
-        if (t !== undefined && Number.isFinite(t)) {
-          this.stats.lastTime = t;
-          const pod = this.ownPod();
-          if (pod) this.stats.lastPod = pod;
-          break;
+        const text = b.toString('utf8', s, Math.min(e, s + 2048));
+        const end = text.startsWith('==== ') ? END_MARKER.exec(text) : null;
+        if (end) pod = podKey(end.groups);
+        else if (text.startsWith('==== ') && START_MARKER.test(text)) pod = this.pathPod || undefined;
+        else {
+          const t = parseLine(text, this.format, this.info.time).time;
+          if (t !== undefined && Number.isFinite(t)) {
+            this.stats.lastTime = t;
+            if (pod) this.stats.lastPod = pod;
+            break;
+          }
         }
       }
       e = s;

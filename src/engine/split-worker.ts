@@ -41,4 +41,4 @@ const sc: StreamScanner = new StreamScanner(m, { ...job.info, continued: true },
 await readRange(job.file, job.start, job.end, sc, CHUNK);
 const stats = sc.end();
 post();
-parentPort!.postMessage({ stats });
+parentPort!.postMessage({ stats, markerSeen: sc.markerSeen });

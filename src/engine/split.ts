@@ -177,13 +177,17 @@ export async function scanSplit(file: string, info0: StreamInfo, plan: SplitPlan
     Atomics.add(acked, 0, 1);
     Atomics.notify(acked, 0);
   };
+  let restMarkers = false;
   const second = new Promise<ScanStats>((resolve, reject) => {
-    worker.on('message', (msg: { events?: ArrayBuffer; pre?: number; stats?: ScanStats }) => {
+    worker.on('message', (msg: { events?: ArrayBuffer; pre?: number; stats?: ScanStats; markerSeen?: boolean }) => {
       if (msg.events) {
         const batch = { events: msg.events, pre: msg.pre ?? 0 };
         if (firstLines === undefined) waiting.push(batch);
         else apply(batch);
-      } else if (msg.stats) resolve(msg.stats);
+      } else if (msg.stats) {
+        restMarkers = !!msg.markerSeen;
+        resolve(msg.stats);
+      }
     });
     worker.on('error', reject);
     worker.on('exit', (code) => reject(new Error(`scan worker stopped (exit ${code})`)));
@@ -213,6 +217,7 @@ export async function scanSplit(file: string, info0: StreamInfo, plan: SplitPlan
       const sc2: StreamScanner = new StreamScanner(m, { ...info, continued: true }, (ev) => emit(shifted(sc2.markerSeen ? ev : inContext(ev, info.source, firstContext), lines)));
       await readRange(file, plan.cut, plan.size, sc2, CHUNK);
       rest = sc2.end();
+      restMarkers = sc2.markerSeen;
     }
   } finally {
     await worker.terminate();
@@ -221,5 +226,8 @@ export async function scanSplit(file: string, info0: StreamInfo, plan: SplitPlan
   if (debugOn('split')) {
     process.stderr.write(`cni-doctor: split ${file} at byte ${plan.cut}: ${failed ? `the worker failed (${failed}), the second half was rescanned here` : `${applied} batches from the worker`}\n`);
   }
+  // A second half without a marker line is all inside the block the first half ended in: its last
+  // line is that pod's, as the whole-file scan would say.
+  if (!restMarkers && firstContext && rest.lastTime !== undefined && !rest.lastPod) rest = { ...rest, lastPod: podOfContext(firstContext) };
   return add(first, rest);
 }

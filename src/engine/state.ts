@@ -83,8 +83,8 @@ export interface State {
   /** the latest record time the node's own logs reached (hits, timeline events, the streams' last
    *  lines), pods' logs apart */
   logEnd?: number;
-  /** `ns/pod` → the latest record time of that pod's log (at most MAX_POD_HITS pods; past that they
-   *  count in logEnd): it counts for this node only if the pod is not known to run elsewhere */
+  /** `ns/pod` → the latest record time of that pod's log (at most MAX_POD_HITS pods; past that a
+   *  pod's reach is not kept): it counts for this node only if the pod is not known to run elsewhere */
   podLogEnd: Record<string, number>;
   /** bumped by every change: views redraw only when it moves */
   version: number;
@@ -172,6 +172,8 @@ export function reduce(state: State, events: EngineEvent | readonly EngineEvent[
   let mixedCopied = false;
   let podHitsCopied = false;
   let placementsCopied = false;
+  let podLogEndCopied = false;
+  let podLogEnds = Object.keys(next.podLogEnd).length;
   const touchedPods = new Set<string>();
   const touchedPodHits = new Set<string>();
 
@@ -179,9 +181,15 @@ export function reduce(state: State, events: EngineEvent | readonly EngineEvent[
     // How far the logs reach, and the history of timed facts: apart from the cases below.
     const reached = ev.type === 'hit' || ev.type === 'timeline' ? ev.time : ev.type === 'stats' ? ev.lastTime : undefined;
     const pod = ev.type === 'hit' ? ev.pod : ev.type === 'stats' ? ev.lastPod : undefined;
-    if (reached !== undefined && pod !== undefined && (pod in next.podLogEnd || Object.keys(next.podLogEnd).length < MAX_POD_HITS)) {
+    if (reached !== undefined && pod !== undefined) {
       // Another node's pod (placements may come later) must not make this node's logs look longer.
-      if (!(next.podLogEnd[pod] >= reached)) next.podLogEnd = { ...next.podLogEnd, [pod]: reached };
+      // Past MAX_POD_HITS pods a pod's reach is dropped: unknown, it must not make a failure look gone.
+      const known = pod in next.podLogEnd;
+      if ((known || podLogEnds < MAX_POD_HITS) && !(next.podLogEnd[pod] >= reached)) {
+        if (!podLogEndCopied) { next.podLogEnd = { ...next.podLogEnd }; podLogEndCopied = true; }
+        next.podLogEnd[pod] = reached;
+        if (!known) podLogEnds++;
+      }
     } else if (reached !== undefined && !(next.logEnd !== undefined && next.logEnd >= reached)) next.logEnd = reached;
     if (ev.type === 'fact' && ev.timed && ev.time !== undefined) {
       const h = timedAdd(next.timedFacts[ev.name], { value: ev.value, time: ev.time, source: ev.source, line: ev.line, priority: ev.priority, ...(ev.pod ? { pod: ev.pod } : {}) });

@@ -7,15 +7,14 @@
 // (lzma-native's liblzma 5.2.3, lzma-rust2): half the system library's speed here. Both remain
 // fallbacks for machines without koffi or liblzma.so.5.
 import { closeSync, openSync, readSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import { HandOnReadable } from './hand-on.js';
+import { loadKoffi, type Koffi } from '../runtime/koffi.js';
 import { LZMA, LZMA_ERRORS, openLiblzma, type Liblzma } from './liblzma-abi.js';
 
 /** 1 MiB slabs: smaller ones cost more hand-overs between the threads than they save. */
 const SLAB = 1 << 20;
 
-type Koffi = typeof import('koffi');
 export interface LoadedLiblzma { koffi: Koffi; lib: Liblzma }
 
 let loaded: LoadedLiblzma | null | undefined;
@@ -26,12 +25,12 @@ export function liblzma(): LoadedLiblzma | undefined {
   if (loaded === undefined) {
     loaded = null;
     if (!process.env.CNI_DOCTOR_NO_LIBLZMA) {
+      // loaded only when an .xz file is read
+      const koffi = loadKoffi();
       try {
-        // koffi is CommonJS with a native part: loaded only when an .xz file is read.
-        const koffi = createRequire(import.meta.url)('koffi') as Koffi;
-        const lib = openLiblzma(koffi);
-        if (lib) loaded = { koffi, lib };
-      } catch { /* no koffi build for this platform */ }
+        const lib = koffi && openLiblzma(koffi);
+        if (koffi && lib) loaded = { koffi, lib };
+      } catch { /* no liblzma here */ }
     }
   }
   return loaded ?? undefined;
