@@ -279,6 +279,25 @@ test('remediation steps the node\'s facts contradict are left out; with the kern
   has(steps(), [[cloud, true], [changelog, true]]);
   has(steps('6.11.4-201.fc40.x86_64'), [[jammy, false], [noble, false], [other, true]]);
   has(steps(), [[jammy, true], [noble, true], [other, true]]);
+  // felix's kernelVersion= has no flavour: 6.8.0-57 may be -generic or -lowlatency, 6.8.0-1025 a cloud's
+  has(steps('6.8.0-57'), [[noble, true], [cloud, true], [jammy, false], [other, false]]);
+  has(steps('6.8.0-1025'), [[noble, false], [cloud, true], [jammy, false], [other, false]]);
+});
+
+test('a timed kernel without its flavour is judged in the fuller form another source gives (the flagship sample lost its rollback step)', () => {
+  const setMark = hit('kernel-ipv6-mark-regression', 'set-mark-rejected', T0, 3, { ipVersion: '0x6' });
+  const felix: EngineEvent = { type: 'fact', name: 'kernel.release', value: '6.8.0-57', source: 'dump', priority: 40, time: T0 - 3_600_000, timed: true };
+  const node: EngineEvent = { type: 'fact', name: 'kernel.release', value: '6.8.0-57-generic', source: 'nodes', priority: 80 };
+  const d = diagnose(reduce(initialState(), [felix, node, setMark]), cat).find((x) => x.id === 'kernel-ipv6-mark-regression')!;
+  const steps = d.remediation.join('\n');
+  assert.match(steps, /linux-image-6\.8\.0-55-generic/);
+  assert.doesNotMatch(steps, /<previous abi>-<flavour>/, 'a -generic kernel: not the other flavours\' step');
+  const kernel = d.factors.flatMap((f) => f.facts.filter((x) => x.name === 'kernel.release'));
+  assert.deepEqual(kernel.map((x) => [x.value, x.source]), [['6.8.0-57-generic', 'nodes']]);
+  // a later kernel that is another one does not lend its flavour
+  const other: EngineEvent = { ...node, value: '6.8.0-55-generic' };
+  const d2 = diagnose(reduce(initialState(), [felix, other, setMark]), cat).find((x) => x.id === 'kernel-ipv6-mark-regression')!;
+  assert.deepEqual(d2.factors.flatMap((f) => f.facts.filter((x) => x.name === 'kernel.release')).map((x) => x.value), ['6.8.0-57']);
 });
 
 test("the stop-gap (turn Calico's IPv6 off) is left out when Calico's IPv6 is already off", () => {

@@ -7,7 +7,7 @@ import type { Evidence } from './events.js';
 import type { Bucket, FactValue, PatternHits, SignalStats, State, TimelineEntry } from './state.js';
 import { parseDuration, isoString } from '../parse/time.js';
 import { emptyRecent } from './recent.js';
-import { valueAt } from './timed.js';
+import { agree, valueAt } from './timed.js';
 import { versionInRange } from './version.js';
 
 /** Code-unit order: stable across machines, and unlike localeCompare it does not load ICU at start. */
@@ -209,12 +209,16 @@ export function bestFact(state: State, name: string): FactValue | undefined {
  *  in effect at the diagnosis's last hit `at`, whatever later boots or untimed sources (uname in a
  *  bundle made after a reboot) say. With no timed value at or before `at` (no boot line before the
  *  failures in the logs, or logs of different years), a diagnosis without stamps, or no timed
- *  values, the best value overall, as before timed facts. */
+ *  values, the best value overall, as before timed facts. A timed value that another source gives
+ *  more fully (felix's `6.8.0-57`, the node's `6.8.0-57-generic`: one kernel) is taken in that form,
+ *  from that source: only the full one tells the flavour, which picks the rollback step. */
 function factFor(state: State, name: string, at: number | undefined): (FactValue & { timed?: true }) | undefined {
   const history = state.timedFacts[name];
   if (at === undefined || !history?.length) return bestFact(state, name);
   const v = valueAt(history, at);
   if (!v) return bestFact(state, name);
+  const fuller = state.facts[name]?.find((f) => !f.mixed && f.value.length > v.value.length && agree(f.value, v.value));
+  if (fuller) return { value: fuller.value, source: fuller.source, line: fuller.line, time: v.time, priority: v.priority, timed: true };
   return { value: v.value, source: v.source, line: v.line, time: v.time, priority: v.priority, timed: true };
 }
 

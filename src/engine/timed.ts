@@ -12,7 +12,7 @@ export interface TimedValue { value: string; time: number; source: string; line?
 export const MAX_TIMED = 64;
 
 /** `6.8.0-57` (felix) and `6.8.0-57-generic` (a boot line) are one kernel: one is the other without its flavour. */
-function agree(a: string, b: string): boolean {
+export function agree(a: string, b: string): boolean {
   return a === b || a.startsWith(`${b}-`) || b.startsWith(`${a}-`);
 }
 
