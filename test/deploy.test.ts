@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
+import picomatch from 'picomatch';
 
 interface Obj { [k: string]: unknown }
 const docs = parseAllDocuments(readFileSync(new URL('../deploy/daemonset.yaml', import.meta.url), 'utf8'));
@@ -41,6 +42,13 @@ test('container runs the headless watcher with metrics on 9464, image placeholde
   assert.deepEqual(args.slice(0, 2), ['watch', '--headless']);
   assert.equal(args[args.indexOf('--metrics') + 1], ':9464');
   assert.equal(args[args.indexOf('--journal-dir') + 1], '/var/log/journal');
+  // felix's output is only in the pod log files: without --file the DaemonSet never sees it
+  const files = args.flatMap((a, i) => (a === '--file' ? [args[i + 1]] : []));
+  const matches = (p: string): boolean => files.some((g) => picomatch(g)(p));
+  assert.ok(matches('/var/log/pods/kube-system_calico-node-x7k2p_3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b/calico-node/0.log'));
+  assert.ok(matches('/var/log/pods/kube-system_calico-node-x7k2p_3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b/install-cni/1.log'));
+  assert.ok(!matches('/var/log/pods/kube-system_calico-node-x7k2p_3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b/calico-node/0.log.20250526-180000.gz'), 'rotated, compressed: not followed');
+  assert.ok(!matches('/var/log/pods/default_web-1_77aa/web/0.log'));
   assert.ok((c.ports as Obj[]).some((p) => p.containerPort === 9464));
 });
 
