@@ -24,7 +24,7 @@ interface Report {
   timeline: { time?: string; kind: string; text: string; source: string }[];
 }
 
-test('analyze a felix log --json: the contract of DESIGN.md', async (t) => {
+test('analyze a felix log --json: the contract of the team design (../shared/DESIGN.md)', async (t) => {
   const d = tempDir(t);
   const f = path.join(d, 'calico-node.log');
   writeFileSync(f, FELIX);

@@ -206,7 +206,7 @@ test('#6 a diagnosis outranks an unreadable input (exit 1), as README says; the 
   assert.equal(json(r.stdout).diagnoses[0].id, 'kernel-ipv6-mark-regression');
   const alone = await runCli(['analyze', missing]);
   assert.equal(alone.code, 2);
-  // The documented rule, so that scripts can rely on it (DESIGN.md lists the codes, not which wins).
+  // The documented rule, so that scripts can rely on it (../shared/DESIGN.md lists the codes, not which wins).
   const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   assert.match(readme, /A diagnosis outranks unreadable input: the exit is `1`/);
 });

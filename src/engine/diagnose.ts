@@ -474,8 +474,9 @@ export function diagnose(state0: State, catalog: Catalog): Diagnosis[] {
     out.push(d);
   }
   const rank = (d: Diagnosis): number => SEVERITY_RANK[d.severity];
-  // The report contract (DESIGN.md): most severe, then most confident first. A cause goes before a
-  // symptom only where those tie; the symptom names its cause in its own text.
+  // The report contract (../shared/DESIGN.md, summarised in the README): most severe, then most
+  // confident first. A cause goes before a symptom only where those tie; the symptom names its cause
+  // in its own text.
   // What is no longer current goes after everything that is.
   out.sort((a, b) =>
     Number(!!a.resolved) - Number(!!b.resolved) || rank(a) - rank(b) || b.confidence - a.confidence ||

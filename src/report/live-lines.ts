@@ -1,4 +1,4 @@
-// Live mode without a terminal UI: one line per event, plain or JSON Lines (DESIGN.md contract:
+// Live mode without a terminal UI: one line per event, plain or JSON Lines (the contract of ../shared/DESIGN.md:
 // {"type":"diagnosis",…}, {"type":"fact",…}, {"type":"stats",…}). A diagnosis is printed when it
 // appears and, at most once a second, when it changes; the last state is always printed.
 import type { Diagnosis } from '../engine/diagnose.js';

@@ -1,4 +1,5 @@
-// The report: the JSON contract of DESIGN.md, built from engine state. Text and Markdown render it.
+// The report: the JSON contract of the team design (../shared/DESIGN.md, summarised in the README),
+// built from engine state. Text and Markdown render it.
 import type { Catalog } from '../catalog/load.js';
 import { attribution, diagnose, facts, isCurrentProblem, timeline, type Diagnosis, type SetAsidePod } from '../engine/diagnose.js';
 import { problemText, type InputSummary } from '../engine/events.js';
@@ -57,7 +58,7 @@ export function noDiagnosisText(r: Report): string {
 }
 
 /** 0 nothing found, 1 a warning or worse still current (one not seen since a later boot does not
- *  count), 2 an input not read, or read in part (DESIGN.md). A
+ *  count), 2 an input not read, or read in part (../shared/DESIGN.md). A
  *  diagnosis outranks unreadable input: what was found is the news, and the unreadable input is
  *  still named on stderr and in the report (README, exit codes). */
 export function exitCode(r: Report, unreadable: string[]): 0 | 1 | 2 {
