@@ -42,7 +42,9 @@ test('container runs the headless watcher with metrics on 9464, image placeholde
   assert.deepEqual(args.slice(0, 2), ['watch', '--headless']);
   assert.equal(args[args.indexOf('--metrics') + 1], ':9464');
   assert.equal(args[args.indexOf('--journal-dir') + 1], '/var/log/journal');
-  // felix's output is only in the pod log files: without --file the DaemonSet never sees it
+  // felix's output is only in the pod log files: without --file the DaemonSet never sees it, and
+  // without --from-start not what calico-node wrote before the DaemonSet's pod started
+  assert.ok(args.includes('--from-start'));
   const files = args.flatMap((a, i) => (a === '--file' ? [args[i + 1]] : []));
   const matches = (p: string): boolean => files.some((g) => picomatch(g)(p));
   assert.ok(matches('/var/log/pods/kube-system_calico-node-x7k2p_3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b/calico-node/0.log'));

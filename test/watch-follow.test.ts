@@ -354,3 +354,30 @@ test('problems keep printing after the fifth: each note once, in order, the late
   assert.deepEqual(notes(), [...logs.map((l) => `${l}: does not exist yet; waiting for it`), `${logs[5]}: appeared, reading from its start`]);
   await w.stop();
 });
+
+test('kubelet\'s pod-log layout (the DaemonSet\'s globs): calico-node\'s files followed and named by pod; other pods\' directories not watched, so an unreadable file there is no crash', async (t) => {
+  const root = tempDir(t);
+  chmodSync(root, 0o755);
+  const pods = path.join(root, 'pods');
+  const cri = (s: string): string => s.split('\n').filter(Boolean).map((l, i) => `2025-05-26T18:07:12.${String(i).padStart(3, '0')}000000Z stderr F ${l}\n`).join('');
+  const dir = (name: string, container: string): string => {
+    const d = path.join(pods, name, container);
+    mkdirSync(d, { recursive: true });
+    for (const p of [pods, path.join(pods, name), d]) chmodSync(p, 0o755);
+    return d;
+  };
+  // another pod's log the watcher cannot read (root's, 0600)
+  writeFileSync(path.join(dir('default_web-1_0b6f1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d', 'web'), '0.log'), 'secret\n', { mode: 0o600 });
+  writeFileSync(path.join(dir('kube-system_calico-node-x7k2p_3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b', 'calico-node'), '0.log'), cri(record()));
+  const w = new WatchProcess(['--from-start', '--file', `${pods}/kube-system_calico-node-*/calico-node/*.log`], { unprivileged: true });
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('the history of calico-node\'s log', () => w.count(ID) === 1);
+  // more unreadable logs of other pods, then calico-node recreated under a new uid
+  writeFileSync(path.join(dir('default_web-2_1c7f2d3e-4f5a-4b6c-9d7e-8f9a0b1c2d3e', 'web'), '0.log'), 'secret\n', { mode: 0o600 });
+  writeFileSync(path.join(dir('kube-system_calico-node-q9w8e_2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d', 'calico-node'), '0.log'), cri(record() + record()));
+  await w.waitFor('the new pod\'s log', () => w.count(ID) === 3);
+  assert.ok(!w.events.some((e) => e.type === 'problem' && /default_web|EACCES|permission/.test(e.message ?? '')), JSON.stringify(w.events.filter((e) => e.type === 'problem')));
+  assert.equal(await w.stop(), 1, w.stderr);
+  const evidence = w.events.filter((e) => e.type === 'diagnosis').flatMap((e) => (e.diagnosis as unknown as { evidence: { pod?: string }[] }).evidence);
+  assert.ok(evidence.some((e) => e.pod === 'kube-system/calico-node-q9w8e'), JSON.stringify(evidence.map((e) => e.pod)));
+});

@@ -203,11 +203,20 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     if (globs.length) {
       const isMatch = picomatch(globs);
       const bases = [...new Set(globs.map((g) => picomatch.scan(g).base || '/'))];
-      const w: FSWatcher = chokidarWatch(bases, { ignoreInitial: true, persistent: true, depth: 8 });
+      // Only what a glob can reach is watched: under /var/log/pods that is calico-node's directories,
+      // not every pod's (each write elsewhere cost a re-listing; an unreadable file there, a crash).
+      const reachable = globPrefixes(globs);
+      const w: FSWatcher = chokidarWatch(bases, { ignoreInitial: true, persistent: true, depth: 8, ignored: (p: string) => !reachable(path.resolve(p)) });
       w.on('add', (p) => { if (isMatch(path.resolve(p))) void follow(path.resolve(p), true, true); });
       stops.push(() => w.close());
       // Watching starts once the watcher is ready: a file created before then is found by a second look.
       await new Promise<void>((r) => { w.once('ready', () => r()); w.once('error', () => r()); });
+      // A directory the watcher cannot read (permissions) is said once; the followers say the rest.
+      const told = new Set<string>();
+      w.on('error', (e: unknown) => {
+        const msg = e instanceof Error ? e.message : String(e);
+        if (!told.has(msg)) { told.add(msg); note(`watching for new files: ${msg}`); }
+      });
       for (const g of globs) for (const m of await fg(g, { onlyFiles: true, absolute: true })) await follow(m, true, true);
     }
     sources.push(...[...seen].map((f) => `file ${f}`));
@@ -323,3 +332,22 @@ function openTerminal(): TtyReadStream | undefined {
     return undefined;
   }
 }
+
+/** Can a path be one of the globs' matches, or a directory on the way to one? Segment by segment
+ *  against each glob's leading segments; `**` lets anything below through. */
+export function globPrefixes(globs: string[]): (p: string) => boolean {
+  const parts = globs.map((g) => path.resolve(g).split('/').map((seg) => (seg === '**' ? null : seg === '' ? (s: string) => s === '' : picomatch(seg, { dot: true }))));
+  return (p) => {
+    const segs = p.split('/');
+    return parts.some((gs) => {
+      for (let i = 0; i < segs.length; i++) {
+        if (i >= gs.length) return false;
+        const m = gs[i];
+        if (m === null) return true;
+        if (!m(segs[i])) return false;
+      }
+      return true;
+    });
+  };
+}
+
