@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Diagnosis } from '../src/engine/diagnose.js';
-import { LinePrinter } from '../src/report/live-lines.js';
+import { HEADLESS_COUNT_EVERY_MS, LinePrinter } from '../src/report/live-lines.js';
 import type { LiveModel, LiveStore } from '../src/present/live-model.js';
 
 class Store implements LiveStore {
@@ -71,4 +71,30 @@ test('a fact one of several nodes gave says so in JSON and plain lines, and the 
   const row = (f: LiveModel['facts']): string => factsRow(f, 80).map((s) => s.text).join('');
   assert.doesNotMatch(row({ 'kernel.release': listed }), /6\.8\.0-55/);
   assert.match(row({ 'kernel.release': { value: '6.8.0-57-generic', source: 'apparmor/dmesg' } }), /6\.8\.0-57-generic/);
+});
+
+test('headless, a steady failure is reprinted once a minute while only its count grows, at once when something else changes, and its last count at the end', async (t) => {
+  t.mock.timers.enable({ apis: ['Date', 'setTimeout'] });
+  const store = new Store(base);
+  const out: string[] = [];
+  const p = new LinePrinter(store, (s) => out.push(s), true, HEADLESS_COUNT_EVERY_MS);
+  const diagLines = (): Diagnosis[] => out.map((l) => JSON.parse(l) as { type: string; diagnosis?: Diagnosis }).filter((e) => e.type === 'diagnosis').map((e) => e.diagnosis!);
+  // ten minutes of a hit a second (felix retrying)
+  let n = 3;
+  for (let s = 0; s < 600; s++) {
+    store.set({ diagnoses: [diag({ occurrences: n++ })] });
+    t.mock.timers.tick(1000);
+  }
+  const steady = diagLines().length;
+  assert.ok(steady >= 10 && steady <= 12, `${steady} lines for 600 count changes (was one a second)`);
+  // the confidence moves: printed within the second, not at the next minute
+  const before = diagLines().length;
+  store.set({ diagnoses: [diag({ occurrences: n++, confidence: 1 })] });
+  t.mock.timers.tick(1000);
+  assert.equal(diagLines().length, before + 1);
+  assert.equal(diagLines().at(-1)!.confidence, 1);
+  store.set({ diagnoses: [diag({ occurrences: n, confidence: 1 })] });
+  p.flush();
+  p.close();
+  assert.equal(diagLines().at(-1)!.occurrences, n, 'the final state is printed');
 });

@@ -15,7 +15,7 @@ import { JournalFollower } from '../sources/journal-live.js';
 import { replay } from '../sources/replay.js';
 import { InputError, planInput, type InputPlan } from '../sources/inputs.js';
 import { toolAvailable } from '../sources/decompress.js';
-import { LinePrinter } from '../report/live-lines.js';
+import { HEADLESS_COUNT_EVERY_MS, LinePrinter } from '../report/live-lines.js';
 import { buildReport, exitCode } from '../report/model.js';
 import { renderText } from '../report/text.js';
 import { WatchStore } from './watch-store.js';
@@ -268,7 +268,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     const { App } = await import('../ui/App.js');
     ink = render(createElement(App, { store, onQuit: () => quit(), bell: o.bell }), { exitOnCtrlC: false, ...(keys ? { stdin: keys } : {}) });
   } else {
-    printer = new LinePrinter(store, (s) => process.stdout.write(s + '\n'), o.json || o.headless);
+    printer = new LinePrinter(store, (s) => process.stdout.write(s + '\n'), o.json || o.headless, o.headless ? HEADLESS_COUNT_EVERY_MS : undefined);
   }
   store.publish();
 

@@ -1,6 +1,9 @@
 // Live mode without a terminal UI: one line per event, plain or JSON Lines (the contract of ../shared/DESIGN.md:
 // {"type":"diagnosis",…}, {"type":"fact",…}, {"type":"stats",…}). A diagnosis is printed when it
-// appears and, at most once a second, when it changes; the last state is always printed.
+// appears and, at most once a second, when it changes; the last state is always printed. Headless
+// (a DaemonSet, whose metrics carry the live counts), a change of the count alone is printed at most
+// once a minute: a steady failure reprinted its whole ~11 KB diagnosis every second, ~0.9 GB a day
+// of the pod's log.
 import type { Diagnosis } from '../engine/diagnose.js';
 import type { LiveModel, LiveStore } from '../present/live-model.js';
 import { duration, notSeenSince } from '../present/format.js';
@@ -10,10 +13,12 @@ import { visible } from './text.js';
 const plain = (s: string): string => visible(s.replace(/\n/g, ' '));
 
 const THROTTLE_MS = 1000;
+/** headless: how often a diagnosis whose count alone grew is printed again */
+export const HEADLESS_COUNT_EVERY_MS = 60_000;
 const STATS_EVERY_MS = 10_000;
 
 export class LinePrinter {
-  private shown = new Map<string, { sig: string; at: number; timer?: NodeJS.Timeout }>();
+  private shown = new Map<string, { sig: string; core: string; at: number; timer?: NodeJS.Timeout; due?: number }>();
   private facts = new Map<string, string>();
   /** problems printed so far (LiveModel.problemsSeen) */
   private problems = 0;
@@ -24,7 +29,7 @@ export class LinePrinter {
   private unsubscribe: () => void;
   private closed = false;
 
-  constructor(private store: LiveStore, private out: (s: string) => void, private json: boolean) {
+  constructor(private store: LiveStore, private out: (s: string) => void, private json: boolean, private countEveryMs = THROTTLE_MS) {
     this.unsubscribe = store.subscribe(() => this.update());
   }
 
@@ -35,10 +40,11 @@ export class LinePrinter {
     for (const v of this.shown.values()) if (v.timer) clearTimeout(v.timer);
   }
 
-  private sig(d: Diagnosis): string {
-    // Real changes only: a quiet diagnosis growing a minute quieter is not news (it was printed in full
-    // every minute, forever: ~23 MB a day from a DaemonSet). Going quiet, or active again, is.
-    return `${d.severity}|${d.confidence}|${d.occurrences}|${d.resolved ? `gone ${d.resolved.since}` : d.quietFor ? 'quiet' : 'active'}|${d.likelyCause ?? ''}`;
+  /** What makes a change news, apart from the count. A quiet diagnosis growing a minute quieter is
+   *  not (it was printed in full every minute, forever: ~23 MB a day from a DaemonSet); going quiet,
+   *  or active again, is. */
+  private core(d: Diagnosis): string {
+    return `${d.severity}|${d.confidence}|${d.resolved ? `gone ${d.resolved.since}` : d.quietFor ? 'quiet' : 'active'}|${d.likelyCause ?? ''}`;
   }
 
   private line(d: Diagnosis, first: boolean): string {
@@ -55,14 +61,19 @@ export class LinePrinter {
     const now = Date.now();
     for (const d of m.diagnoses) {
       const prev = this.shown.get(d.id);
-      const sig = this.sig(d);
+      const core = this.core(d);
+      const sig = `${core}|${d.occurrences}`;
       if (prev && prev.sig === sig) continue;
-      if (!prev || final || now - prev.at >= THROTTLE_MS) {
+      const wait = prev && prev.core === core ? this.countEveryMs : THROTTLE_MS;
+      if (!prev || final || now - prev.at >= wait) {
         if (prev?.timer) clearTimeout(prev.timer);
         this.out(this.line(d, !prev));
-        this.shown.set(d.id, { sig, at: now });
-      } else if (!prev.timer) {
-        prev.timer = setTimeout(() => { prev.timer = undefined; prev.at = 0; this.update(); }, THROTTLE_MS - (now - prev.at));
+        this.shown.set(d.id, { sig, core, at: now });
+      } else if (!prev.timer || prev.due! > prev.at + wait) {
+        // a real change while a count-only update waits its minute: printed within the second
+        if (prev.timer) clearTimeout(prev.timer);
+        prev.due = prev.at + wait;
+        prev.timer = setTimeout(() => { prev.timer = undefined; prev.at = 0; this.update(); }, prev.due - now);
       }
     }
     for (const [name, f] of Object.entries(m.facts)) {
