@@ -1,5 +1,5 @@
-// Live mode without a terminal UI: one line per event, plain or JSON Lines (the contract of ../shared/DESIGN.md:
-// {"type":"diagnosis",…}, {"type":"fact",…}, {"type":"stats",…}). A diagnosis is printed when it
+// Live mode without a terminal UI: one line per event, plain or JSON Lines (the contract of
+// ../shared/DESIGN.md: {"type":"diagnosis",…}, {"type":"fact",…}, {"type":"stats",…}). A diagnosis is printed when it
 // appears and, at most once a second, when it changes; the last state is always printed. Headless
 // (a DaemonSet, whose metrics carry the live counts), a change of the count alone is printed at most
 // once a minute: a steady failure reprinted its whole ~11 KB diagnosis every second, ~0.9 GB a day
