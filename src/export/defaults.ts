@@ -8,8 +8,9 @@ export const DEFAULT_JOURNAL_SOURCE = 'microk8s.daemon-kubelite';
 
 /** `export npd` by default writes monitors for MicroK8s's own daemons only: the knowledge pack is
  *  MicroK8s + Calico, whose logs are the snap.microk8s.* units (../shared/DESIGN.md, `watch`). Not
- *  `kernel`: NPD reads kernel messages with its kmsg plugin and ships its own kernel monitor, and no pattern
- *  raises a diagnosis from a kernel line alone (they need facts), so a kernel monitor would be empty. */
+ *  `kernel`: NPD reads kernel messages with its kmsg plugin and ships its own kernel monitor, and no
+ *  pattern raises a diagnosis from a kernel line alone (they need facts), so a kernel monitor would
+ *  be empty. */
 export function isDefaultNpdSource(identifier: string): boolean {
   return identifier.startsWith('microk8s.');
 }
