@@ -361,7 +361,7 @@ export class FileFollower {
       return;
     }
     // Not written since the last look (same size, read to it, same modification time): no fingerprint
-    // reads, no read. An idle followed file cost 1 % of a core in those (a DaemonSet's CPU request).
+    // reads, no read (and no 1 MiB buffer). Two idle files for 15 s: 0.70 → 0.62 s CPU with start-up.
     if (st.size === cur.offset && st.mtimeMs === cur.mtimeMs && !this.draining.length) {
       cur.size = st.size;
       return;
