@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Diagnosis } from '../src/engine/diagnose.js';
 import { HEADLESS_COUNT_EVERY_MS, LinePrinter } from '../src/report/live-lines.js';
-import type { LiveModel, LiveStore } from '../src/present/live-model.js';
+import type { LiveModel, LiveNote, LiveStore } from '../src/present/live-model.js';
 
 class Store implements LiveStore {
   private ls = new Set<() => void>();
@@ -17,7 +17,7 @@ class Store implements LiveStore {
   }
 }
 
-const base: LiveModel = { sources: ['file x'], lines: 0, linesPerSec: 0, keepingUp: true, backlog: 0, paused: false, mode: 'live', facts: {}, diagnoses: [], upFor: 0, now: 0, problems: [], version: 1 };
+const base: LiveModel = { sources: ['file x'], lines: 0, linesPerSec: 0, keepingUp: true, backlog: 0, paused: false, mode: 'live', facts: {}, diagnoses: [], upFor: 0, now: 0, notes: [], version: 1 };
 const diag = (p: Partial<Diagnosis>): Diagnosis => ({ id: 'kernel-ipv6-mark-regression', title: 'MARK', severity: 'critical', confidence: 0.9, occurrences: 3, ...p }) as Diagnosis;
 
 test('a quiet diagnosis is printed when it goes quiet and when it comes back, not again each minute it stays quiet', async (t) => {
@@ -41,17 +41,23 @@ test('a quiet diagnosis is printed when it goes quiet and when it comes back, no
   assert.deepEqual(diagLines().map((d) => [d.occurrences, d.quietFor === undefined ? 'active' : 'quiet']), [[3, 'active'], [3, 'quiet'], [4, 'active']]);
 });
 
-test('problems print after the fifth: the printer counts problemsSeen, not the list it is given', () => {
-  const store = new Store(base);
-  const out: string[] = [];
-  const p = new LinePrinter(store, (s) => out.push(s), true);
-  const all: string[] = [];
-  for (let i = 1; i <= 9; i++) {
-    all.push(`note ${i}`);
-    store.set({ problems: all.slice(-5), problemsSeen: i });
+test('notes print after the fifth: the printer counts notesSeen, not the list it is given; a routine one is type note, not problem', () => {
+  for (const json of [true, false]) {
+    const store = new Store(base);
+    const out: string[] = [];
+    const p = new LinePrinter(store, (s) => out.push(s), json);
+    const all: LiveNote[] = [];
+    for (let i = 1; i <= 9; i++) {
+      all.push(i % 3 ? { text: `lost ${i}` } : { text: `rotated ${i}`, routine: true });
+      store.set({ notes: all.slice(-5), notesSeen: i });
+    }
+    p.close();
+    const want = all.map((n) => [n.routine ? 'note' : 'problem', n.text]);
+    const got = json
+      ? out.map((l) => JSON.parse(l) as { type: string; message?: string }).filter((e) => e.type === 'problem' || e.type === 'note').map((e) => [e.type, e.message])
+      : out.map((l) => /^\d\d:\d\d:\d\d (NOTE|PROBLEM) (.*)$/.exec(l)).filter((m) => m !== null).map((m) => [m[1].toLowerCase(), m[2]]);
+    assert.deepEqual(got, want, json ? 'JSON Lines' : 'plain lines');
   }
-  p.close();
-  assert.deepEqual(out.map((l) => JSON.parse(l) as { type: string; message?: string }).filter((e) => e.type === 'problem').map((e) => e.message), all);
 });
 
 test('a fact one of several nodes gave says so in JSON and plain lines, and the UI header does not show it as this node\'s', async () => {

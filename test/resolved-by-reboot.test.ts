@@ -162,7 +162,7 @@ test('the watch views: the detail says "not seen since boot" before the summary 
       assert.ok(!rows.some((r) => r.startsWith('Do ')), 'not presented as the thing to do now');
     }
   }
-  const model: LiveModel = { sources: ['file x'], lines: 0, linesPerSec: 0, keepingUp: true, backlog: 0, paused: false, mode: 'live', facts: {}, diagnoses: [d], upFor: 0, now: 0, problems: [], version: 1 };
+  const model: LiveModel = { sources: ['file x'], lines: 0, linesPerSec: 0, keepingUp: true, backlog: 0, paused: false, mode: 'live', facts: {}, diagnoses: [d], upFor: 0, now: 0, notes: [], version: 1 };
   const store: LiveStore = { getSnapshot: () => model, subscribe: () => () => {}, setPaused: () => {} } as unknown as LiveStore;
   for (const json of [false, true]) {
     const out: string[] = [];

@@ -29,6 +29,9 @@ fi
 
 [[ -d node_modules ]] || npm ci
 npm run --silent build
+# tsx runs the tests without checking their types: a test written against an old shape would
+# still run, and might pass for the wrong reason.
+npm run --silent typecheck
 node dist/src/cli/main.js patterns lint
 node dist/src/cli/main.js patterns test
 shopt -s nullglob

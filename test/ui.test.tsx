@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type { ReactElement } from 'react';
 import type { Diagnosis } from '../src/engine/diagnose.js';
-import type { LiveModel, LiveStore } from '../src/present/live-model.js';
+import type { LiveModel, LiveNote, LiveStore } from '../src/present/live-model.js';
 
 const { render } = await import('ink-testing-library');
 const ink = await import('ink');
@@ -172,7 +172,7 @@ function model(patch: Partial<LiveModel> = {}): LiveModel {
     diagnoses: [MARK, CRASHLOOP, NOT_READY],
     upFor: 14 * 60_000,
     now: NOW,
-    problems: [],
+    notes: [],
     version: 1,
     ...patch,
   };
@@ -497,7 +497,7 @@ describe('watch UI', () => {
   });
 
   test('the header shows rate, backlog, replay speed, facts and problems', async () => {
-    const { r, ready } = setup(model({ keepingUp: false, backlog: 1234, mode: 'replay', speed: 4, problems: ['file: /var/log/syslog: permission denied', 'journal restarted'] }));
+    const { r, ready } = setup(model({ keepingUp: false, backlog: 1234, mode: 'replay', speed: 4, notes: [{ text: 'file: /var/log/syslog: permission denied' }, { text: 'journal restarted' }] }));
     await ready();
     const [status, facts, problem] = lines(r.lastFrame());
     assert.match(status, /replay ×4/);
@@ -510,6 +510,23 @@ describe('watch UI', () => {
     assert.match(facts, /calico v3\.28\.1/);
     // the newest problem, with a count of the earlier ones
     assert.match(problem, /^! journal restarted \(\+1 earlier\)/);
+  });
+
+  test('the header\'s note row: the newest problem stands over later rotations; routine events alone are shown dim, not as a warning', async () => {
+    const lost = { text: 'file: /var/log/syslog: permission denied' };
+    const rotated = { text: 'file: /var/log/calico/felix.log: rotated, following the new file from its start', routine: true as const };
+    const row = async (notes: LiveNote[]): Promise<string> => {
+      const { r, ready } = setup(model({ notes }));
+      await ready();
+      const third = r.lastFrame()!.split('\n')[2];
+      r.unmount();
+      return third;
+    };
+    const mixed = await row([lost, rotated, { text: 'journal restarted' }, rotated]);
+    assert.match(strip(mixed), /^! journal restarted \(\+1 earlier\)/);
+    const routine = await row([rotated]);
+    assert.match(strip(routine), /^· file: \/var\/log\/calico\/felix\.log: rotated/);
+    assert.doesNotMatch(routine, /\x1b\[33m/, 'not yellow');
   });
 
   test('collapsed at 80 columns, first and last seen carry their date when it is not the other end\'s or today\'s', async () => {
@@ -585,7 +602,7 @@ describe('watch UI', () => {
     let clock = T + 500;
     Date.now = () => clock;
     t.after(() => { Date.now = realNow; });
-    const store = new WatchStore(engine, catalog, { sources: ['x'], mode: 'files', backlog: () => 0, setPaused: () => {} });
+    const store = new WatchStore(engine, catalog, { sources: ['x'], mode: 'live', backlog: () => 0, setPaused: () => {} });
     engine.feed('x', { source: 'x', path: 'x', role: 'log', time: { refTime: T } },
       '2025-05-26 18:06:59.731 [WARNING][83] felix/table.go 1454: Failed to execute ip(6)tables-restore command error=exit status 2 errorOutput="ip6tables-restore v1.8.9 (nf_tables): unknown option \\"--set-mark\\"\\n" ipVersion=0x6\n');
     engine.settle(0, clock + 60_000);
@@ -666,7 +683,7 @@ describe('watch UI', () => {
 
   for (const [columns, rows] of [[80, 24], [100, 30], [50, 15]] as const) {
     test(`every view fits ${columns}×${rows}`, async () => {
-      const { r, press, ready } = setup(model({ problems: ['file: /var/log/containers/kube-proxy-very-long-name.log: permission denied'] }), { columns, rows });
+      const { r, press, ready } = setup(model({ notes: [{ text: 'file: /var/log/containers/kube-proxy-very-long-name.log: permission denied' }] }), { columns, rows });
       await ready();
       assertFits(r.lastFrame(), columns, rows, 'list');
       assert.ok(strip(r.lastFrame()!).includes('kernel-ipv6-mark-regression'), 'the full id fits');

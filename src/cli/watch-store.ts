@@ -3,7 +3,7 @@
 import type { Catalog } from '../catalog/load.js';
 import { diagnose, facts } from '../engine/diagnose.js';
 import type { LiveEngine } from '../engine/live.js';
-import type { LiveModel, LiveStore } from '../present/live-model.js';
+import type { LiveModel, LiveNote, LiveStore } from '../present/live-model.js';
 import { age, coarse } from '../present/format.js';
 
 export interface WatchMeta {
@@ -16,8 +16,8 @@ export interface WatchMeta {
   setPaused: (p: boolean) => void;
 }
 
-/** problems kept for the views (the UI shows the newest; a printer catching up prints them all) */
-const KEEP_PROBLEMS = 20;
+/** notes kept for the views (the UI shows the newest; a printer catching up prints them all) */
+const KEEP_NOTES = 20;
 
 export class WatchStore implements LiveStore {
   private model: LiveModel;
@@ -25,7 +25,7 @@ export class WatchStore implements LiveStore {
   private signature = '';
   private timer: NodeJS.Timeout | undefined;
   private paused = false;
-  private problems: string[] = [];
+  private notes: LiveNote[] = [];
   private rate = { lines: 0, at: Date.now(), perSec: 0 };
   private startedAt = Date.now();
   /** a replay's clock: the newest line replayed, so ages read as they did at the time */
@@ -49,7 +49,7 @@ export class WatchStore implements LiveStore {
     this.publish();
   };
 
-  private problemsSeen = 0;
+  private notesSeen = 0;
   private finished = false;
 
   /** The finite inputs have ended (a replay is done): the header says so. */
@@ -58,9 +58,10 @@ export class WatchStore implements LiveStore {
     this.publish();
   }
 
-  problem(msg: string): void {
-    this.problems = [...this.problems.slice(-(KEEP_PROBLEMS - 1)), msg];
-    this.problemsSeen++;
+  /** `routine`: an event of a source that needs no action (a rotation), not a problem */
+  note(text: string, routine = false): void {
+    this.notes = [...this.notes.slice(-(KEEP_NOTES - 1)), routine ? { text, routine } : { text }];
+    this.notesSeen++;
     this.publish();
   }
 
@@ -139,8 +140,8 @@ export class WatchStore implements LiveStore {
       startedAt: this.startedAt,
       finished: this.finished || undefined,
       now: this.meta.mode === 'replay' ? this.replayNow ?? now : now,
-      problems: this.problems,
-      problemsSeen: this.problemsSeen,
+      notes: this.notes,
+      notesSeen: this.notesSeen,
       version: (this.model?.version ?? 0) + 1,
     };
   }

@@ -94,7 +94,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
       if (!p) { resume?.(); resume = undefined; }
     },
   });
-  const note = (m: string): void => store.problem(m);
+  const note = (m: string, routine = false): void => store.note(m, routine);
   /** inputs that could not be read, or only in part: in the final report, and exit 2 if nothing is found */
   const unreadable: string[] = [];
   const cannotRead = (source: string, reason: string): void => {
@@ -156,7 +156,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     const follow = async (file: string, fromStart: boolean, byGlob = false): Promise<FileFollower | undefined> => {
       if (seen.has(file)) return undefined;
       if (byGlob && COMPRESSED_NAME.test(file)) {
-        if (!skippedCompressed) note(`${file}: compressed, not followed; compressed files matching the glob are skipped (read them with cni-doctor analyze)`);
+        if (!skippedCompressed) note(`${file}: compressed, not followed; compressed files matching the glob are skipped (read them with cni-doctor analyze)`, true);
         skippedCompressed = true;
         return undefined;
       }

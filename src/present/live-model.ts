@@ -36,13 +36,20 @@ export interface LiveModel {
   /** wall-clock start of the watch (ms since the epoch): what a run's average rate is over */
   startedAt?: number;
   now: number;
-  /** one-line problems (a source lost, a permission error): the latest few, oldest first */
-  problems: string[];
-  /** how many problems were reported in all (problems keeps only the latest): a view that prints
-   *  each once tracks this number, not the list's length */
-  problemsSeen?: number;
+  /** one-line notes on the sources, the latest few, oldest first: problems (a source lost, a
+   *  permission error) and routine events (a rotation, a file appearing), which need no action */
+  notes: LiveNote[];
+  /** how many notes were made in all (notes keeps only the latest): a view that prints each once
+   *  tracks this number, not the list's length */
+  notesSeen?: number;
   /** bumped on every change */
   version: number;
+}
+
+/** A rotation is routine: a DaemonSet alerting on problems must not fire at every logrotate run. */
+export interface LiveNote {
+  text: string;
+  routine?: true;
 }
 
 export interface LiveStore {

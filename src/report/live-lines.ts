@@ -1,9 +1,10 @@
 // Live mode without a terminal UI: one line per event, plain or JSON Lines (the contract of
-// ../shared/DESIGN.md: {"type":"diagnosis",…}, {"type":"fact",…}, {"type":"stats",…}). A diagnosis is printed when it
-// appears and, at most once a second, when it changes; the last state is always printed. Headless
-// (a DaemonSet, whose metrics carry the live counts), a change of the count alone is printed at most
-// once a minute: a steady failure reprinted its whole ~11 KB diagnosis every second, ~0.9 GB a day
-// of the pod's log.
+// ../shared/DESIGN.md: {"type":"diagnosis",…}, {"type":"fact",…}, {"type":"stats",…}; ours adds
+// {"type":"problem",…} for a source in trouble and {"type":"note",…} for a routine event such as a
+// rotation). A diagnosis is printed when it appears and, at most once a second, when it changes; the
+// last state is always printed. Headless (a DaemonSet, whose metrics carry the live counts), a change
+// of the count alone is printed at most once a minute: a steady failure reprinted its whole ~11 KB
+// diagnosis every second, ~0.9 GB a day of the pod's log.
 import type { Diagnosis } from '../engine/diagnose.js';
 import type { LiveModel, LiveStore } from '../present/live-model.js';
 import { duration, notSeenSince } from '../present/format.js';
@@ -20,8 +21,8 @@ const STATS_EVERY_MS = 10_000;
 export class LinePrinter {
   private shown = new Map<string, { sig: string; core: string; at: number; timer?: NodeJS.Timeout; due?: number }>();
   private facts = new Map<string, string>();
-  /** problems printed so far (LiveModel.problemsSeen) */
-  private problems = 0;
+  /** notes printed so far (LiveModel.notesSeen) */
+  private notes = 0;
   private lastStats = 0;
   private statsSig = '';
   private files: number | undefined;
@@ -82,11 +83,15 @@ export class LinePrinter {
       const unused = f.used === false ? { used: false, note: f.note } : {};
       this.out(this.json ? JSON.stringify({ type: 'fact', name, value: f.value, source: f.source, ...unused }) : plain(`${new Date().toISOString().slice(11, 19)} FACT ${name}=${f.value} (${f.source}${f.note ? `; ${f.note}` : ''})`));
     }
-    // problems holds the latest few only: what is new is counted by problemsSeen, not the list's length.
-    const seen = m.problemsSeen ?? m.problems.length;
-    const fresh = Math.min(m.problems.length, seen - this.problems);
-    for (const p of fresh > 0 ? m.problems.slice(-fresh) : []) this.out(this.json ? JSON.stringify({ type: 'problem', message: p }) : plain(`${new Date().toISOString().slice(11, 19)} NOTE ${p}`));
-    this.problems = seen;
+    // notes holds the latest few only: what is new is counted by notesSeen, not the list's length.
+    const seen = m.notesSeen ?? m.notes.length;
+    const fresh = Math.min(m.notes.length, seen - this.notes);
+    for (const n of fresh > 0 ? m.notes.slice(-fresh) : []) {
+      this.out(this.json
+        ? JSON.stringify({ type: n.routine ? 'note' : 'problem', message: n.text })
+        : plain(`${new Date().toISOString().slice(11, 19)} ${n.routine ? 'NOTE' : 'PROBLEM'} ${n.text}`));
+    }
+    this.notes = seen;
     this.stats(m, final);
   }
 

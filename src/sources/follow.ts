@@ -35,8 +35,9 @@ export interface FollowEvents {
   gone?(): void;
   /** `gen` was renamed away: a writer may still finish its last line there within `ms` */
   draining?(gen: number, ms: number): void;
-  /** rotation, truncation, deletion: one line for the operator */
-  note(msg: string): void;
+  /** one line for the operator: a problem (unreadable, lines may be lost), or `routine`: an event
+   *  that needs no action (rotated, appeared, gone, a copytruncate whose copy was found) */
+  note(msg: string, routine?: boolean): void;
 }
 
 /** The files every follower of one watch reads, by device and inode: a file renamed to another
@@ -301,7 +302,7 @@ export class FileFollower {
         if (kind === 'maybe') break;
         if (kind) {
           f.compressed = kind;
-          this.ev.note(`${this.path}: ${kind}-compressed, not followed (a compressed rotation is read with cni-doctor analyze)`);
+          this.ev.note(`${this.path}: ${kind}-compressed, not followed (a compressed rotation is read with cni-doctor analyze)`, true);
           break;
         }
       }
@@ -334,7 +335,7 @@ export class FileFollower {
       const wasCopy = this.copy;
       if (await this.openCurrent('start')) {
         const how = this.resumed ? 'reading on from where the read under its earlier name stopped' : 'reading from its start';
-        this.ev.note(`${this.path}: ${wasCopy ? 'a copy of a followed file (copytruncate), read by that file\'s follower' : wasElsewhere ? 'done being read under another name (rotated)' : was ? 'readable now' : 'appeared'}, ${how}`);
+        this.ev.note(`${this.path}: ${wasCopy ? 'a copy of a followed file (copytruncate), read by that file\'s follower' : wasElsewhere ? 'done being read under another name (rotated)' : was ? 'readable now' : 'appeared'}, ${how}`, true);
       } else {
         // Matched by a glob, deleted, and what it held drained: no longer followed (nor polled).
         if (this.opts.byGlob && !this.draining.length && !this.problem && !this.elsewhere && !this.copy) return this.leave();
@@ -355,8 +356,8 @@ export class FileFollower {
       this.draining.push({ f: cur, until: now + DRAIN_GRACE_MS });
       this.ev.draining?.(cur.gen, DRAIN_GRACE_MS);
       this.cur = undefined;
-      if (st && (await this.openCurrent('start'))) this.ev.note(`${this.path}: rotated, following the new file from ${this.resumed ? 'where it was read before under another name' : 'its start'}`);
-      else if (!this.problem && !this.elsewhere && !this.copy) this.ev.note(`${this.path}: gone, ${this.opts.byGlob ? 'no longer followed once what was written to it is read' : 'waiting for it to come back'}`);
+      if (st && (await this.openCurrent('start'))) this.ev.note(`${this.path}: rotated, following the new file from ${this.resumed ? 'where it was read before under another name' : 'its start'}`, true);
+      else if (!this.problem && !this.elsewhere && !this.copy) this.ev.note(`${this.path}: gone, ${this.opts.byGlob ? 'no longer followed once what was written to it is read' : 'waiting for it to come back'}`, true);
       if (this.cur) await this.drain(this.cur);
       return;
     }
@@ -373,7 +374,7 @@ export class FileFollower {
       const copy = await this.fromCopy(cur);
       this.ev.note(copy
         ? `${this.path}: truncated (copytruncate), read the rest of its copy ${copy.name} (${copy.bytes} bytes), reading it again from its start`
-        : `${this.path}: truncated, reading again from its start; no copy of it found beside it, so lines written just before the truncation may be lost${known ? ` (at least ${known} bytes not read)` : ''}`);
+        : `${this.path}: truncated, reading again from its start; no copy of it found beside it, so lines written just before the truncation may be lost${known ? ` (at least ${known} bytes not read)` : ''}`, !!copy);
       // What was read before the truncation is a finished stream; the refill is a new one.
       this.ev.end(cur.gen);
       cur.gen = ++this.gens;

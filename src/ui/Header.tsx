@@ -1,20 +1,20 @@
 // Status at the top: what is followed, how much was read and how fast, whether the scanner keeps up,
-// pause and replay state, the node's key facts, and one line for problems with the sources.
+// pause and replay state, the node's key facts, and one line for the sources' newest problem (or, when none, their newest routine event, dim).
 import { Box } from 'ink';
 import type { ReactNode } from 'react';
-import type { LiveFact, LiveModel } from '../present/live-model.js';
+import type { LiveFact, LiveModel, LiveNote } from '../present/live-model.js';
 import { coarse, compactNum, groupNum } from '../present/format.js';
 import { sanitize, truncate } from '../present/text.js';
 import { Lines, fitPieces, seg, truncateRow, type Piece, type Row } from './Line.js';
 
 export type HeaderProps = Pick<
   LiveModel,
-  'sources' | 'lines' | 'linesPerSec' | 'keepingUp' | 'backlog' | 'paused' | 'mode' | 'speed' | 'facts' | 'problems' | 'upFor' | 'now' | 'finished'
+  'sources' | 'lines' | 'linesPerSec' | 'keepingUp' | 'backlog' | 'paused' | 'mode' | 'speed' | 'facts' | 'notes' | 'upFor' | 'now' | 'finished'
 > & { width: number; color: boolean; /** one row only: a very short pane */ compact?: boolean };
 
 /** Rows the header takes for this model. */
-export function headerHeight(p: Pick<LiveModel, 'problems'>, compact = false): number {
-  return compact ? 1 : 2 + (p.problems.length ? 1 : 0);
+export function headerHeight(p: Pick<LiveModel, 'notes'>, compact = false): number {
+  return compact ? 1 : 2 + (p.notes.length ? 1 : 0);
 }
 
 /** What is read. A replay's one recording is what the pane is about: its name is shortened after the
@@ -95,19 +95,25 @@ export function factsRow(facts: Record<string, LiveFact>, width: number): Row {
   return fitPieces(pieces, width, seg('  '));
 }
 
-export function problemRow(problems: string[], width: number): Row | undefined {
-  if (!problems.length) return undefined;
-  // The newest problem: the one to act on now (a rotation note is older news than a lost source).
-  const more = problems.length > 1 ? ` (+${problems.length - 1} earlier)` : '';
-  const text = truncate(sanitize(problems[problems.length - 1]).replace(/\s+/g, ' '), Math.max(1, width - 2 - more.length));
-  return truncateRow([seg('! ', { bold: true, fg: 'yellow' }), seg(text, { fg: 'yellow' }), seg(more, { dim: true })], width);
+export function noteRow(notes: LiveNote[], width: number): Row | undefined {
+  if (!notes.length) return undefined;
+  // The newest problem is the one to act on, however many rotations came after it; a routine event
+  // is shown dim, and only while there is no problem.
+  const problems = notes.filter((n) => !n.routine);
+  const of = problems.length ? problems : notes;
+  const shown = of[of.length - 1];
+  const more = of.length > 1 ? ` (+${of.length - 1} earlier)` : '';
+  const text = truncate(sanitize(shown.text).replace(/\s+/g, ' '), Math.max(1, width - 2 - more.length));
+  return shown.routine
+    ? truncateRow([seg('· ', { dim: true }), seg(text, { dim: true }), seg(more, { dim: true })], width)
+    : truncateRow([seg('! ', { bold: true, fg: 'yellow' }), seg(text, { fg: 'yellow' }), seg(more, { dim: true })], width);
 }
 
 export function Header(p: HeaderProps): ReactNode {
   const rows: Row[] = [statusRow(p)];
   if (!p.compact) {
     rows.push(factsRow(p.facts, p.width));
-    const prob = problemRow(p.problems, p.width);
+    const prob = noteRow(p.notes, p.width);
     if (prob) rows.push(prob);
   }
   return (
