@@ -88,6 +88,21 @@ test('a rotation while the old file ends mid-line: nothing glued to the new file
   await w.stop();
 });
 
+test('a file followed from its end: evidence names the file\'s own line numbers, not the count since reading began', async (t) => {
+  const log = path.join(tempDir(t), 'calico-node.log');
+  writeFileSync(log, filler(5) + record()); // lines 1-6, before the watch starts
+  const w = await startedWatch(t, ['--file', log]);
+  const b = record();
+  appendFileSync(log, filler(2) + b); // b is line 9
+  await w.waitFor('the record', () => w.count(ID) === 1);
+  appendFileSync(log, SENTINEL);
+  await w.waitFor('sentinel', () => w.count('calico-node-crashloop') === 1);
+  const seq = /input="seq \d+"/.exec(b)![0];
+  const ev = evidence(w, ID);
+  assert.deepEqual(ev.filter((e) => e.text.includes(seq)).map((e) => e.line), [9], JSON.stringify(ev.map((e) => [e.line, e.text.slice(0, 80)])));
+  await w.stop();
+});
+
 test('a rotated file\'s writer that finishes its cut line seconds later (within the drain grace): the record is still whole', async (t) => {
   // the grace widened from 5 s to 20 s, so that a slow machine cannot push the writer's pause past it
   const { w, log } = await followEmpty(t, 'calico-node.log', [], { CNI_DOCTOR_DRAIN_GRACE_MS: '20000' });

@@ -173,7 +173,13 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
         seen.delete(file);
         if (!finished && existsSync(file)) void follow(file, true, true);
       };
-      const f = new FileFollower(file, { data: (b, gen) => engine.feed(id(gen), inf, b), end: (gen) => engine.end(id(gen)), draining: (gen, ms) => engine.hold(id(gen), ms), note, gone }, { fromStart, registry, byGlob });
+      const firstLines = new Map<number, number>();
+      const f = new FileFollower(file, {
+        begin: (gen, firstLine) => firstLines.set(gen, firstLine),
+        data: (b, gen) => engine.feed(id(gen), firstLines.has(gen) ? { ...inf, firstLine: firstLines.get(gen) } : inf, b),
+        end: (gen) => { firstLines.delete(gen); engine.end(id(gen)); },
+        draining: (gen, ms) => engine.hold(id(gen), ms), note, gone,
+      }, { fromStart, registry, byGlob });
       followers.push(f);
       await f.start().catch((e: Error) => note(`${file}: ${e.message}`));
       if (paused) f.setPaused(true);

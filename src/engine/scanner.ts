@@ -50,6 +50,8 @@ export class StreamScanner {
   private scanPos = 0;
   private countedPos = 0;
   private newlines = 0;
+  /** lines of the file before the stream's first (StreamInfo.firstLine): added to the lines named only */
+  private lineBase: number;
   private format: Format | undefined;
   /** tuned, and the format known */
   private detected: boolean;
@@ -78,6 +80,7 @@ export class StreamScanner {
     idle.delete(capacity);
     this.batch = Math.min(CHUNK, capacity >> 1);
     this.format = info.format;
+    this.lineBase = Math.max(0, (info.firstLine ?? 1) - 1);
     this.detected = false;
     this.view = m.view(activeSignals(m, info));
     this.seen = new Uint32Array(this.view.literals.length);
@@ -204,7 +207,7 @@ export class StreamScanner {
       // A record assembled backwards starts before the counted position.
       let back = 0;
       for (let p = this.buf.indexOf(10, pos); p !== -1 && p < this.countedPos; p = this.buf.indexOf(10, p + 1)) back++;
-      return this.newlines + 1 - back;
+      return this.lineBase + this.newlines + 1 - back;
     }
     let p = this.countedPos;
     const b = this.buf;
@@ -215,7 +218,7 @@ export class StreamScanner {
       p = nl + 1;
     }
     this.countedPos = pos;
-    return this.newlines + 1;
+    return this.lineBase + this.newlines + 1;
   }
 
   private process(final: boolean, full = false): void {
@@ -223,7 +226,7 @@ export class StreamScanner {
     if (!final && limit <= this.scanPos && full) {
       // A line longer than the whole buffer: cut it and skip the rest of it.
       limit = this.len;
-      this.emit({ type: 'problem', source: this.info.source, line: this.newlines + 1, reason: `is longer than ${this.buf.length >> 20} MiB: scanned its start only` });
+      this.emit({ type: 'problem', source: this.info.source, line: this.lineBase + this.newlines + 1, reason: `is longer than ${this.buf.length >> 20} MiB: scanned its start only` });
       this.scanRange(limit, true);
       this.countedPos = this.scanPos = this.len = 0;
       this.discarding = true;

@@ -15,6 +15,9 @@ export interface StreamInfo {
   time: TimeContext;
   /** the stream is the second half of a split file: its first lines are not the file's (head rules skip it) */
   continued?: boolean;
+  /** the file's line number of the stream's first line, when the stream starts inside a file (a
+   *  followed file read from where it ended): evidence names the file's lines, not the stream's */
+  firstLine?: number;
 }
 
 /** A byte stream with its origin: a file (read ahead on the thread pool, or split across threads)
