@@ -34,11 +34,30 @@ function history(failures: number, filler: number, t0 = T0, kernel = '6.8.0-57-g
   return out;
 }
 
+/** The watcher's following journalctl (`-f -o json`; not its start-up `journalctl --version`). */
+function followerPid(w: WatchProcess): number | undefined {
+  try {
+    const pids = execFileSync('pgrep', ['-P', String(w.child.pid), '-f', 'journalctl -f -o json']).toString().trim().split('\n').filter(Boolean);
+    assert.equal(pids.length, 1, 'one journalctl child');
+    return Number(pids[0]);
+  } catch (e) {
+    if (e instanceof assert.AssertionError) throw e;
+    return undefined; // pgrep: none yet
+  }
+}
+
+async function waitFollower(w: WatchProcess): Promise<number> {
+  let pid: number | undefined;
+  await w.waitFor('journalctl following', () => (pid = followerPid(w)) !== undefined || w.child.exitCode !== null);
+  if (pid === undefined) throw new Error(`the watch ended: ${w.stderr}`);
+  return pid;
+}
+
 /** SIGKILL the watcher's one journalctl child (its restart is what the tests look at). */
 function killJournalctl(w: WatchProcess): void {
-  const pids = execFileSync('pgrep', ['-P', String(w.child.pid), 'journalctl']).toString().trim().split('\n').filter(Boolean);
-  assert.equal(pids.length, 1, 'one journalctl child');
-  process.kill(Number(pids[0]), 'SIGKILL');
+  const pid = followerPid(w);
+  assert.ok(pid, 'a journalctl child');
+  process.kill(pid, 'SIGKILL');
 }
 
 test('analyze a bare .journal file through journalctl: kind journal, klog blocks joined', async (t) => {
@@ -160,15 +179,18 @@ test('journalctl killed while still in the earlier boot resumes there: every boo
   const d = tempDir(t);
   const file = path.join(d, 'system.journal');
   const tB = T0 + 36_000_000_000;
-  // A long first boot, so that the kill lands in it, well before the reboot.
+  // A long first boot, so that the kill lands in it, well before the reboot (with 300 lines of
+  // filler per failure the margin was 250-650 ms on a loaded machine: now about ten times that).
   writeBoots(file, [
-    [BOOT_A, history(30, 300, T0, '6.8.0-56-generic')],
+    [BOOT_A, history(30, 3000, T0, '6.8.0-56-generic')],
     [BOOT_B, [...history(10, 150, tB), { ...KUBELITE, message: CRASHLOOP, usec: tB + 36_000_000_000 }]],
   ]);
   const w = new WatchProcess(['--journal-file', file]);
   t.after(() => w.child.kill('SIGKILL'));
+  // Found before the first failure, so that no process start stands between it and the kill.
+  const pid = await waitFollower(w);
   await w.waitFor('the first failures', () => w.count(ID) >= 1);
-  killJournalctl(w);
+  process.kill(pid, 'SIGKILL');
   const newKernel = (): boolean => w.events.some((e) => e.type === 'fact' && e.value === '6.8.0-57-generic');
   assert.ok(!newKernel(), 'the kill lands before the reboot');
   await w.waitFor('restart note', () => w.events.some((e) => e.type === 'problem' && /journalctl killed by SIGKILL; restarting/.test(e.message ?? '')));
@@ -187,7 +209,7 @@ test('journalctl restarts: given up after 21 deaths in a row, but a journalctl t
   const w = new WatchProcess(['--journal-file', j], { env: { CNI_DOCTOR_JOURNAL_STABLE_MS: '300' } });
   t.after(() => w.child.kill('SIGKILL'));
   const restarts = (): number => w.events.filter((e) => e.type === 'problem' && /journalctl killed by SIGKILL; restarting/.test(e.message ?? '')).length;
-  const child = (): number | undefined => { try { return Number(execFileSync('pgrep', ['-P', String(w.child.pid), 'journalctl']).toString().trim().split('\n')[0]) || undefined; } catch { return undefined; } };
+  const child = (): number | undefined => followerPid(w);
   for (let i = 1; i <= 24; i++) {
     // each journalctl lives past the 300 ms before it is killed
     const pid = await new Promise<number>((resolve, reject) => {
@@ -199,7 +221,7 @@ test('journalctl restarts: given up after 21 deaths in a row, but a journalctl t
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
-      i--; // gone on its own already (the start-up check's journalctl): look for the follower again
+      i--; // gone on its own already: look for the follower again
       continue;
     }
     await w.waitFor(`restart ${i}`, () => restarts() >= i || w.child.exitCode !== null);

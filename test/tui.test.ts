@@ -17,6 +17,8 @@ let servers = 0;
 function tmuxServer(t: { after: (fn: () => void) => void }): Tmux {
   const socket = `cnid-test-${process.pid}-${++servers}`;
   const tmux: Tmux = (...args) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+  // Its panes' programs (a watch left running by a failed test, the `sleep 60`s) end with it.
+  t.after(() => { try { tmux('kill-server'); } catch { /* already gone */ } });
   return tmux;
 }
 

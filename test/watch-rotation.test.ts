@@ -140,6 +140,33 @@ test('a glob matching the copies too (app.log*) with copytruncate: a copy is not
   assert.equal(lines(w), written, 'every line once');
 });
 
+test('a glob matching the copies too, and a copy seen while still empty (cp creates it, then fills it): not read again from its start', async (t) => {
+  const d = tempDir(t);
+  const log = path.join(d, 'app.log');
+  writeFileSync(log, '');
+  const w = await startedWatch(t, ['--file', `${log}*`]);
+  const fd = openSync(log, 'a');
+  t.after(() => closeSync(fd));
+  writeSync(fd, marker());
+  let written = 1;
+  await w.waitFor('the first line', () => w.count(CRASH) === 1);
+  for (let r = 1; r <= 2; r++) {
+    for (let i = 0; i < 50; i++) writeSync(fd, record());
+    // The copy exists, empty, for a while before its bytes land (the scenario: the follower of the
+    // new name looks at it in between, on a poll or its creation event).
+    writeFileSync(`${log}.${r}`, '');
+    await new Promise((res) => setTimeout(res, 300));
+    copyFileSync(log, `${log}.${r}`);
+    truncateSync(log, 0);
+    writeSync(fd, marker());
+    written += 51;
+    await w.waitFor(`round ${r}`, () => w.count(CRASH) === r + 1, 20_000);
+  }
+  await w.stop();
+  assert.equal(w.count(ID), 100, 'each record once');
+  assert.equal(lines(w), written, 'every line once');
+});
+
 test('--file on a compressed file is refused (exit 2) with a hint to analyze it', async (t) => {
   const d = tempDir(t);
   const gz = path.join(d, 'syslog.2.gz');

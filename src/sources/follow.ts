@@ -15,6 +15,11 @@ const READ = 1 << 20;
 // (settable for tests that must put a writer's pause well inside it on a loaded machine)
 export const DRAIN_GRACE_MS = Number(process.env.CNI_DOCTOR_DRAIN_GRACE_MS) || 5000;
 
+/** A glob-matched file shorter than FINGERPRINT and written this recently is not read yet: it may be
+ *  copytruncate's copy still being filled (cp creates it empty), and a copy is known only by its
+ *  first FINGERPRINT bytes. Read as a copy's start, each line it holds was read twice. */
+const YOUNG_MS = 1000;
+
 /** how many rotation siblings are looked at for a truncated file's copy (the newest first) */
 const COPY_CANDIDATES = 8;
 
@@ -123,6 +128,12 @@ export class FileFollower {
   private elsewhere = false;
   /** the name holds a copy of a file another follower reads now (copytruncate's): waiting for it to be claimed */
   private copy = false;
+  /** the name holds a short file just written (YOUNG_MS): waiting to see whether it is a copy */
+  private young = false;
+  /** waiting on the name for a reason of its own, not because it is missing */
+  private get held(): boolean {
+    return !!this.problem || this.elsewhere || this.copy || this.young;
+  }
   /** retired: the glob-matched file is deleted and drained */
   gone = false;
   /** the last open went on from where an earlier follower of the same file stopped */
@@ -135,7 +146,7 @@ export class FileFollower {
   }
 
   async start(): Promise<void> {
-    if (!(await this.openCurrent(this.opts.fromStart ? 'start' : 'end')) && !this.problem && !this.elsewhere && !this.copy) {
+    if (!(await this.openCurrent(this.opts.fromStart ? 'start' : 'end')) && !this.held) {
       this.ev.note(`${this.path}: does not exist yet; waiting for it`);
     }
     this.watcher = watch(this.path, { persistent: true, ignoreInitial: true, atomic: false, awaitWriteFinish: false });
@@ -222,6 +233,7 @@ export class FileFollower {
     // (what the name held at the last look: gone, a name waiting on another's file is waiting no more)
     this.elsewhere = false;
     this.copy = false;
+    this.young = false;
     let fh: FileHandle;
     try {
       // O_NONBLOCK: open() of a FIFO would otherwise wait for a writer, and hold up everything.
@@ -264,6 +276,11 @@ export class FileFollower {
     // file's, read by its follower, which claims the copy's rest when it sees the truncation (and says
     // where it stopped: looked up below, with no wait in between, so a claim is never missed).
     this.copy = where === 'start' && !!this.opts.byGlob && !!this.opts.registry?.copyOf(await this.readFp(fh, Math.min(FINGERPRINT, st.size), 0), key);
+    this.young = !this.copy && where === 'start' && !!this.opts.byGlob && !!this.opts.registry && st.size < FINGERPRINT && Date.now() - st.mtimeMs < YOUNG_MS;
+    if (this.young) {
+      await fh.close().catch(() => undefined);
+      return false;
+    }
     if (this.copy) {
       await fh.close().catch(() => undefined);
       return false;
@@ -343,7 +360,7 @@ export class FileFollower {
         this.ev.note(`${this.path}: ${wasCopy ? 'a copy of a followed file (copytruncate), read by that file\'s follower' : wasElsewhere ? 'done being read under another name (rotated)' : was ? 'readable now' : 'appeared'}, ${how}`, true);
       } else {
         // Matched by a glob, deleted, and what it held drained: no longer followed (nor polled).
-        if (this.opts.byGlob && !this.draining.length && !this.problem && !this.elsewhere && !this.copy) return this.leave();
+        if (this.opts.byGlob && !this.draining.length && !this.held) return this.leave();
         await this.measure();
         return;
       }
@@ -362,7 +379,7 @@ export class FileFollower {
       this.ev.draining?.(cur.gen, DRAIN_GRACE_MS);
       this.cur = undefined;
       if (st && (await this.openCurrent('start'))) this.ev.note(`${this.path}: rotated, following the new file from ${this.resumed ? 'where it was read before under another name' : 'its start'}`, true);
-      else if (!this.problem && !this.elsewhere && !this.copy) this.ev.note(`${this.path}: gone, ${this.opts.byGlob ? 'no longer followed once what was written to it is read' : 'waiting for it to come back'}`, true);
+      else if (!this.held) this.ev.note(`${this.path}: gone, ${this.opts.byGlob ? 'no longer followed once what was written to it is read' : 'waiting for it to come back'}`, true);
       if (this.cur) await this.drain(this.cur);
       return;
     }
