@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createReadStream, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { decompress } from '../src/sources/decompress.js';
 import { ROOT, runCli, tempDir } from './helpers/util.js';
@@ -217,5 +217,25 @@ test('sosreport: the kernel release comes from whichever copy of the ring buffer
     const { rep } = await analyze([root]);
     assert.equal(rep.inputs[0].kind, 'sosreport', where);
     assert.deepEqual(rep.facts['kernel.release'], { value: '6.8.0-57-generic', source: where }, where);
+  }
+});
+
+test('a bundle renamed on upload (case-12345.tar.xz, copied a year later) gives the report its own name gives: the year from its top directory or entries, not from the copy\'s mtime', async (t) => {
+  const d = tempDir(t);
+  const summary = async (file: string): Promise<string> => {
+    const r = await runCli(['analyze', file, '--json']);
+    assert.equal(r.code, 1, r.stderr);
+    const rep = JSON.parse(r.stdout) as { diagnoses: { id: string; occurrences: number; firstSeen: string; lastSeen: string }[] };
+    return JSON.stringify(rep.diagnoses.map((x) => [x.id, x.occurrences, x.firstSeen, x.lastSeen]));
+  };
+  const later = new Date('2026-11-20T12:00:00Z');
+  // sosreport: dated top directory; inspect tarball: undated top directory, dated entries.
+  for (const [orig, renamed] of [[SOS, 'case-12345-node1.tar.xz'], [INSPECT, 'node1-upload.tar.gz']] as const) {
+    const copy = path.join(d, renamed);
+    copyFileSync(orig, copy);
+    utimesSync(copy, later, later);
+    const want = await summary(orig);
+    assert.match(want, /2025-05-26/);
+    assert.equal(await summary(copy), want, renamed);
   }
 });

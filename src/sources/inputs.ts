@@ -12,7 +12,7 @@ import type { ByteSource } from './origin.js';
 import { readAt } from './read-range.js';
 import { openBundle, isTarHeader } from './bundle/tar.js';
 import { journalSource, isJournalFile } from './journal.js';
-import { bundleRefTime, fallbackLayout, planDirectory } from './bundle/layouts.js';
+import { archiveRefTime, fallbackLayout, planDirectory } from './bundle/layouts.js';
 import type { Format } from '../catalog/schema.js';
 import type { Catalog } from '../catalog/load.js';
 
@@ -171,7 +171,7 @@ export async function planInput(p: string, catalog: Catalog): Promise<InputPlan>
   if (isJournalFile(head)) return { path: p, kind: 'journal', notes: [], sources: once(journalSource(p, { refTime: st.mtimeMs })) };
   const comp = sniffCompression(head);
   if (comp === 'none') {
-    if (isTarHeader(head)) return openBundle(p, 'none', catalog, bundleRefTime(catalog, p, st.mtimeMs));
+    if (isTarHeader(head)) return openBundle(p, 'none', catalog, archiveRefTime(catalog, p, st.mtimeMs));
     if (isUtf16(head)) throw new InputError(p, `UTF-16 text (saved on Windows?), which the scanner does not read: convert it first, e.g. iconv -f UTF-16 -t UTF-8 '${p}' > log.txt`);
     if (isLz4(head)) throw new InputError(p, 'lz4 compressed: not supported (decompress it with lz4 -d first)');
     if (looksBinary(head)) throw new InputError(p, 'binary data: not a log file, a compressed log, a tar bundle or a systemd journal');
@@ -184,7 +184,7 @@ export async function planInput(p: string, catalog: Catalog): Promise<InputPlan>
     throw new InputError(p, (e as Error).message);
   }
   const { head: inner, open, discard, failed } = peeked;
-  if (isTarHeader(inner)) return openBundle(p, comp, catalog, bundleRefTime(catalog, p, st.mtimeMs), open);
+  if (isTarHeader(inner)) return openBundle(p, comp, catalog, archiveRefTime(catalog, p, st.mtimeMs), open);
   // An empty head from a decoder that ended cleanly is an empty log (logrotate's `ifempty` writes them).
   const rejected = inner.length === 0 ? (failed ? undecodable(comp) : undefined) : looksBinary(inner) ? `${comp}-compressed binary data: not a log file or a tar bundle` : undefined;
   if (rejected) {
@@ -282,7 +282,7 @@ async function planStream(name: string, kind: InputSummary['kind'], input: Reada
   if (isTarHeader(body.head)) {
     // No file name and no mtime: the year of year-less stamps comes from the archive's top directory
     // (a sosreport's is dated), else its first entry's mtime, else now.
-    return openBundle(name, comp, catalog, (top, mtime) => bundleRefTime(catalog, top, mtime ?? now), () => Promise.resolve(body.stream));
+    return openBundle(name, comp, catalog, archiveRefTime(catalog, '', now), () => Promise.resolve(body.stream));
   }
   const source = name === '-' ? 'stdin' : name;
   const src: ByteSource = {

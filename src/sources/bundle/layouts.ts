@@ -41,9 +41,9 @@ export function compileLayout(layout: Layout): CompiledLayout {
   };
 }
 
-/** The moment a bundle was made, from its file name as the layouts declare it (`nameDates`), for
- *  the year of stamps that lack one; the file's mtime otherwise. */
-export function bundleRefTime(catalog: Catalog, file: string, mtime: number): number {
+/** The moment a bundle was made, from a name as the layouts declare it (`nameDates`), for the
+ *  year of stamps that lack one. */
+function nameDate(catalog: Catalog, file: string): number | undefined {
   const name = path.basename(file);
   for (const l of catalog.layouts) {
     for (const src of l.nameDates) {
@@ -52,7 +52,17 @@ export function bundleRefTime(catalog: Catalog, file: string, mtime: number): nu
       return Date.UTC(+g.year, +g.month - 1, +g.day, +(g.hour ?? 23), +(g.minute ?? 59), +(g.second ?? 59));
     }
   }
-  return mtime;
+  return undefined;
+}
+
+/** The same for an archive, once its first entry is seen: the date in its own name; else in its top
+ *  directory's (a sosreport renamed on upload, `case-12345.tar.xz`, keeps it there); else that
+ *  entry's mtime (when the bundle was made); only then the archive file's mtime, which is when it was
+ *  copied or downloaded: a year late, and the same lines read again from an RFC 3339 copy no longer
+ *  matched their year-less twins, counted twice. */
+export function archiveRefTime(catalog: Catalog, file: string, mtime: number): (top: string, entryMtime: number | undefined) => number {
+  const own = nameDate(catalog, file);
+  return (top, entryMtime) => own ?? nameDate(catalog, top) ?? entryMtime ?? mtime;
 }
 
 const COMPILED = new WeakMap<Catalog, CompiledLayout[]>();
@@ -127,7 +137,7 @@ export async function planDirectory(dir: string, catalog: Catalog): Promise<Inpu
   // An unpacked bundle keeps its name, and with it the date it was made (the year of stamps that
   // have none), as its tarball does; a copy's mtimes are the day of the copy.
   const named = fallback ? undefined : path.join(dir, root);
-  const nameTime = named ? bundleRefTime(catalog, await realpath(named).catch(() => named), NaN) : NaN;
+  const nameTime = (named ? nameDate(catalog, await realpath(named).catch(() => named)) : undefined) ?? NaN;
   const files = all.filter(inRoot).map((f) => f.slice(prefix.length));
   // Links to files inside the directory are read under the link's name, unless the file they point
   // to is read anyway (var/log/containers/* → ../pods/…); links that leave it are never followed.
@@ -207,7 +217,7 @@ export async function planDirectory(dir: string, catalog: Catalog): Promise<Inpu
   /** A bundle file in the directory, read as when it is given itself: its own layout, name date and
    *  facts; its entries named `file: entry`. */
   async function* bundle(rel: string, full: string, comp: Compression, mtime: number, open?: () => Promise<Readable>): AsyncIterable<ByteSource> {
-    const inner = await openBundle(full, comp, catalog, bundleRefTime(catalog, full, mtime), open);
+    const inner = await openBundle(full, comp, catalog, archiveRefTime(catalog, full, mtime), open);
     yield* innerSources(rel, inner, plan, notes);
   }
   return plan;

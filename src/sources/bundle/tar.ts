@@ -13,7 +13,7 @@ import { compressionOfName, decompress, emptyCompressedReason, Relay, sniffCompr
 import { looksBinary, peek, type InputPlan } from '../inputs.js';
 import { isJournalFile, journalSource } from '../journal.js';
 import type { ByteSource } from '../origin.js';
-import { bundleRefTime, fallbackLayout, layouts, type CompiledLayout, type FileRole } from './layouts.js';
+import { archiveRefTime, fallbackLayout, layouts, type CompiledLayout, type FileRole } from './layouts.js';
 
 export const LIMITS = {
   /** decompressed bytes read from one entry; the rest is skipped and the report says so */
@@ -343,7 +343,7 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
     }
     const stream = decoded ?? detached(rest);
     const when = mtime && mtime.getTime() > 0 ? mtime.getTime() : Date.now();
-    const inner = await openBundle(rel, c, catalog, bundleRefTime(catalog, rel, when), () => Promise.resolve(stream), depth + 1);
+    const inner = await openBundle(rel, c, catalog, archiveRefTime(catalog, rel, when), () => Promise.resolve(stream), depth + 1);
     try {
       yield* innerSources(rel, inner, plan, notes);
     } finally {
