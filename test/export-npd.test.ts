@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { loadCatalog, type Catalog } from '../src/catalog/load.js';
 import { buildNpd, npdConfigMap, npdFlag, npdJson, type NpdConfig } from '../src/export/npd.js';
 import { ExportError, npdPattern, translateRegex } from '../src/export/re2.js';
-import { camel } from '../src/export/visibility.js';
+import { camel, lineRegex } from '../src/export/visibility.js';
 import { runExportNpd } from '../src/cli/export-run.js';
 import { registerExport } from '../src/cli/export.js';
 import { Command } from 'commander';
@@ -125,12 +125,14 @@ test('translated rules fire on every journal-visible positive example (Go semant
       assert.ok(byId.size, `${p.id} example ${i + 1}: no journal prefix found`);
       for (const [id, msgs] of byId) {
         for (const s of p.signals) {
-          const js = new RegExp(s.regex, s.ignoreCase ? 'i' : '');
+          // what the export matches: the regex, and on the same line the `also` parts it requires
+          const line = lineRegex(s);
+          const js = new RegExp(line.regex, s.ignoreCase ? 'i' : '');
           // the JS regex sees the message (or, for klog blocks, consecutive messages as NPD's buffer joins them)
           const jsSees = msgs.some((_, k) => msgs.slice(0, k + 1).some((__, j) => js.test(msgs.slice(j, k + 1).join('\n'))));
           if (ex.signal === s.name && !ex.facts) assert.ok(jsSees, `${p.id} example ${i + 1}: signal ${s.name} does not match the MESSAGE text alone (does it rely on the journal prefix?)`);
           if (!jsSees) continue;
-          const pat = npdPattern(s.regex, s.ignoreCase);
+          const pat = npdPattern(line.regex, s.ignoreCase);
           assert.ok(npdFires(pat, msgs, 10), `${p.id}/${s.name} example ${i + 1} (${id}): Go rule ${pat} does not fire on ${JSON.stringify(msgs)}`);
           const mon = monitorFor(exp.monitors, id);
           const exported = !!mon?.rules.some((r) => r.pattern === pat);
@@ -157,6 +159,15 @@ test('the headline regression: kube-proxy --xor-mark in kubelite sets KernelIPv6
   assert.ok(fired.some((r) => r.type === 'permanent' && r.condition === 'KernelIPv6MarkRegression'), JSON.stringify(fired));
   // an IPv4 failure is a near miss
   assert.ok(!mon.rules.some((r) => r.condition === 'KernelIPv6MarkRegression' && npdFires(r.pattern, ['iptables-restore v1.8.9 (nf_tables): unknown option "--xor-mark"'], 10)));
+});
+
+test('the MARK warning with no IPv6 family on its line sets no KernelIPv6MarkRegression: the signal requires one (require: [family]), and so does its rule', () => {
+  for (const mon of buildNpd(cat, { sources: ['all'] }).monitors.values()) {
+    for (const msgs of [['Warning: Extension MARK revision 0 not supported, missing kernel module?'], ['iptables-restore: Extension MARK is not supported, missing kernel module?']]) {
+      const fired = mon.rules.filter((r) => r.condition === 'KernelIPv6MarkRegression' && npdFires(r.pattern, msgs, mon.bufferSize));
+      assert.deepEqual(fired, [], `${mon.source}: ${msgs[0]}`);
+    }
+  }
 });
 
 test('translation: ^ is a line start, alternations stay whole, JS-only syntax is rewritten', () => {

@@ -10,7 +10,7 @@ import type { Catalog, LoadedPattern } from '../catalog/load.js';
 import { SEVERITY_RANK } from '../catalog/severity.js';
 import { ExportError, lokiRegex, TranslateError } from './re2.js';
 import { RE2JS } from 're2js';
-import { CALICO_NODE, camel, INSTALL_CNI, signalViews, type SignalView } from './visibility.js';
+import { CALICO_NODE, camel, INSTALL_CNI, lineRegex, signalViews, type SignalView } from './visibility.js';
 
 export interface LokiOptions {
   /** stream selector of calico-node's pod logs (labels as your shipper's relabeling makes them) */
@@ -126,7 +126,7 @@ export function buildLoki(cat: Catalog, opts: LokiOptions = {}): LokiExport {
   // Every signal must translate, exported here or not: the catalog promises RE2 throughout.
   for (const v of views) {
     try {
-      lokiRegex([v.signal]);
+      lokiRegex([lineRegex(v.signal)]);
     } catch (e) {
       if (!(e instanceof TranslateError)) throw e;
       problems.push(`${v.pattern.file}:${v.pattern.signalLines[v.signal.name] ?? '?'} ${v.pattern.id}/${v.signal.name}: ${e.message}`);
@@ -151,7 +151,7 @@ export function buildLoki(cat: Catalog, opts: LokiOptions = {}): LokiExport {
         const [min, window] = key.split('|');
         let re: string;
         try {
-          re = lokiRegex(vs.map((v) => v.signal));
+          re = lokiRegex(vs.map((v) => lineRegex(v.signal)));
         } catch (e) {
           if (!(e instanceof TranslateError)) throw e;
           problems.push(`${p.file} ${p.id}/${vs.map((v) => v.signal.name).join('+')}: ${e.message}`);

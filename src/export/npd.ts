@@ -8,7 +8,7 @@ import type { Catalog } from '../catalog/load.js';
 import { SEVERITY_RANK } from '../catalog/severity.js';
 import { ExportError, npdBufferMatches, npdBuffers, npdPattern, TranslateError } from './re2.js';
 import { DEFAULT_NPD_SOURCES_HELP, isDefaultNpdSource } from './defaults.js';
-import { camel, journalIdentifiers, NPD_BUFFER, signalViews, type SignalView } from './visibility.js';
+import { camel, journalIdentifiers, lineRegex, NPD_BUFFER, signalViews, type SignalView } from './visibility.js';
 
 export interface NpdCondition { type: string; reason: string; message: string }
 export interface NpdRule { type: 'temporary' | 'permanent'; condition?: string; reason: string; pattern: string }
@@ -88,7 +88,7 @@ export function buildNpd(cat: Catalog, opts: NpdOptions = {}): NpdExport {
   const patterns = new Map<SignalView, string>();
   for (const v of views) {
     try {
-      patterns.set(v, npdPattern(v.signal.regex, v.signal.ignoreCase));
+      patterns.set(v, npdPattern(lineRegex(v.signal).regex, v.signal.ignoreCase));
     } catch (e) {
       if (!(e instanceof TranslateError)) throw e;
       problems.push(`${v.pattern.file}:${v.pattern.signalLines[v.signal.name] ?? '?'} ${v.pattern.id}/${v.signal.name}: ${e.message}`);

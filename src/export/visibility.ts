@@ -19,6 +19,9 @@
 // only, and NPD (which reads the journal) cannot export them; `export loki` can. containerd's own
 // (logrus) lines are its journal, not a pod log, and carry no identifier in the examples.
 //
+// A signal that `require`s `also` parts is exported as its regex and those parts on one line
+// (lineRegex), and is seen in an example only where the example's line holds them all.
+//
 // Second filter: NPD and Loki see one line at a time, with no facts and no other diagnoses. A signal
 // is exported only if the pattern's `when` raises the diagnosis on that signal alone (possibly with a
 // count); signals that only count together with facts (an affected kernel), with `where:` captures or
@@ -232,8 +235,27 @@ export interface SignalView {
   unplaced: number;
 }
 
+/** A named group as written in the catalog (`(?<name>`; not a lookbehind `(?<=`, `(?<!`). */
+const NAMED_GROUP = /\(\?<([A-Za-z][A-Za-z0-9_]*)>/g;
+
+/** What a line filter must match for a signal to count: its regex, and on the same line each `also`
+ *  part it `require`s (the MARK warning only beside an IPv6 family: from IPv4 it means a missing
+ *  module, not the kernel bug). Either order, one line (`.` stops at a newline), so an export fires
+ *  on no line the engine would not count. Without `require`, the signal's own regex. */
+export function lineRegex(s: Signal): { regex: string; ignoreCase?: boolean } {
+  const need = (s.require ?? []).map((k) => s.also?.[k]).filter((r): r is string => !!r);
+  if (!need.length) return { regex: s.regex, ignoreCase: s.ignoreCase };
+  // The parts appear twice in the combined form: their names would clash, and no export uses them.
+  const plain = (r: string): string => r.replace(NAMED_GROUP, '(?:');
+  const parts = [s.regex, ...need].map(plain);
+  // Every order of the parts, as a line must hold them all (two or three parts in practice).
+  const orders = (xs: string[]): string[][] => (xs.length <= 1 ? [xs] : xs.flatMap((x, i) => orders([...xs.slice(0, i), ...xs.slice(i + 1)]).map((rest) => [x, ...rest])));
+  return { regex: orders(parts).map((o) => o.map((p) => `(?:${p})`).join('.*')).join('|'), ignoreCase: s.ignoreCase };
+}
+
 function jsRegex(s: Signal): RegExp {
-  return new RegExp(s.regex, s.ignoreCase ? 'i' : '');
+  const l = lineRegex(s);
+  return new RegExp(l.regex, l.ignoreCase ? 'i' : '');
 }
 
 function addSighting(map: Map<string, Sighting[]>, key: string, s: Sighting): void {
