@@ -6,6 +6,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { runCli, tempDir } from './helpers/util.js';
 import { WatchProcess } from './helpers/watch.js';
 import { exportFormat, JOURNAL_REMOTE, writeJournal, type Entry } from './helpers/journal.js';
+import { hostHasJournal } from '../src/sources/journal-live.js';
 
 const KUBELITE = { unit: 'snap.microk8s.daemon-kubelite.service', ident: 'microk8s.daemon-kubelite' };
 const T0 = Date.UTC(2025, 4, 26, 18, 0, 0) * 1000;
@@ -299,4 +300,15 @@ test('a journalctl that dies with an error after following quietly for a while i
   await w.waitFor('a restart', () => w.events.some((e) => e.type === 'problem' && /journalctl exited with status 1: Failed to iterate through journal: Bad message; restarting/.test(e.message ?? '')), 20_000);
   assert.doesNotMatch(w.stderr, /cannot follow/);
   await w.stop();
+});
+
+test('a host without journal files is known as such (journalctl -f on it says nothing and waits): a real journal in a machine-id directory is found', (t) => {
+  const d = tempDir(t);
+  const persistent = path.join(d, 'var-log-journal');
+  const volatile = path.join(d, 'run-log-journal');
+  mkdirSync(path.join(persistent, '0123456789abcdef0123456789abcdef'), { recursive: true });
+  assert.equal(hostHasJournal([persistent, volatile]), false, 'an empty machine-id directory, no volatile journal');
+  mkdirSync(path.join(volatile, 'fedcba9876543210fedcba9876543210'), { recursive: true });
+  writeJournal(path.join(volatile, 'fedcba9876543210fedcba9876543210', 'system.journal'), history(1, 1));
+  assert.equal(hostHasJournal([persistent, volatile]), true);
 });

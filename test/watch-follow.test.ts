@@ -359,6 +359,25 @@ test('a --file missing at start is announced as awaited, and read from its start
   await w.stop();
 });
 
+test('a --file that never exists and a glob that never matches read nothing: exit 2, each named on stderr, not "no known failure"', async (t) => {
+  const d = tempDir(t);
+  const typo = path.join(d, 'calico-nod.log');
+  const glob = path.join(d, 'pods-*', 'calico-node', '*.log');
+  const w = new WatchProcess(['--file', typo, '--file', glob]);
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('stats line at start', () => w.events.some((e) => e.type === 'stats'));
+  assert.equal(await w.stop(), 2, w.stderr);
+  assert.match(w.stderr, new RegExp(`${typo.replace(/[.*]/g, '\\$&')}: no such file while watched`));
+  assert.match(w.stderr, /pods-\*\/calico-node\/\*\.log: no file matched while watched/);
+  // One that exists, read with nothing in it to find, is still a clean exit 0.
+  const quiet = path.join(d, 'quiet.log');
+  writeFileSync(quiet, '');
+  const w2 = new WatchProcess(['--file', quiet]);
+  t.after(() => w2.child.kill('SIGKILL'));
+  await w2.waitFor('stats line at start', () => w2.events.some((e) => e.type === 'stats'));
+  assert.equal(await w2.stop(), 0, w2.stderr);
+});
+
 test('notes keep printing after the fifth: each once, in order, the latest included; a missing file is a problem, its appearing a note', async (t) => {
   const d = tempDir(t);
   const logs = Array.from({ length: 6 }, (_, i) => path.join(d, `n${i}.log`));

@@ -51,6 +51,8 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   const stops: (() => Promise<void> | void)[] = [];
   const followers: FileFollower[] = [];
   const journals: JournalFollower[] = [];
+  /** every file followed at some time (a glob's deleted files are let go of) */
+  const everFollowed = new Set<string>();
   let paused = false;
   let resume: (() => void) | undefined;
   const sources: string[] = [];
@@ -161,6 +163,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
         return undefined;
       }
       seen.add(file);
+      everFollowed.add(file);
       // One engine source per file under the name: line numbers and unfinished lines stay per file.
       const id = (gen: number): string => `${file}#${gen}`;
       // A format the name implies (rsyslog's files escape control characters: only `syslog` reads them back).
@@ -311,8 +314,17 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     process.stderr.write(`cni-doctor: ${fatal}\n`);
     return 2;
   }
-  // A followed file that could not be read by the end is an input not read, as in analyze.
-  for (const f of followers) if (f.problem) cannotRead(f.path, f.problem.message.replace(/; still trying$/, ''));
+  // A followed file that could not be read by the end is an input not read, as in analyze; so is a
+  // name that never held a file, a glob nothing matched, and a journal journalctl found nothing in
+  // (each read nothing: that is not "no known failure", exit 0).
+  for (const f of followers) {
+    if (f.problem) cannotRead(f.path, f.problem.message.replace(/; still trying$/, ''));
+    else if (!f.opened) cannotRead(f.path, 'no such file while watched');
+  }
+  for (const g of o.files.map((f) => path.resolve(f)).filter((p) => fg.isDynamicPattern(p))) {
+    if (![...everFollowed].some((f) => picomatch.isMatch(f, g))) cannotRead(g, 'no file matched while watched');
+  }
+  for (const j of journals) if (j.complaint) cannotRead('journal', `no entry read; ${j.complaint}`);
   const st = engine.state.stats;
   engine.event({ type: 'input', input: { path: sources.map((s, i) => (o.replay && i === replayAt ? `replay ${o.replay}` : s)).join(', '), kind: o.stdin ? 'stdin' : o.replay ? 'file' : wantsJournal ? 'journal' : 'file', files: Math.max(1, followers.length), lines: st.lines, bytes: st.bytes } });
   const report = buildReport(engine.state, catalog, toolVersion());

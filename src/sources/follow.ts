@@ -136,6 +136,8 @@ export class FileFollower {
   }
   /** retired: the glob-matched file is deleted and drained */
   gone = false;
+  /** a file was opened under the name at some time (a name never there is an input not read) */
+  opened = false;
   /** the last open went on from where an earlier follower of the same file stopped */
   private resumed = false;
 
@@ -293,6 +295,7 @@ export class FileFollower {
       offset = done.offset;
       this.resumed = true;
     }
+    this.opened = true;
     this.cur = { fh, ino: st.ino, dev: st.dev, offset, fp: await this.readFp(fh, offset), head: await this.readFp(fh, Math.min(FINGERPRINT, offset), 0), gen: ++this.gens, size: st.size };
     // Evidence names the file's own line numbers, not the count since reading began.
     if (offset > 0 && this.ev.begin) this.ev.begin(this.cur.gen, (await countLines(fh, offset)) + 1);

@@ -116,6 +116,27 @@ export function journalDirProblem(dir: string): string | undefined {
   return `--journal-dir ${dir} holds no journal files (*.journal, directly or in a 32-hex machine-id directory): pass the directory journald or systemd-journal-remote writes to (on a node: /var/log/journal)`;
 }
 
+/** Whether this host keeps a journal at all: journal files in journald's own directories (persistent
+ *  or volatile), directly or in a machine-id directory. `journalctl -f` on a host without says nothing
+ *  and waits for ever; a watch of it would end "no known failure" having read nothing. */
+export function hostHasJournal(dirs = ['/var/log/journal', '/run/log/journal']): boolean {
+  for (const d of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      continue;
+    }
+    if (names.some((n) => JOURNAL_NAME.test(n))) return true;
+    for (const n of names.filter((x) => MACHINE_ID_DIR.test(x))) {
+      try {
+        if (readdirSync(path.join(d, n)).some((x) => JOURNAL_NAME.test(x))) return true;
+      } catch { /* unreadable: journalctl says so itself */ }
+    }
+  }
+  return false;
+}
+
 function localMachineId(): string | undefined {
   try {
     const id = readFileSync('/etc/machine-id', 'utf8').trim();
@@ -136,6 +157,15 @@ export class JournalFollower {
   private paused = false;
   /** any byte on journalctl's stdout yet: until then, a journalctl that exits is misconfigured, not unlucky */
   private output = false;
+  /** what journalctl last said on stderr (any run), for a watch that ends with no entry read */
+  private said = '';
+  private told = new Set<string>();
+
+  /** journalctl complained ("No journal files were found.", a boot not in the journal) and gave no
+   *  entry: the watch read nothing, which is not "no known failure". */
+  get complaint(): string | undefined {
+    return this.entries === 0 && this.said ? this.said : undefined;
+  }
   private machineId: string | undefined;
   private ev: JournalEvents;
 
@@ -199,6 +229,10 @@ export class JournalFollower {
       return;
     }
     if (this.history && !this.opts.dir && !this.opts.files?.length) this.machineId = localMachineId();
+    if (!this.opts.dir && !this.opts.files?.length && !hostHasJournal()) {
+      this.said = 'no journal files in /var/log/journal or /run/log/journal (is systemd-journald running on this host?)';
+      this.ev.note(`journal: ${this.said}: follow files with --file, or pass --journal-dir`);
+    }
     // A --since journalctl cannot parse is known before any view starts (the follower itself would
     // only fail after start() returned, once the UI or a stats line was already out): ask journalctl.
     if (this.opts.since) {
@@ -229,6 +263,13 @@ export class JournalFollower {
       if (PERMISSION_HINT.test(stderr)) {
         this.ev.fatal(PERMISSION_FIX);
         child.kill();
+        return;
+      }
+      // Said once each, as it comes ("No journal files were found." and journalctl -f waits on).
+      for (const line of stderr.split('\n').slice(0, -1).map((l) => l.trim()).filter(Boolean)) {
+        if (this.told.has(line)) continue;
+        this.said = `journalctl said: ${line}`;
+        if (this.told.size < 20) { this.told.add(line); this.ev.note(`journalctl: ${line}`); }
       }
     });
     child.stdout!.once('data', () => { this.output = true; });
@@ -251,6 +292,7 @@ export class JournalFollower {
     child.on('close', (code, signal) => {
       if (this.closed || this.child !== child) return;
       const said = stderr.trim().split('\n').pop() ?? '';
+      if (said && !PERMISSION_HINT.test(said)) this.said = `journalctl said: ${said}`;
       // Dying at its very first start, at once, before a single byte, with a reason of its own is how
       // journalctl rejects its arguments (a --since it cannot parse, files it cannot open): a restart
       // would fail the same way twenty times over. A quiet journal followed from now also gives no
