@@ -176,14 +176,17 @@ test('a glob that matches the rotated names too (app.log*) reads each line once 
   assert.equal(w.count(ID), 5);
 });
 
-test('stdin: JSON Lines with a diagnosis, then exit 1 at end of input', async () => {
-  const w = new WatchProcess(['-']);
-  w.child.stdin!.end(record() + filler(3) + record());
-  const code = await w.exited;
-  assert.equal(code, 1);
-  assert.equal(w.count(ID), 2);
-  assert.ok(w.events.some((e) => e.type === 'fact' && e.name === 'iptables.mode' && e.value === 'legacy'));
-});
+for (const extra of [[], ['--headless']]) {
+  test(`stdin${extra.length ? ', headless' : ''}: JSON Lines with a diagnosis, then exit 1 at end of input`, async (t) => {
+    const w = new WatchProcess([...extra, '-']);
+    t.after(() => w.child.kill('SIGKILL'));
+    w.child.stdin!.end(record() + filler(3) + record());
+    const code = await Promise.race([w.exited, new Promise<never>((_, no) => setTimeout(() => no(new Error('no exit 20 s after the end of input')), 20_000).unref())]);
+    assert.equal(code, 1);
+    assert.equal(w.count(ID), 2);
+    assert.ok(w.events.some((e) => e.type === 'fact' && e.name === 'iptables.mode' && e.value === 'legacy'));
+  });
+}
 
 test('the final stats line gives the average rate over the run (final: true, with its seconds), not the last second\'s 0', async () => {
   const w = new WatchProcess(['-']);

@@ -167,7 +167,7 @@ test('a glob matching the copies too, and a copy seen while still empty (cp crea
   assert.equal(lines(w), written, 'every line once');
 });
 
-test('--file on a compressed file is refused (exit 2) with a hint to analyze it', async (t) => {
+test('--file on a compressed file is refused (exit 2) with a hint to analyze it (to decompress it first, for lz4)', async (t) => {
   const d = tempDir(t);
   const gz = path.join(d, 'syslog.2.gz');
   writeFileSync(gz, execFileSync('gzip', ['-c'], { input: record() }));
@@ -175,6 +175,12 @@ test('--file on a compressed file is refused (exit 2) with a hint to analyze it'
   assert.equal(r.code, 2, r.stderr);
   assert.equal(r.stdout, '', 'no view started');
   assert.match(r.stderr, new RegExp(`--file ${gz.replace(/[.]/g, '\\.')} is compressed.*cni-doctor analyze`));
+  // analyze does not decode lz4: the hint says how to get a file it reads
+  const lz4 = path.join(d, 'felix.log.lz4');
+  writeFileSync(lz4, execFileSync('lz4', ['-c'], { input: record() }));
+  const r2 = await runCli(['watch', '--json', '--no-tui', '--file', lz4], { timeoutMs: 10_000 });
+  assert.equal(r2.code, 2, r2.stderr);
+  assert.match(r2.stderr, /is compressed: .*decompress it with lz4 -d .*felix\.log\.lz4, then read it with cni-doctor analyze/);
 });
 
 test('followers of a glob\'s deleted files are let go of (stats: files), and a name that comes back is followed again', async (t) => {

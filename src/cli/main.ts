@@ -97,7 +97,7 @@ export function program(): Command {
     .option('--speed <n>', 'replay speed factor (0: as fast as possible)', (v) => Number(v), 1)
     .option('--json', 'JSON Lines events instead of the UI')
     .option('--no-tui', 'plain lines even on a terminal')
-    .option('--headless', 'no UI: JSON Lines on stdout (for DaemonSets)')
+    .option('--headless', 'no UI: JSON Lines on stdout (for DaemonSets); stdin or a replay ending ends it, unless --metrics is serving')
     .option('--metrics <addr>', 'serve Prometheus metrics, e.g. :9464')
     .option('--bell', 'ring the terminal bell once when a new critical diagnosis appears')
     .option('--patterns <dir>', 'add a directory of pattern files', collect)

@@ -14,7 +14,7 @@ import { fallbackLayout } from '../sources/bundle/layouts.js';
 import { JournalFollower } from '../sources/journal-live.js';
 import { replay } from '../sources/replay.js';
 import { InputError, planInput, type InputPlan } from '../sources/inputs.js';
-import { toolAvailable } from '../sources/decompress.js';
+import { readCompressedHint, toolAvailable } from '../sources/decompress.js';
 import { HEADLESS_COUNT_EVERY_MS, LinePrinter } from '../report/live-lines.js';
 import { buildReport, exitCode } from '../report/model.js';
 import { renderText } from '../report/text.js';
@@ -158,7 +158,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     const follow = async (file: string, fromStart: boolean, byGlob = false): Promise<FileFollower | undefined> => {
       if (seen.has(file)) return undefined;
       if (byGlob && COMPRESSED_NAME.test(file)) {
-        if (!skippedCompressed) note(`${file}: compressed, not followed; compressed files matching the glob are skipped (read them with cni-doctor analyze)`, true);
+        if (!skippedCompressed) note(`${file}: compressed, not followed; compressed files matching the glob are skipped (${readCompressedHint(file)})`, true);
         skippedCompressed = true;
         return undefined;
       }
@@ -193,7 +193,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
       if (fg.isDynamicPattern(p)) {
         for (const m of await fg(p, { onlyFiles: true, absolute: true })) await follow(m, o.fromStart, true);
       } else if (COMPRESSED_NAME.test(p)) {
-        refused.push(`--file ${p} is compressed: live following reads plain text as it is written; read it with cni-doctor analyze ${p}`);
+        refused.push(`--file ${p} is compressed: live following reads plain text as it is written; ${readCompressedHint(p)}`);
       } else {
         // A FIFO, socket, device or directory named on the command line is refused at once.
         const f = await follow(p, o.fromStart);
@@ -281,8 +281,9 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   }
   store.publish();
 
-  // Finite inputs (stdin, replay) end the watch when they end, unless a UI is open or others run.
-  const endless = wantsJournal || o.files.length > 0 || !!ink || o.headless;
+  // Finite inputs (stdin, replay) end the watch when they end, unless a UI is open, others run, or
+  // metrics are served (a scraper still reads the last state; a replay feeding a dashboard).
+  const endless = wantsJournal || o.files.length > 0 || !!ink || (o.headless && !!o.metrics);
   if (ending.length) {
     void Promise.all(ending).then(() => {
       if (finished) return;

@@ -45,6 +45,13 @@ export function withoutCompressionSuffix(name: string): string {
 /** A compressed file by its name (`.gz`, `.tgz`, `.xz`, `.zst`, `.bz2`, `.lz4`, …). */
 export const COMPRESSED_NAME = /\.(gz|tgz|xz|txz|zst|tzst|bz2|tbz2?|lz4)$/i;
 
+/** What to do with a compressed file watch does not follow: analyze reads all but lz4 (not decoded). */
+export function readCompressedHint(file: string, kind?: string): string {
+  return kind === 'lz4' || (!kind && /\.lz4$/i.test(file))
+    ? `decompress it with lz4 -d ${file}, then read it with cni-doctor analyze`
+    : `read it with cni-doctor analyze ${file}`;
+}
+
 const MAGIC: [Exclude<Compression, 'none'> | 'lz4', Buffer][] = [
   ['gzip', Buffer.from([0x1f, 0x8b])],
   ['xz', Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])],

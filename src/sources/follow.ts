@@ -7,7 +7,7 @@ import { constants } from 'node:fs';
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import { COMPRESSED_NAME, sniffMagic } from './decompress.js';
+import { COMPRESSED_NAME, readCompressedHint, sniffMagic } from './decompress.js';
 
 const FINGERPRINT = 64;
 const READ = 1 << 20;
@@ -327,7 +327,7 @@ export class FileFollower {
         if (kind === 'maybe') break;
         if (kind) {
           f.compressed = kind;
-          this.ev.note(`${this.path}: ${kind}-compressed, not followed (a compressed rotation is read with cni-doctor analyze)`, true);
+          this.ev.note(`${this.path}: ${kind}-compressed, not followed (${readCompressedHint(this.path, kind)})`, true);
           break;
         }
       }
