@@ -249,10 +249,14 @@ async function drawn(frames: string[], action: () => void = () => {}, expectFram
   const n0 = frames.length;
   action();
   const start = Date.now();
-  if (expectFrame) while (frames.length === n0 && Date.now() - start < 5000) await tick(2);
+  if (expectFrame) {
+    while (frames.length === n0 && Date.now() - start < 10_000) await tick(2);
+    if (frames.length === n0) throw new Error('no frame drawn within 10 s of the action');
+  }
   let n = frames.length;
+  // Quiet for 60 ms: a render React had already scheduled lands within that even on a busy machine.
   for (;;) {
-    await tick(30);
+    await tick(60);
     if (frames.length === n) return;
     n = frames.length;
   }

@@ -148,7 +148,9 @@ test('a glob that matches the rotated names too (app.log*) reads each line once 
   const d = tempDir(t);
   const log = path.join(d, 'app.log');
   writeFileSync(log, '');
-  const w = await startedWatch(t, ['--file', `${log}*`]);
+  // A rotated-away name is taken over once its drain grace ends: 1 s, not 5, so that the 15 s waits
+  // below keep a wide margin on a loaded machine.
+  const w = await startedWatch(t, ['--file', `${log}*`], { env: { CNI_DOCTOR_DRAIN_GRACE_MS: '1000' } });
   const notes = (re: RegExp): number => w.events.filter((e) => e.type === 'note' && re.test(e.message ?? '')).length;
   appendFileSync(log, record() + filler(4) + record());
   await w.waitFor('2 records', () => w.count(ID) === 2);

@@ -217,7 +217,17 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
       const reachable = globPrefixes(globs);
       const w: FSWatcher = chokidarWatch(bases, { ignoreInitial: true, persistent: true, depth: 8, ignored: (p: string) => !reachable(path.resolve(p)) });
       w.on('add', (p) => { if (isMatch(path.resolve(p))) void follow(path.resolve(p), true, true); });
-      stops.push(() => w.close());
+      // chokidar lists a new directory before it watches it: a file created in between (kubelet
+      // creates a pod's directory and its first log at once) gets no 'add'. The globs are run again.
+      let relist: NodeJS.Timeout | undefined;
+      w.on('addDir', () => {
+        if (relist || finished) return;
+        relist = setTimeout(() => {
+          relist = undefined;
+          void (async () => { for (const g of globs) for (const m of await fg(g, { onlyFiles: true, absolute: true })) if (!finished) await follow(m, true, true); })();
+        }, 200);
+      });
+      stops.push(() => { clearTimeout(relist); return w.close(); });
       // Watching starts once the watcher is ready: a file created before then is found by a second look.
       await new Promise<void>((r) => { w.once('ready', () => r()); w.once('error', () => r()); });
       // A directory the watcher cannot read (permissions) is said once; the followers say the rest.

@@ -1,6 +1,12 @@
 // Run `cni-doctor watch` as a real process and wait for conditions on its JSON Lines (never sleeps).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { after } from 'node:test';
 import { CLI, ROOT, UNPRIVILEGED } from './util.js';
+
+// Every watch still running when a test file's tests are done is killed: a test that failed before
+// stopping its watch must not leave it holding the file's process open (CI would hang, not fail).
+const running = new Set<ChildProcess>();
+after(() => { for (const c of running) c.kill('SIGKILL'); });
 
 export interface WatchEvent { type: string; diagnosis?: { id: string; occurrences: number; confidence: number }; name?: string; value?: string; message?: string; lines?: number }
 
@@ -15,6 +21,8 @@ export class WatchProcess {
     this.child = spawn(process.execPath, [CLI, 'watch', '--json', '--no-tui', ...args], {
       cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'], ...(opts.unprivileged ? UNPRIVILEGED : {}),
     });
+    running.add(this.child);
+    this.child.on('exit', () => running.delete(this.child));
     let buf = '';
     this.child.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
