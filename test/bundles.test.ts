@@ -239,3 +239,19 @@ test('a bundle renamed on upload (case-12345.tar.xz, copied a year later) gives 
     assert.equal(await summary(copy), want, renamed);
   }
 });
+
+test('two nodes\' bundles analyzed together: said so at the top (text, Markdown, JSON nodes), and one node\'s boot does not call the other\'s failure gone', async () => {
+  const r = await runCli(['analyze', SOS, SOS_OK, '--json']);
+  assert.equal(r.code, 1, r.stderr);
+  const rep = JSON.parse(r.stdout) as { nodes?: string[]; diagnoses: { id: string; resolved?: unknown }[] };
+  assert.deepEqual(rep.nodes, ['node1', 'node2']);
+  const mark = rep.diagnoses.find((d) => d.id === 'kernel-ipv6-mark-regression');
+  assert.ok(mark && !mark.resolved, `current, not gone by node2's boot: ${JSON.stringify(mark?.resolved)}`);
+  const text = await runCli(['analyze', SOS, SOS_OK]);
+  assert.match(text.stdout.split('\n').slice(0, 6).join(' '), /These inputs come from 2 nodes \(node1, node2\)/);
+  const md = await runCli(['analyze', SOS, SOS_OK, '--format', 'markdown']);
+  assert.match(md.stdout, /^> \*\*These inputs come from 2 nodes/m);
+  // one node's two bundles (its inspect tarball and its sosreport) are one node
+  const one = JSON.parse((await runCli(['analyze', SOS, INSPECT, '--json'])).stdout) as { nodes?: string[] };
+  assert.equal(one.nodes, undefined);
+});

@@ -77,6 +77,18 @@ export function sameNode(a: string, b: string): boolean {
   return x.split('.')[0] === y.split('.')[0];
 }
 
+/** The nodes the inputs themselves come from: the node names their own sources give (a sosreport's
+ *  hostname, an inspect bundle's journals; not a pod's log, not a cluster listing). More than one:
+ *  several nodes' bundles analyzed together, whose logs and boots are not one node's story. */
+export function inputNodes(state: State): string[] {
+  const out: string[] = [];
+  for (const f of state.facts['node.name'] ?? []) {
+    if (f.pod !== undefined || f.cluster || f.mixed) continue;
+    if (!out.some((n) => sameNode(n, f.value))) out.push(f.value);
+  }
+  return out;
+}
+
 /** Hits of one pod's log (or rows naming it) set aside: the pod runs on another node. */
 export interface SetAsidePod { pod: string; node: string; hits: number; diagnoses: Record<string, number>; source: string }
 
@@ -506,6 +518,8 @@ export function diagnose(state0: State, catalog: Catalog): Diagnosis[] {
  *  diagnosis with unstamped hits (describe rows, which tell no time) or none is left current, and so
  *  is one whose logs end at the boot: no evidence either way. */
 function notSeenSince(state: State, h: State['hits'][string]): Resolved | undefined {
+  // One node's boot says nothing of another's failure (its bundle analyzed beside this one).
+  if (inputNodes(state).length > 1) return undefined;
   const logEnd = ownLogEnd(state);
   if (h.lastSeen === undefined || logEnd === undefined || !h.occurrences) return undefined;
   if (Object.values(h.signals).some((s) => s.untimed > 0)) return undefined;

@@ -3,7 +3,7 @@
 // (`br-<id>`), turns `*`/`_`/`[…]` into emphasis and links, and a `|` or newline from a file name
 // splits a table row, so everything outside a code span or fence is escaped, and what goes into one
 // is made unable to close it early.
-import { noDiagnosisText, setAsideDetail, setAsideHeadline, setAsideWhy, type Report } from './model.js';
+import { mixedNodesText, noDiagnosisText, setAsideDetail, setAsideHeadline, setAsideWhy, type Report } from './model.js';
 import { visible } from './text.js';
 import { notSeenSince } from '../present/format.js';
 
@@ -92,6 +92,7 @@ export function renderMarkdown(r: Report): string {
   out.push(`cni-doctor ${text(r.tool.version)}. Inputs:`, '');
   for (const i of r.inputs) out.push(`- ${code(i.path)} (${i.kind}): ${i.files} files, ${i.lines} lines, ${i.bytes} bytes`);
   out.push('');
+  if (r.nodes) out.push(`> **${text(mixedNodesText(r.nodes))}**`, '');
   if (!r.diagnoses.length) out.push(`**${noDiagnosisText(r)}**`, '');
   for (const d of r.diagnoses) {
     // a heading's trailing run of # is its closing sequence, not text

@@ -1,7 +1,7 @@
 // The report: the JSON contract of the team design (../shared/DESIGN.md, summarised in the README),
 // built from engine state. Text and Markdown render it.
 import type { Catalog } from '../catalog/load.js';
-import { attribution, diagnose, facts, isCurrentProblem, timeline, type Diagnosis, type SetAsidePod } from '../engine/diagnose.js';
+import { attribution, diagnose, facts, inputNodes, isCurrentProblem, timeline, type Diagnosis, type SetAsidePod } from '../engine/diagnose.js';
 import { problemText, type InputSummary } from '../engine/events.js';
 import { MAX_POD_HITS, type State } from '../engine/state.js';
 
@@ -15,6 +15,13 @@ export interface Report {
   stats: State['stats'];
   /** present when hits came from pods known to run on another node: not counted for this node */
   setAside?: SetAside;
+  /** present when the inputs come from more than one node (their own node names): read as one */
+  nodes?: string[];
+}
+
+/** Several nodes' inputs in one report: what that means for the reading of it. */
+export function mixedNodesText(nodes: string[]): string {
+  return `These inputs come from ${nodes.length} nodes (${nodes.join(', ')}) and are read as one: counts add up across them, a failure is not called gone by another node's boot, and facts may be another node's. Analyze each node's bundle on its own for a per-node diagnosis.`;
 }
 
 /** Hits from other nodes' pods (a cluster-info-dump holds every pod's log), kept out of this node's
@@ -29,6 +36,7 @@ export interface SetAside {
 export function buildReport(state: State, catalog: Catalog, version: string): Report {
   const diagnoses = diagnose(state, catalog);
   const who = attribution(state);
+  const nodes = inputNodes(state);
   const setAside: SetAside | undefined = who.node !== undefined && who.setAside.length
     ? { node: who.node, hits: who.setAside.reduce((a, p) => a + p.hits, 0), pods: who.setAside }
     : undefined;
@@ -45,6 +53,7 @@ export function buildReport(state: State, catalog: Catalog, version: string): Re
     ],
     stats: state.stats,
     ...(setAside ? { setAside } : {}),
+    ...(nodes.length > 1 ? { nodes } : {}),
   };
 }
 

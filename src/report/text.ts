@@ -2,7 +2,7 @@
 import pc from 'picocolors';
 import type { Diagnosis } from '../engine/diagnose.js';
 import type { Evidence } from '../engine/events.js';
-import { noDiagnosisText, setAsideDetail, setAsideHeadline, setAsideWhy, type Report } from './model.js';
+import { mixedNodesText, noDiagnosisText, setAsideDetail, setAsideHeadline, setAsideWhy, type Report } from './model.js';
 import { groupNum, notSeenSince } from '../present/format.js';
 import { clipAround, sanitize, wrapWords } from '../present/text.js';
 
@@ -144,6 +144,7 @@ export function renderText(r: Report, opts: { color?: boolean; width?: number; c
     out.push(c.dim(line.length <= cols ? line : `  ${i.kind}\n    ${visible(i.path)}`));
   }
   out.push('');
+  if (r.nodes) out.push(c.bold(c.yellow(wrap(visible(mixedNodesText(r.nodes)), 0, cols))), '');
   if (!r.diagnoses.length) {
     const verdict = noDiagnosisText(r);
     out.push(r.problems.length ? c.yellow(verdict) : c.green(verdict));
