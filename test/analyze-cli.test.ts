@@ -136,6 +136,10 @@ test('with no diagnosis, the verdict says what was read: nothing, part, or all o
   assert.doesNotMatch(await text([missing]), /No known failure/);
   assert.match(await text([missing, healthy]), /No known failure found in what could be read/);
   assert.match(await text([healthy]), /No known failure found in these logs\./);
+  // an empty log is read (exit 0), and the verdict says nothing was there to diagnose
+  const empty = path.join(d, 'empty.log');
+  writeFileSync(empty, '');
+  assert.match(await text([empty]), /No known failure found: no log line was read, so there was nothing to diagnose\./);
   assert.match(await text([missing, '--format', 'markdown']), /\*\*Nothing could be read/);
 });
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, execSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { patternExamples, runCli, tempDir } from './helpers/util.js';
+import { patternExamples, ROOT, runCli, tempDir } from './helpers/util.js';
 
 const KLOG_JOURNAL = patternExamples('kernel/kernel-ipv6-mark-regression.yaml').positive.find((e) => e.format === 'journal')!.text + '\n';
 const BACKOFF = patternExamples('calico/calico-node-crashloop.yaml').positive.find((e) => e.format === 'journal')!.text + '\n';
@@ -92,6 +92,14 @@ test('a truncated archive gives a partial report naming where it was cut', async
   assert.ok(events.some((e) => e.type === 'diagnosis' && e.diagnosis!.id === 'kernel-ipv6-mark-regression'), replayed.stdout);
   assert.ok(events.some((e) => e.type === 'problem' && /cut short|unexpected end|corrupt/i.test(e.message!)), replayed.stdout);
   assert.doesNotMatch(replayed.stderr, /\n\s+at /, 'no stack trace');
+
+  // A symptom with no cause in what was read says the cause may be in the part not read.
+  const sample = path.join(ROOT, 'samples', 'bundles', 'inspection-report-20250526_182512.tar.gz');
+  const cut = path.join(d, 'cut.tar.gz');
+  writeFileSync(cut, readFileSync(sample).subarray(0, 20_000));
+  const partial = JSON.parse((await runCli(['analyze', cut, '--json'])).stdout) as { diagnoses: { id: string; summary: string }[] };
+  const crash = partial.diagnoses.find((x) => x.id === 'calico-node-crashloop');
+  assert.match(crash?.summary ?? '', /No cause of this found in these logs\. Part of the input was not read \(see “Not read”\): the cause may be there\./, JSON.stringify(partial.diagnoses.map((x) => x.id)));
 
   // Cut before anything useful: nothing found, and exit 2.
   const tiny = path.join(d, 'tiny.tar.gz');

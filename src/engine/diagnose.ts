@@ -507,7 +507,10 @@ export function diagnose(state0: State, catalog: Catalog): Diagnosis[] {
       d.summary += `${LIKELY_CAUSE}${cause.id} (${cause.title}), also diagnosed here: fix that first.`;
     } else {
       const others = causes.length ? ` ${causes.map((c) => c.id).join(', ')} ${causes.length > 1 ? 'were' : 'was'} found too, but ${causes.length > 1 ? 'none is' : 'is not'} known to cause this.` : '';
-      d.summary += ` No cause of this found in these logs.${others}${pattern.nextSteps ? ` ${pattern.nextSteps.trim()}` : ''}`;
+      // A bundle cut short (or a file not read) may hold the cause in its unread part: felix's log
+      // is in the cluster-info-dump, near the end of an inspect tarball.
+      const unread = state.problems.length ? ' Part of the input was not read (see “Not read”): the cause may be there.' : '';
+      d.summary += ` No cause of this found in these logs.${unread}${others}${pattern.nextSteps ? ` ${pattern.nextSteps.trim()}` : ''}`;
     }
   }
   return out;

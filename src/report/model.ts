@@ -63,6 +63,7 @@ export function noDiagnosisText(r: Report): string {
   if (!read) return 'Nothing could be read, so nothing could be diagnosed: see “Not read” below.';
   if (r.setAside) return `No known failure found on this node (${r.setAside.node}); hits from pods on other nodes were set aside: see “Set aside” below.`;
   if (r.problems.length) return 'No known failure found in what could be read (see “Not read” below).';
+  if (!r.inputs.some((i) => i.lines > 0)) return 'No known failure found: no log line was read, so there was nothing to diagnose.';
   return 'No known failure found in these logs.';
 }
 
