@@ -250,3 +250,14 @@ test('a large compressed input gets the allocator tuned for streaming (glibc); a
   const piped = await runCli(['analyze', '-', '--json'], { env, input: FELIX });
   assert.match(piped.stderr, /allocator tuned \(- is a pipe\)/);
 });
+
+test('--help of analyze and watch lists the exit codes; the size limits show their defaults and form', async () => {
+  for (const cmd of ['analyze', 'watch']) {
+    const r = await runCli([cmd, '--help']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Exit codes:\n  0 .*\n  1 .*warning or worse\n  2 .*not read/, cmd);
+  }
+  const a = (await runCli(['analyze', '--help'])).stdout.replace(/\s+/g, ' ');
+  assert.match(a, /--max-entry-bytes <size> .*512M or 4G \(default: 2G\)/);
+  assert.match(a, /--max-total-bytes <size> .*\(default: 32G\)/);
+});

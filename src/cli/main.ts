@@ -56,6 +56,13 @@ function jobsArg(v: string): number {
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
+const EXIT_CODES = `
+Exit codes:
+  0  no known failure (or only ones no longer current: not seen since a later boot)
+  1  a current diagnosis of severity warning or worse
+  2  a usage error, or an input not read or read only in part (named on stderr);
+     a diagnosis found in the rest still gives 1`;
+
 export function program(): Command {
   const prog = new Command('cni-doctor')
     .description('Which known CNI failure is this node in, why, and what to do — from its own logs.')
@@ -70,8 +77,8 @@ export function program(): Command {
     .addOption(new Option('--format <format>', 'report format').choices(['text', 'json', 'markdown']).default('text'))
     .option('--patterns <dir>', 'add a directory of pattern files (same id replaces the built-in one)', collect)
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
-    .option('--max-entry-bytes <size>', 'read at most this much of one bundle entry', bytes)
-    .option('--max-total-bytes <size>', 'read at most this much decompressed data from one archive', bytes)
+    .option('--max-entry-bytes <size>', 'read at most this much of one bundle entry, e.g. 512M or 4G (default: 2G)', bytes)
+    .option('--max-total-bytes <size>', 'read at most this much decompressed data from one archive, e.g. 64G (default: 32G)', bytes)
     .option('--jobs <n>', '1: scan every file on the main thread; 2 or more (the default with 2 cores): scan a log of 512 MiB or more with few hits as two halves at once', jobsArg)
     .action(async (paths: string[], o) => {
       // stdin can be read only once; a second - would wait for bytes that never come.
@@ -80,7 +87,8 @@ export function program(): Command {
       const cat = await catalogFrom(o.patterns);
       const { runAnalyze } = await import('./analyze.js');
       process.exitCode = await runAnalyze(paths, cat, { json: o.json, format: o.format, color: o.color === false ? false : undefined, maxEntryBytes: o.maxEntryBytes, maxTotalBytes: o.maxTotalBytes, jobs: o.jobs });
-    });
+    })
+    .addHelpText('after', EXIT_CODES);
 
   prog.command('watch')
     .description('follow a live node (journal, files, stdin) or replay a recording, and show the diagnosis as it changes')
@@ -94,7 +102,7 @@ export function program(): Command {
     .option('--file <path>', 'follow a log file; globs pick up new files (repeatable)', collect)
     .option('--from-start', 'read followed files (and journals) from their start, not from now')
     .option('--replay <path>', 'replay a recorded log, directory or bundle at its original pace')
-    .option('--speed <n>', 'replay speed factor (0: as fast as possible)', (v) => Number(v), 1)
+    .option('--speed <n>', 'replay speed factor (1: the recording\'s own pace; 60: an hour a minute; 0: as fast as possible)', (v) => Number(v), 1)
     .option('--json', 'JSON Lines events instead of the UI')
     .option('--no-tui', 'plain lines even on a terminal')
     .option('--headless', 'no UI: JSON Lines on stdout (for DaemonSets); stdin or a replay ending ends it, unless --metrics is serving')
@@ -114,7 +122,8 @@ export function program(): Command {
         journalDir: o.journalDir, journalFiles: o.journalFile ?? [], since: o.since, files: o.file ?? [], fromStart: !!o.fromStart,
         replay: o.replay, speed: o.speed, json: !!o.json, tui: o.tui !== false, headless: !!o.headless, metrics: o.metrics, bell: !!o.bell,
       });
-    });
+    })
+    .addHelpText('after', `${EXIT_CODES}\n  (at the end of the watch: q, Ctrl-C, SIGTERM, or the end of stdin or a replay)`);
 
   const pat = prog.command('patterns').description('list, show, test and lint the knowledge base');
   const patOpts = (c: Command): Command => c.option('--json', 'JSON output').option('--patterns <dir>', 'add a directory of pattern files', collect);
