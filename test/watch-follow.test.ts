@@ -422,3 +422,13 @@ test('kubelet\'s pod-log layout (the DaemonSet\'s globs): calico-node\'s files f
   const evidence = w.events.filter((e) => e.type === 'diagnosis').flatMap((e) => (e.diagnosis as unknown as { evidence: { pod?: string }[] }).evidence);
   assert.ok(evidence.some((e) => e.pod === 'kube-system/calico-node-q9w8e'), JSON.stringify(evidence.map((e) => e.pod)));
 });
+
+test('a replay\'s plain lines are stamped with the recording\'s time (the newest failure replayed), not the wall clock', async () => {
+  const bundle = path.join(ROOT, 'samples', 'bundles', 'inspection-report-20250526_182512.tar.gz');
+  const r = await runCli(['watch', '--no-tui', '--replay', bundle, '--speed', '0'], { timeoutMs: 30_000 });
+  assert.equal(r.code, 1, r.stderr);
+  const stamps = r.stdout.split('\n').filter((l) => / NEW CRITICAL kernel-ipv6-mark-regression /.test(l)).map((l) => l.slice(0, 8));
+  assert.equal(stamps.length, 1, r.stdout);
+  // the sample's failures run from 18:06:29 to 18:24:48 UTC on 2025-05-26
+  assert.ok(stamps[0] >= '18:06:29' && stamps[0] <= '18:24:48', `${stamps[0]}: ${r.stdout.slice(0, 400)}`);
+});

@@ -85,12 +85,16 @@ export class WatchStore implements LiveStore {
     const dt = (wall - this.rate.at) / 1000;
     if (dt >= 1) this.rate = { lines, at: wall, perSec: Math.round((lines - this.rate.lines) / dt) };
     if (this.meta.mode === 'replay') {
-      const seen = Object.values(this.engine.state.hits).map((h) => h.lastSeen ?? 0);
-      now = Math.max(0, ...seen);
+      now = this.replayClock();
       if (!now) { this.publish(); return; }
       this.replayNow = now;
     }
     this.engine.event({ type: 'tick', now });
+  }
+
+  /** The newest failure line replayed so far (0 before the first). */
+  private replayClock(): number {
+    return Math.max(0, ...Object.values(this.engine.state.hits).map((h) => h.lastSeen ?? 0));
   }
 
   private schedule(): void {
@@ -139,7 +143,8 @@ export class WatchStore implements LiveStore {
       upFor: now - this.startedAt,
       startedAt: this.startedAt,
       finished: this.finished || undefined,
-      now: this.meta.mode === 'replay' ? this.replayNow ?? now : now,
+      // (a replay at full speed can end before its first tick: its clock is read here too)
+      now: this.meta.mode === 'replay' ? this.replayNow ?? (this.replayClock() || now) : now,
       notes: this.notes,
       notesSeen: this.notesSeen,
       version: (this.model?.version ?? 0) + 1,

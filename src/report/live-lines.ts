@@ -28,6 +28,12 @@ export class LinePrinter {
   private files: number | undefined;
 
   private unsubscribe: () => void;
+  /** a replay's clock (the newest line replayed), so its lines can be matched to the incident */
+  private clock: number | undefined;
+
+  private stamp(): string {
+    return new Date(this.clock ?? Date.now()).toISOString().slice(11, 19);
+  }
   private closed = false;
 
   constructor(private store: LiveStore, private out: (s: string) => void, private json: boolean, private countEveryMs = THROTTLE_MS) {
@@ -50,7 +56,7 @@ export class LinePrinter {
 
   private line(d: Diagnosis, first: boolean): string {
     if (this.json) return JSON.stringify({ type: 'diagnosis', diagnosis: d });
-    const t = new Date().toISOString().slice(11, 19);
+    const t = this.stamp();
     const quiet = d.resolved ? `, ${notSeenSince(d.resolved, true)}` : d.quietFor ? `, not seen for ${duration(d.quietFor)}` : '';
     const cause = d.likelyCause ? `, likely caused by ${d.likelyCause}` : '';
     return plain(`${t} ${first ? 'NEW' : 'UPD'} ${d.severity.toUpperCase()} ${d.id} confidence=${d.confidence.toFixed(2)} seen=${d.occurrences}${quiet}${cause} — ${d.title}`);
@@ -60,6 +66,7 @@ export class LinePrinter {
     if (this.closed) return;
     const m = this.store.getSnapshot();
     const now = Date.now();
+    this.clock = m.mode === 'replay' ? m.now : undefined;
     for (const d of m.diagnoses) {
       const prev = this.shown.get(d.id);
       const core = this.core(d);
@@ -81,7 +88,7 @@ export class LinePrinter {
       if (this.facts.get(name) === f.value) continue;
       this.facts.set(name, f.value);
       const unused = f.used === false ? { used: false, note: f.note } : {};
-      this.out(this.json ? JSON.stringify({ type: 'fact', name, value: f.value, source: f.source, ...unused }) : plain(`${new Date().toISOString().slice(11, 19)} FACT ${name}=${f.value} (${f.source}${f.note ? `; ${f.note}` : ''})`));
+      this.out(this.json ? JSON.stringify({ type: 'fact', name, value: f.value, source: f.source, ...unused }) : plain(`${this.stamp()} FACT ${name}=${f.value} (${f.source}${f.note ? `; ${f.note}` : ''})`));
     }
     // notes holds the latest few only: what is new is counted by notesSeen, not the list's length.
     const seen = m.notesSeen ?? m.notes.length;
@@ -89,7 +96,7 @@ export class LinePrinter {
     for (const n of fresh > 0 ? m.notes.slice(-fresh) : []) {
       this.out(this.json
         ? JSON.stringify({ type: n.routine ? 'note' : 'problem', message: n.text })
-        : plain(`${new Date().toISOString().slice(11, 19)} ${n.routine ? 'NOTE' : 'PROBLEM'} ${n.text}`));
+        : plain(`${this.stamp()} ${n.routine ? 'NOTE' : 'PROBLEM'} ${n.text}`));
     }
     this.notes = seen;
     this.stats(m, final);
