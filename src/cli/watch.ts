@@ -337,7 +337,10 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   }
   for (const j of journals) if (j.complaint) cannotRead('journal', `no entry read; ${j.complaint}`);
   const st = engine.state.stats;
-  engine.event({ type: 'input', input: { path: sources.map((s, i) => (o.replay && i === replayAt ? `replay ${o.replay}` : s)).join(', '), kind: o.stdin ? 'stdin' : o.replay ? 'file' : wantsJournal ? 'journal' : 'file', files: Math.max(1, followers.length), lines: st.lines, bytes: st.bytes } });
+  const kind = o.stdin ? 'stdin' : o.replay ? 'file' : wantsJournal ? 'journal' : 'file';
+  // Files alone: the kind says "file" already (it read "file  file /var/log/syslog").
+  const named = sources.map((s, i) => (o.replay && i === replayAt ? `replay ${o.replay}` : kind === 'file' && !o.replay ? s.replace(/^file /, '') : s));
+  engine.event({ type: 'input', input: { path: named.join(', '), kind, files: Math.max(1, followers.length), lines: st.lines, bytes: st.bytes } });
   const report = buildReport(engine.state, catalog, toolVersion());
   if (!tty && !o.json && !o.headless) process.stdout.write('\n' + renderText(report, { color: false }));
   // As analyze: each input not read, or read in part, named on stderr with its reason.
