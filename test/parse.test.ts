@@ -321,3 +321,14 @@ test('kubectl describe pod: the restart count is the calico-node container\'s, n
   assert.deepEqual(restarts(pod), ['37']);
   assert.deepEqual(restarts(['Name:         coredns-7b6d', 'Containers:', block('coredns', 44), ''].join('\n')), []);
 });
+
+test('evidence leaves out a line\'s indentation (a pretty-printed JSON line), and its match still points at the matched text', () => {
+  const line = '2025-05-26 18:07:12.345 [WARNING][83] felix/table.go 1454: Failed to execute ip(6)tables-restore command error=exit status 2 errorOutput="ip6tables-restore v1.8.9 (nf_tables): unknown option \\"--set-mark\\"\\n" ipVersion=0x6';
+  for (const indent of ['', '              ', '\t\t']) {
+    const [h] = hits(scan(`${indent}${line}\n`));
+    assert.ok(h, JSON.stringify(indent));
+    assert.equal(h.evidence.text, line, JSON.stringify(indent));
+    const [a, b] = h.evidence.match!;
+    assert.match(h.evidence.text.slice(a, b), /unknown option/);
+  }
+});

@@ -533,9 +533,13 @@ const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 9 || c ===
 function excerpt(text: string, m: RegExpExecArray, source: string, line: number, time: number | undefined, also?: string[]): Evidence {
   const ms = m.index;
   const me = m.index + m[0].length;
-  if (text.length <= EXCERPT) return { source, line, time: isoString(time), text, match: [ms, me] };
-  let s = 0;
-  if (ms > EXCERPT_BEFORE && me + EXCERPT_AFTER > EXCERPT) {
+  // A pretty-printed JSON line of a cluster-info-dump keeps its indentation: in a report or a pane it
+  // only takes width from the text. Left out (never past the match).
+  let lead = 0;
+  while (lead < ms && (text.charCodeAt(lead) === 32 || text.charCodeAt(lead) === 9)) lead++;
+  if (text.length - lead <= EXCERPT) return { source, line, time: isoString(time), text: lead ? text.slice(lead) : text, match: [ms - lead, me - lead] };
+  let s = lead;
+  if (ms - lead > EXCERPT_BEFORE && me - lead + EXCERPT_AFTER > EXCERPT) {
     s = ms - EXCERPT_BEFORE;
     const reach = Math.min(ms, s + EXCERPT_SNAP);
     // a line start first (a joined block's own line), else the next word; looked for only up to
@@ -560,7 +564,7 @@ function excerpt(text: string, m: RegExpExecArray, source: string, line: number,
     while (i > me && i > e - EXCERPT_SNAP && !isSpace(text.charCodeAt(i))) i--;
     if (i > me && isSpace(text.charCodeAt(i))) e = i;
   }
-  const pre = s > 0 ? '…' : '';
+  const pre = s > lead ? '…' : '';
   const kept = text.slice(s, e);
   // what else made the record count (felix's ipVersion=0x6 at the end of a 4 KB line) stays in view
   const cut = also?.filter((a) => !kept.includes(a)).map((a) => ` … ${a.length > 80 ? `${a.slice(0, 80)}…` : a}`).join('') ?? '';
