@@ -196,12 +196,14 @@ test('patterns test fails on an example that no longer matches', async (t) => {
   assert.match(r.stdout, /FAIL kernel-ipv6-mark-regression .*positive example/);
 });
 
-test('CLI: a bad pattern file is one line on stderr and exit 2', async (t) => {
+test('CLI: a bad pattern file is named on stderr, one line per mistake with its line, and exit 2', async (t) => {
   const d = userDir(t, { 'kernel/kernel-bad.yaml': 'id: kernel-bad\n' });
   const r = await runCli(['patterns', 'list', '--patterns', d]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /^cni-doctor: bad pattern file .*kernel-bad\.yaml:1: /);
-  assert.equal(r.stderr.trim().split('\n').length, 1);
+  const lines = r.stderr.trim().split('\n');
+  assert.match(lines[0], /^cni-doctor: bad pattern file .*kernel-bad\.yaml:1: /);
+  assert.ok(lines.length > 1, 'the other missing fields too');
+  for (const l of lines.slice(1)) assert.match(l, /kernel-bad\.yaml:\d+: \S/);
 });
 
 test('CLI: a user regex that backtracks catastrophically stops analyze with exit 2 before any scan (it used to hang)', async (t) => {
@@ -283,4 +285,15 @@ test('the build-time catalog cache holds exactly what parsing the YAML gives, an
   assert.ok(built.readCachedCatalog(copy), 'restored');
   writeFileSync(path.join(copy, 'facts', 'extra.yaml'), 'kind: facts\nfacts: []\n');
   assert.equal(built.readCachedCatalog(copy), undefined, 'an added file');
+});
+
+test('a pattern file with several schema mistakes has them all named at once, each with its line', (t) => {
+  const d = tempDir(t);
+  writeFileSync(path.join(d, 'my-oops.yaml'), 'id: my-oops\ntitle: x\nseverity: bogus\nsummary: short\n');
+  let msg = '';
+  try { loadCatalog([d]); } catch (e) { msg = (e as Error).message; }
+  assert.match(msg, /my-oops\.yaml:1: id: .*kernel-, calico-, cni-, kube-, containerd-, sandbox- or microk8s-/);
+  assert.match(msg, /my-oops\.yaml:2: title: /);
+  assert.match(msg, /my-oops\.yaml:3: severity: /);
+  assert.match(msg, /my-oops\.yaml:4: summary: /);
 });

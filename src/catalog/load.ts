@@ -63,8 +63,10 @@ export function parseYamlFile<T>(file: string, text: string, schema: z.ZodType<T
   }
   const res = schema.safeParse(doc.toJS());
   if (!res.success) {
-    const issue = res.error.issues[0];
-    throw new CatalogError(file, lineOf(doc, counter, issue.path), describeIssue(issue));
+    // Every issue at once (up to 20), each with its line: one run per mistake is slow going.
+    const [first, ...rest] = res.error.issues.slice(0, 20);
+    const more = rest.map((i) => { const l = lineOf(doc, counter, i.path); return `\n${file}${l ? `:${l}` : ''}: ${describeIssue(i)}`; });
+    throw new CatalogError(file, lineOf(doc, counter, first.path), describeIssue(first) + more.join(''));
   }
   return { value: res.data, doc, counter };
 }

@@ -96,7 +96,7 @@ const remediationSchema = z.strictObject({
 });
 
 export const patternSchema = z.strictObject({
-  id: z.string().regex(/^(kernel|calico|cni|kube|containerd|sandbox|microk8s)-[a-z0-9-]+$/, 'lowercase, hyphenated, component first (kernel-…, calico-…, cni-…)'),
+  id: z.string().regex(/^(kernel|calico|cni|kube|containerd|sandbox|microk8s)-[a-z0-9-]+$/, 'lowercase, hyphenated, component first: kernel-, calico-, cni-, kube-, containerd-, sandbox- or microk8s-'),
   title: z.string().min(5),
   severity: z.enum(SEVERITIES),
   kind: z.enum(['cause', 'symptom']),
