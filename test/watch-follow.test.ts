@@ -133,6 +133,18 @@ test('a deleted file is waited for, and read from its start when it comes back',
   await w.stop();
 });
 
+test('a rename whose new file comes later is a rotation, said as one (not "gone", then "appeared"); its new file is read from its start', async (t) => {
+  const { w, log } = await followEmpty(t, 'felix.log');
+  appendFileSync(log, record());
+  await w.waitFor('the first record', () => w.count(ID) === 1);
+  renameSync(log, `${log}.1`);
+  await w.waitFor('the rename seen', () => w.events.some((e) => e.type === 'note' && (e.message ?? '') === `${log}: rotated (renamed away), waiting for the new file`));
+  writeFileSync(log, record());
+  await w.waitFor('the new file', () => w.events.some((e) => e.type === 'note' && (e.message ?? '') === `${log}: rotated, the new file appeared, reading from its start`) && w.count(ID) === 2);
+  assert.ok(!w.events.some((e) => /gone|appeared, reading/.test(e.message ?? '') && !/rotated/.test(e.message ?? '')), JSON.stringify(w.events.filter((e) => e.message)));
+  await w.stop();
+});
+
 test('a glob picks up files created later, from their start; --from-start reads history', async (t) => {
   const d = tempDir(t);
   writeFileSync(path.join(d, 'a.log'), record());

@@ -105,7 +105,7 @@ export class FileFollower {
   /** set while the name exists but cannot be read (still polled: permissions can be fixed) */
   problem: FollowProblem | undefined;
   private cur: Open | undefined;
-  private draining: { f: Open; until: number }[] = [];
+  private draining: { f: Open; until: number; renamed?: boolean }[] = [];
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private busy: Promise<void> = Promise.resolve();
@@ -360,7 +360,9 @@ export class FileFollower {
       const wasCopy = this.copy;
       if (await this.openCurrent('start')) {
         const how = this.resumed ? 'reading on from where the read under its earlier name stopped' : 'reading from its start';
-        this.ev.note(`${this.path}: ${wasCopy ? 'a copy of a followed file (copytruncate), read by that file\'s follower' : wasElsewhere ? 'done being read under another name (rotated)' : was ? 'readable now' : 'appeared'}, ${how}`, true);
+        // The name's last file was renamed away and is still drained: this is the rotation's new file.
+        const rotated = !wasCopy && !wasElsewhere && !was && this.draining.some((d) => d.renamed);
+        this.ev.note(`${this.path}: ${rotated ? 'rotated, the new file appeared' : wasCopy ? 'a copy of a followed file (copytruncate), read by that file\'s follower' : wasElsewhere ? 'done being read under another name (rotated)' : was ? 'readable now' : 'appeared'}, ${how}`, true);
       } else {
         // Matched by a glob, deleted, and what it held drained: no longer followed (nor polled).
         if (this.opts.byGlob && !this.draining.length && !this.held) return this.leave();
@@ -378,10 +380,13 @@ export class FileFollower {
     if (!st || st.ino !== cur.ino || st.dev !== cur.dev) {
       // Renamed away or deleted: keep the old descriptor for late appends, then take the new file.
       await this.drain(cur);
-      this.draining.push({ f: cur, until: now + DRAIN_GRACE_MS });
+      // Still linked somewhere: renamed (a rotation whose new file may not be there yet), not deleted.
+      const renamed = ((await cur.fh.stat().catch(() => undefined))?.nlink ?? 0) > 0;
+      this.draining.push({ f: cur, until: now + DRAIN_GRACE_MS, renamed });
       this.ev.draining?.(cur.gen, DRAIN_GRACE_MS);
       this.cur = undefined;
       if (st && (await this.openCurrent('start'))) this.ev.note(`${this.path}: rotated, following the new file from ${this.resumed ? 'where it was read before under another name' : 'its start'}`, true);
+      else if (!this.held && renamed && !this.opts.byGlob) this.ev.note(`${this.path}: rotated (renamed away), waiting for the new file`, true);
       else if (!this.held) this.ev.note(`${this.path}: gone, ${this.opts.byGlob ? 'no longer followed once what was written to it is read' : 'waiting for it to come back'}`, true);
       if (this.cur) await this.drain(this.cur);
       return;
