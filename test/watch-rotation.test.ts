@@ -1,7 +1,7 @@
 // watch --file under rotation at a high write rate: copytruncate reads the copy's unread rest, a glob
 // that matches rotated names reads no file twice and no compressed file at all, and followers of a
 // glob's deleted files are let go of. Real processes, JSON Lines, waits on conditions only.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, closeSync, copyFileSync, openSync, renameSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
@@ -110,17 +110,22 @@ test('a glob matching the rotated names (app.log*) with compress: rotated files 
   assert.equal(notes(w, 'note', /compressed, not followed/).length, 1, 'said once');
 });
 
-test('a glob matching the copies too (app.log*) with copytruncate: a copy is not read again from its start', async (t) => {
-  const d = tempDir(t);
-  const log = path.join(d, 'app.log');
+/** A watch of `app.log*` that has read app.log's first line (a marker), and app.log open for appending. */
+async function followGlobOfCopies(t: TestContext): Promise<{ log: string; w: WatchProcess; fd: number }> {
+  const log = path.join(tempDir(t), 'app.log');
   writeFileSync(log, '');
   const w = await startedWatch(t, ['--file', `${log}*`]);
   const fd = openSync(log, 'a');
   t.after(() => closeSync(fd));
-  let records = 0;
   writeSync(fd, marker());
-  let written = 1;
   await w.waitFor('the first line', () => w.count(CRASH) === 1);
+  return { log, w, fd };
+}
+
+test('a glob matching the copies too (app.log*) with copytruncate: a copy is not read again from its start', async (t) => {
+  const { log, w, fd } = await followGlobOfCopies(t);
+  let records = 0;
+  let written = 1;
   for (let r = 1; r <= 4; r++) {
     for (let i = 0; i < 200; i++) writeSync(fd, record());
     copyFileSync(log, `${log}.${r}`);
@@ -141,15 +146,8 @@ test('a glob matching the copies too (app.log*) with copytruncate: a copy is not
 });
 
 test('a glob matching the copies too, and a copy seen while still empty (cp creates it, then fills it): not read again from its start', async (t) => {
-  const d = tempDir(t);
-  const log = path.join(d, 'app.log');
-  writeFileSync(log, '');
-  const w = await startedWatch(t, ['--file', `${log}*`]);
-  const fd = openSync(log, 'a');
-  t.after(() => closeSync(fd));
-  writeSync(fd, marker());
+  const { log, w, fd } = await followGlobOfCopies(t);
   let written = 1;
-  await w.waitFor('the first line', () => w.count(CRASH) === 1);
   for (let r = 1; r <= 2; r++) {
     for (let i = 0; i < 50; i++) writeSync(fd, record());
     // The copy exists, empty, for a while before its bytes land (the scenario: the follower of the
