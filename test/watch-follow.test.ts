@@ -435,7 +435,7 @@ test('kubelet\'s pod-log layout (the DaemonSet\'s globs): calico-node\'s files f
   assert.ok(evidence.some((e) => e.pod === 'kube-system/calico-node-q9w8e'), JSON.stringify(evidence.map((e) => e.pod)));
 });
 
-test('a replay\'s plain lines are stamped with the recording\'s time (the newest failure replayed), not the wall clock', async () => {
+test('a replay\'s plain lines are stamped with the recording\'s time (the newest failure replayed), not the wall clock; its report names the input as analyze does', async () => {
   const bundle = path.join(ROOT, 'samples', 'bundles', 'inspection-report-20250526_182512.tar.gz');
   const r = await runCli(['watch', '--no-tui', '--replay', bundle, '--speed', '0'], { timeoutMs: 30_000 });
   assert.equal(r.code, 1, r.stderr);
@@ -443,4 +443,10 @@ test('a replay\'s plain lines are stamped with the recording\'s time (the newest
   assert.equal(stamps.length, 1, r.stdout);
   // the sample's failures run from 18:06:29 to 18:24:48 UTC on 2025-05-26
   assert.ok(stamps[0] >= '18:06:29' && stamps[0] <= '18:24:48', `${stamps[0]}: ${r.stdout.slice(0, 400)}`);
+  // Its final report names the input as analyze does: the bundle's kind and its files.
+  const analyzed = (await runCli(['analyze', bundle])).stdout.split('\n');
+  const report = r.stdout.split('\n');
+  const at = report.findIndex((l) => l.startsWith('cni-doctor '));
+  assert.equal(report[at], analyzed[0]);
+  assert.match(report[at + 1], /^  microk8s-inspect +replay /);
 });

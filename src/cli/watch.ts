@@ -260,6 +260,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
       process.stdin.destroy();
     });
   }
+  let replayed = 0;
   if (o.replay && plan) {
     ending.push(replay(plan, o.speed, {
       feed: (id, inf, text) => engine.feed(id, inf, text),
@@ -267,7 +268,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
       stopped: () => finished,
       note,
       unreadable: cannotRead,
-    }).catch((e: Error) => {
+    }).then((n) => { replayed = n; }, (e: Error) => {
       const m = e.message.startsWith(`${o.replay}: `) ? e.message.slice(o.replay!.length + 2) : e.message;
       cannotRead(o.replay!, m);
     }));
@@ -337,10 +338,11 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   }
   for (const j of journals) if (j.complaint) cannotRead('journal', `no entry read; ${j.complaint}`);
   const st = engine.state.stats;
-  const kind = o.stdin ? 'stdin' : o.replay ? 'file' : wantsJournal ? 'journal' : 'file';
+  // A replay is of the kind analyze names (a microk8s inspect tarball, a directory), with its files.
+  const kind = o.stdin ? 'stdin' : o.replay ? plan?.kind ?? 'file' : wantsJournal ? 'journal' : 'file';
   // Files alone: the kind says "file" already (it read "file  file /var/log/syslog").
   const named = sources.map((s, i) => (o.replay && i === replayAt ? `replay ${o.replay}` : kind === 'file' && !o.replay ? s.replace(/^file /, '') : s));
-  engine.event({ type: 'input', input: { path: named.join(', '), kind, files: Math.max(1, followers.length), lines: st.lines, bytes: st.bytes } });
+  engine.event({ type: 'input', input: { path: named.join(', '), kind, files: o.replay ? replayed || 1 : Math.max(1, followers.length), lines: st.lines, bytes: st.bytes } });
   const report = buildReport(engine.state, catalog, toolVersion());
   if (!tty && !o.json && !o.headless) process.stdout.write('\n' + renderText(report, { color: false }));
   // As analyze: each input not read, or read in part, named on stderr with its reason.

@@ -38,8 +38,8 @@ function streamCursor(info: StreamInfo, r: Readable): Cursor {
 }
 
 /** Play a planned input (`planInput`: planned by the caller, so that an input that cannot be opened
- *  is refused before any view starts). */
-export async function replay(plan: InputPlan, speed: number, hooks: ReplayHooks): Promise<void> {
+ *  is refused before any view starts). Resolves to the number of files played. */
+export async function replay(plan: InputPlan, speed: number, hooks: ReplayHooks): Promise<number> {
   const path = plan.path;
   const merged: Cursor[] = [];
   // Files of a directory are read side by side. Entries of an archive come one after another (and
@@ -62,6 +62,7 @@ export async function replay(plan: InputPlan, speed: number, hooks: ReplayHooks)
   await play(merged, speed, hooks);
   for (const n of plan.notes) hooks.note(n);
   if (broken) throw broken;
+  return merged.length;
 }
 
 /** A copy of a stream on disk, read back (as much as arrived, if the stream failed). The file is
