@@ -255,3 +255,24 @@ test('two nodes\' bundles analyzed together: said so at the top (text, Markdown,
   const one = JSON.parse((await runCli(['analyze', SOS, INSPECT, '--json'])).stdout) as { nodes?: string[] };
   assert.equal(one.nodes, undefined);
 });
+
+test('a plain tarball of logs (no known layout) takes the year from its own mtime, not from its first entry\'s (an older rotated log)', async (t) => {
+  const d = tempDir(t);
+  const logs = path.join(d, 'logs');
+  mkdirSync(logs);
+  const day = new Date(Date.now() - 86_400_000); // yesterday: this year's, or last year's on Jan 1
+  const mon = day.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
+  const dd = String(day.getUTCDate()).padStart(2, ' ');
+  const mmdd = `${String(day.getUTCMonth() + 1).padStart(2, '0')}${String(day.getUTCDate()).padStart(2, '0')}`;
+  const line = `${mon} ${dd} 18:09:40 node1 microk8s.daemon-kubelite[2187]: E${mmdd} 18:09:40.512345    2187 pod_workers.go:1301] "Error syncing pod, skipping" err="failed to \\"StartContainer\\" for \\"calico-node\\" with CrashLoopBackOff: \\"back-off 5m0s restarting failed container=calico-node pod=calico-node-x7k2p_kube-system(3f1d)\\"" pod="kube-system/calico-node-x7k2p"\n`;
+  writeFileSync(path.join(logs, 'syslog.1'), 'Jan  1 00:00:00 node1 systemd[1]: Started x.\n');
+  const week = new Date(Date.now() - 7 * 86_400_000);
+  utimesSync(path.join(logs, 'syslog.1'), week, week);
+  writeFileSync(path.join(logs, 'syslog'), line.repeat(3));
+  const tgz = path.join(d, 'logs.tgz');
+  execFileSync('tar', ['-czf', tgz, '-C', logs, 'syslog.1', 'syslog']);
+  const r = await runCli(['analyze', tgz, '--json']);
+  const rep = JSON.parse(r.stdout) as { diagnoses: { id: string; firstSeen?: string }[] };
+  const crash = rep.diagnoses.find((x) => x.id === 'calico-node-crashloop');
+  assert.equal(crash?.firstSeen?.slice(0, 4), String(day.getUTCFullYear()), JSON.stringify(rep.diagnoses.map((x) => [x.id, x.firstSeen])));
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCatalog } from '../src/catalog/load.js';
-import { diagnose, facts, timeline, QUIET_AFTER } from '../src/engine/diagnose.js';
+import { diagnose, facts, inputNodes, timeline, QUIET_AFTER } from '../src/engine/diagnose.js';
 import type { EngineEvent, HitEvent } from '../src/engine/events.js';
 import { initialState, reduce, type State } from '../src/engine/state.js';
 import { versionInRange } from '../src/engine/version.js';
@@ -408,4 +408,20 @@ test('a head: fact rule (a file\'s first lines) is masked by its redact: like an
   const m = compileMatcher({ ...cat, facts: [...cat.facts, rule] });
   const values = scanText(m, 'ro token=hunter2 quiet\n', { path: 'secret.txt', role: 'facts' }).flatMap((e) => (e.type === 'fact' && e.name === 'test.cmdline' ? [e.value] : []));
   assert.deepEqual(values, ['ro token=*** quiet']);
+});
+
+test('the nodes of the inputs: each input\'s (or directory bundle\'s) best node name; its own sources disagreeing is one node, not two', () => {
+  const name = (value: string, source: string, priority: number, input?: string): EngineEvent => ({ type: 'fact', name: 'node.name', value, source, priority, ...(input ? { input } : {}) });
+  // one sosreport: its hostname file, and an early-boot journal line naming the host "ubuntu"
+  const one = reduce(initialState(), [name('node1', 'hostname', 90, 'sos.tar.xz'), name('ubuntu', 'sos_commands/logs/journalctl_--no-pager', 80, 'sos.tar.xz')]);
+  assert.deepEqual(inputNodes(one), ['node1']);
+  // two inputs, two nodes; a short and a full name of one node are one
+  const two = reduce(one, [name('node2', 'hostname', 90, 'other.tar.gz'), name('NODE1.example.com', 'snap.microk8s.daemon-kubelite/journal.log', 80, 'inspect.tar.gz')]);
+  assert.deepEqual(inputNodes(two), ['node1', 'node2']);
+  // bundles inside one directory input are told apart by their `bundle: entry` sources
+  const dir = reduce(initialState(), [name('node1', 'a.tar.xz: hostname', 90, 'uploads'), name('node2', 'b.tar.gz: hostname', 90, 'uploads')]);
+  assert.deepEqual(inputNodes(dir), ['node1', 'node2']);
+  // a pod's log or a cluster listing names other nodes: not an input's own
+  const listed = reduce(one, [{ type: 'fact', name: 'node.name', value: 'node3', source: 'k8s/nodes', priority: 50, cluster: true, input: 'sos.tar.xz' }]);
+  assert.deepEqual(inputNodes(listed), ['node1']);
 });

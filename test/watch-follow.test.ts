@@ -1,7 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, runCli, tempDir } from './helpers/util.js';
 import { startedWatch, WatchProcess } from './helpers/watch.js';
@@ -393,6 +393,15 @@ test('a --file that never exists and a glob that never matches read nothing: exi
   t.after(() => w2.child.kill('SIGKILL'));
   await w2.waitFor('stats line at start', () => w2.events.some((e) => e.type === 'stats'));
   assert.equal(await w2.stop(), 0, w2.stderr);
+  // One file under two followed names (kubelet's /var/log/containers links into /var/log/pods): the
+  // name whose file another follower reads held a file all the same.
+  mkdirSync(path.join(d, 'real'));
+  writeFileSync(path.join(d, 'real', 'a.log'), '');
+  symlinkSync(path.join(d, 'real', 'a.log'), path.join(d, 'link.log'));
+  const w3 = new WatchProcess(['--file', path.join(d, 'link.log'), '--file', path.join(d, 'real', '*.log')]);
+  t.after(() => w3.child.kill('SIGKILL'));
+  await w3.waitFor('stats line at start', () => w3.events.some((e) => e.type === 'stats'));
+  assert.equal(await w3.stop(), 0, w3.stderr);
 });
 
 test('notes keep printing after the fifth: each once, in order, the latest included; a missing file is a problem, its appearing a note', async (t) => {

@@ -77,15 +77,22 @@ export function sameNode(a: string, b: string): boolean {
   return x.split('.')[0] === y.split('.')[0];
 }
 
-/** The nodes the inputs themselves come from: the node names their own sources give (a sosreport's
- *  hostname, an inspect bundle's journals; not a pod's log, not a cluster listing). More than one:
+/** The nodes the inputs themselves come from: each input's (or bundle-in-a-directory's) own node
+ *  name, the best its sources give (a sosreport's hostname over its journal's host field, which an
+ *  early boot or a rename can make differ; not a pod's log, not a cluster listing). More than one:
  *  several nodes' bundles analyzed together, whose logs and boots are not one node's story. */
 export function inputNodes(state: State): string[] {
-  const out: string[] = [];
+  const best = new Map<string, FactValue>();
   for (const f of state.facts['node.name'] ?? []) {
     if (f.pod !== undefined || f.cluster || f.mixed) continue;
-    if (!out.some((n) => sameNode(n, f.value))) out.push(f.value);
+    // A bundle inside a directory names its sources `bundle: entry`.
+    const cut = f.source.indexOf(': ');
+    const key = `${f.input ?? ''}\0${cut > 0 ? f.source.slice(0, cut) : ''}`;
+    const b = best.get(key);
+    if (!b || f.priority > b.priority) best.set(key, f);
   }
+  const out: string[] = [];
+  for (const f of best.values()) if (!out.some((n) => sameNode(n, f.value))) out.push(f.value);
   return out;
 }
 

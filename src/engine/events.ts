@@ -42,6 +42,8 @@ export interface FactEvent {
   cluster?: true;
   /** `namespace/pod` whose log the value was read from (it describes that pod's node) */
   pod?: string;
+  /** the input (a path given to analyze) it was read from */
+  input?: string;
   /** the value holds from `time` until the next timed value of the same fact (a boot's kernel) */
   timed?: true;
 }

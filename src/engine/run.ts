@@ -51,7 +51,10 @@ export async function analyzePaths(paths: string[], catalog: Catalog, matcher: M
         summary.kind = plan.kind;
         try {
           // A problem the scan itself finds (a line too long) names the entry; say which bundle too.
-          const named = src.info.source === p ? emit : (e: EngineEvent): void => emit(e.type === 'problem' && e.source === src.info.source ? { ...e, source: `${p}: ${e.source}` } : e);
+          // A fact says which input it came from (the node names of several bundles are compared).
+          const named = (e: EngineEvent): void => emit(
+            e.type === 'fact' ? { ...e, input: p }
+              : e.type === 'problem' && src.info.source !== p && e.source === src.info.source ? { ...e, source: `${p}: ${e.source}` } : e);
           const st = await scanSource(src, matcher, named);
           summary.files++;
           summary.lines += st.lines;

@@ -50,6 +50,8 @@ export interface FactValue {
   value: string; source: string; line?: number; time?: number; priority: number; combine?: 'max';
   /** `ns/pod` whose log gave it: it describes that pod's node */
   pod?: string;
+  /** the input (a path given to analyze) it came from */
+  input?: string;
   /** from a listing of every node */
   cluster?: boolean;
   /** a cluster listing whose source gave different values: they describe different nodes, and
@@ -236,6 +238,7 @@ export function reduce(state: State, events: EngineEvent | readonly EngineEvent[
         if (!factsCopied) { next.facts = { ...next.facts }; factsCopied = true; }
         const fv: FactValue = { value: ev.value, source: ev.source, line: ev.line, time: ev.time, priority: ev.priority, combine: ev.combine };
         if (ev.pod !== undefined) fv.pod = ev.pod;
+        if (ev.input !== undefined) fv.input = ev.input;
         let l = next.facts[ev.name] ?? [];
         // The list is copied once per batch, then changed in place (a fact line repeated on every
         // line of a log would otherwise copy it per event).

@@ -136,7 +136,7 @@ export class FileFollower {
   }
   /** retired: the glob-matched file is deleted and drained */
   gone = false;
-  /** a file was opened under the name at some time (a name never there is an input not read) */
+  /** a file existed under the name at some time (a name never there is an input not read) */
   opened = false;
   /** the last open went on from where an earlier follower of the same file stopped */
   private resumed = false;
@@ -249,6 +249,8 @@ export class FileFollower {
       }
       throw e;
     }
+    // The name held a file (read here, or by another name's follower: a link, a rotated name).
+    this.opened = true;
     let st;
     try {
       st = await fh.stat();
@@ -278,12 +280,10 @@ export class FileFollower {
     // file's, read by its follower, which claims the copy's rest when it sees the truncation (and says
     // where it stopped: looked up below, with no wait in between, so a claim is never missed).
     this.copy = where === 'start' && !!this.opts.byGlob && !!this.opts.registry?.copyOf(await this.readFp(fh, Math.min(FINGERPRINT, st.size), 0), key);
-    this.young = !this.copy && where === 'start' && !!this.opts.byGlob && !!this.opts.registry && st.size < FINGERPRINT && Date.now() - st.mtimeMs < YOUNG_MS;
-    if (this.young) {
-      await fh.close().catch(() => undefined);
-      return false;
-    }
-    if (this.copy) {
+    // (an mtime in the future, clock skew or NFS, is no sign of youth: such a file is read at once)
+    const age = Date.now() - st.mtimeMs;
+    this.young = !this.copy && where === 'start' && !!this.opts.byGlob && !!this.opts.registry && st.size < FINGERPRINT && age >= 0 && age < YOUNG_MS;
+    if (this.copy || this.young) {
       await fh.close().catch(() => undefined);
       return false;
     }
@@ -295,7 +295,6 @@ export class FileFollower {
       offset = done.offset;
       this.resumed = true;
     }
-    this.opened = true;
     this.cur = { fh, ino: st.ino, dev: st.dev, offset, fp: await this.readFp(fh, offset), head: await this.readFp(fh, Math.min(FINGERPRINT, offset), 0), gen: ++this.gens, size: st.size };
     // Evidence names the file's own line numbers, not the count since reading began.
     if (offset > 0 && this.ev.begin) this.ev.begin(this.cur.gen, (await countLines(fh, offset)) + 1);

@@ -56,13 +56,13 @@ function nameDate(catalog: Catalog, file: string): number | undefined {
 }
 
 /** The same for an archive, once its first entry is seen: the date in its own name; else in its top
- *  directory's (a sosreport renamed on upload, `case-12345.tar.xz`, keeps it there); else that
- *  entry's mtime (when the bundle was made); only then the archive file's mtime, which is when it was
- *  copied or downloaded: a year late, and the same lines read again from an RFC 3339 copy no longer
- *  matched their year-less twins, counted twice. */
-export function archiveRefTime(catalog: Catalog, file: string, mtime: number): (top: string, entryMtime: number | undefined) => number {
+ *  directory's (a sosreport renamed on upload, `case-12345.tar.xz`, keeps it there); else the mtime
+ *  of a known layout's top directory (`made`: when the bundle was made); only then the archive
+ *  file's mtime, which is when it was copied or downloaded: a year late, and the same lines read
+ *  again from an RFC 3339 copy no longer matched their year-less twins, counted twice. */
+export function archiveRefTime(catalog: Catalog, file: string, mtime: number): (top: string, made: number | undefined) => number {
   const own = nameDate(catalog, file);
-  return (top, entryMtime) => own ?? nameDate(catalog, top) ?? entryMtime ?? mtime;
+  return (top, made) => own ?? nameDate(catalog, top) ?? made ?? mtime;
 }
 
 const COMPILED = new WeakMap<Catalog, CompiledLayout[]>();

@@ -220,7 +220,10 @@ export async function openBundle(file: string, comp: Compression, catalog: Catal
           if (layout) root = top;
           else layout = fallbackLayout(catalog);
           plan.kind = layout.layout.inputKind;
-          if (typeof refTime === 'function') time = { refTime: refTime(top, h.mtime && h.mtime.getTime() > 0 ? h.mtime.getTime() : undefined) };
+          // The top directory of a known layout was written last, when the bundle was made; any other
+          // first entry (a plain tarball of logs) is just its file's mtime, days before the newest line.
+          const made = root && h.type === 'directory' && h.mtime && h.mtime.getTime() > 0 ? h.mtime.getTime() : undefined;
+          if (typeof refTime === 'function') time = { refTime: refTime(top, made) };
         }
         if (rel0 === undefined) { unsafe.push(name); entry.resume(); continue; }
         const rel = strip(rel0);
