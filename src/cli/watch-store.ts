@@ -126,6 +126,7 @@ export class WatchStore implements LiveStore {
   private build(now: number): LiveModel {
     const s = this.engine.state;
     const backlog = this.meta.backlog() + this.engine.pendingBytes();
+    const clock = this.meta.mode === 'replay' ? Math.max(this.replayNow ?? 0, this.replayClock()) : 0;
     return {
       sources: this.meta.sources,
       lines: s.stats.lines,
@@ -143,8 +144,9 @@ export class WatchStore implements LiveStore {
       upFor: now - this.startedAt,
       startedAt: this.startedAt,
       finished: this.finished || undefined,
-      // (a replay at full speed can end before its first tick: its clock is read here too)
-      now: this.meta.mode === 'replay' ? this.replayNow ?? (this.replayClock() || now) : now,
+      // (read here too, not only at the once-a-second tick: a replay at full speed can end before it)
+      now: this.meta.mode === 'replay' ? clock || now : now,
+      ...(clock ? { clock } : {}),
       notes: this.notes,
       notesSeen: this.notesSeen,
       version: (this.model?.version ?? 0) + 1,

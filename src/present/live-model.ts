@@ -36,6 +36,8 @@ export interface LiveModel {
   /** wall-clock start of the watch (ms since the epoch): what a run's average rate is over */
   startedAt?: number;
   now: number;
+  /** a replay's clock: the newest failure replayed (absent before the first) */
+  clock?: number;
   /** one-line notes on the sources, the latest few, oldest first: problems (a source lost, a
    *  permission error) and routine events (a rotation, a file appearing), which need no action */
   notes: LiveNote[];

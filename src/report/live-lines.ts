@@ -28,11 +28,14 @@ export class LinePrinter {
   private files: number | undefined;
 
   private unsubscribe: () => void;
-  /** a replay's clock (the newest line replayed), so its lines can be matched to the incident */
+  /** a replay's lines carry its clock (the newest failure replayed), so they can be matched to the
+   *  incident; before its first failure it has none, and no wall-clock time is passed off as one */
+  private replay = false;
   private clock: number | undefined;
 
   private stamp(): string {
-    return new Date(this.clock ?? Date.now()).toISOString().slice(11, 19);
+    if (this.replay) return this.clock ? new Date(this.clock).toISOString().slice(11, 19) : '--:--:--';
+    return new Date().toISOString().slice(11, 19);
   }
   private closed = false;
 
@@ -66,7 +69,8 @@ export class LinePrinter {
     if (this.closed) return;
     const m = this.store.getSnapshot();
     const now = Date.now();
-    this.clock = m.mode === 'replay' ? m.now : undefined;
+    this.replay = m.mode === 'replay';
+    this.clock = m.clock;
     for (const d of m.diagnoses) {
       const prev = this.shown.get(d.id);
       const core = this.core(d);
