@@ -307,8 +307,11 @@ test('a host without journal files is known as such (journalctl -f on it says no
   const persistent = path.join(d, 'var-log-journal');
   const volatile = path.join(d, 'run-log-journal');
   mkdirSync(path.join(persistent, '0123456789abcdef0123456789abcdef'), { recursive: true });
-  assert.equal(hostHasJournal([persistent, volatile]), false, 'an empty machine-id directory, no volatile journal');
+  assert.equal(hostHasJournal([persistent, volatile], undefined), false, 'an empty machine-id directory, no volatile journal');
   mkdirSync(path.join(volatile, 'fedcba9876543210fedcba9876543210'), { recursive: true });
   writeJournal(path.join(volatile, 'fedcba9876543210fedcba9876543210', 'system.journal'), history(1, 1));
-  assert.equal(hostHasJournal([persistent, volatile]), true);
+  assert.equal(hostHasJournal([persistent, volatile], undefined), true);
+  assert.equal(hostHasJournal([persistent, volatile], 'fedcba9876543210fedcba9876543210'), true, 'this machine\'s journal');
+  // another machine's journal (a container whose machine ID is not the host's): journalctl -f shows nothing of it
+  assert.equal(hostHasJournal([persistent, volatile], '0123456789abcdef0123456789abcdef'), false);
 });

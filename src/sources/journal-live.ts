@@ -119,7 +119,7 @@ export function journalDirProblem(dir: string): string | undefined {
 /** Whether this host keeps a journal at all: journal files in journald's own directories (persistent
  *  or volatile), directly or in a machine-id directory. `journalctl -f` on a host without says nothing
  *  and waits for ever; a watch of it would end "no known failure" having read nothing. */
-export function hostHasJournal(dirs = ['/var/log/journal', '/run/log/journal']): boolean {
+export function hostHasJournal(dirs: string[], machineId: string | undefined): boolean {
   for (const d of dirs) {
     let names: string[];
     try {
@@ -128,7 +128,9 @@ export function hostHasJournal(dirs = ['/var/log/journal', '/run/log/journal']):
       continue;
     }
     if (names.some((n) => JOURNAL_NAME.test(n))) return true;
-    for (const n of names.filter((x) => MACHINE_ID_DIR.test(x))) {
+    // journalctl without --merge reads this machine's directory only (a container whose machine ID
+    // is not the host's sees nothing in the host's)
+    for (const n of names.filter((x) => MACHINE_ID_DIR.test(x) && (!machineId || x === machineId))) {
       try {
         if (readdirSync(path.join(d, n)).some((x) => JOURNAL_NAME.test(x))) return true;
       } catch { /* unreadable: journalctl says so itself */ }
@@ -157,7 +159,8 @@ export class JournalFollower {
   private paused = false;
   /** any byte on journalctl's stdout yet: until then, a journalctl that exits is misconfigured, not unlucky */
   private output = false;
-  /** what journalctl last said on stderr (any run), for a watch that ends with no entry read */
+  /** why there may be nothing to read: what journalctl said as it last exited, or that the host has
+   *  no journal; for a watch that ends with no entry read */
   private said = '';
   private told = new Set<string>();
 
@@ -229,7 +232,7 @@ export class JournalFollower {
       return;
     }
     if (this.history && !this.opts.dir && !this.opts.files?.length) this.machineId = localMachineId();
-    if (!this.opts.dir && !this.opts.files?.length && !hostHasJournal()) {
+    if (!this.opts.dir && !this.opts.files?.length && !hostHasJournal(['/var/log/journal', '/run/log/journal'], localMachineId())) {
       this.said = 'no journal files in /var/log/journal or /run/log/journal (is systemd-journald running on this host?)';
       this.ev.note(`journal: ${this.said}: follow files with --file, or pass --journal-dir`);
     }
@@ -257,7 +260,9 @@ export class JournalFollower {
     const started = Date.now();
     const child = spawn('journalctl', this.args(), { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    // stderr's unfinished line, and its last finished one
     let stderr = '';
+    let lastLine = '';
     child.stderr!.on('data', (d: Buffer) => {
       stderr += d.toString();
       if (PERMISSION_HINT.test(stderr)) {
@@ -265,12 +270,15 @@ export class JournalFollower {
         child.kill();
         return;
       }
-      // Said once each, as it comes ("No journal files were found." and journalctl -f waits on).
-      for (const line of stderr.split('\n').slice(0, -1).map((l) => l.trim()).filter(Boolean)) {
-        if (this.told.has(line)) continue;
-        this.said = `journalctl said: ${line}`;
-        if (this.told.size < 20) { this.told.add(line); this.ev.note(`journalctl: ${line}`); }
+      // Said once each, as it comes (a warning while it goes on is news, not a failure: only what it
+      // says when it exits counts against a watch that read nothing).
+      const done = stderr.lastIndexOf('\n');
+      if (done < 0) return;
+      for (const line of stderr.slice(0, done).split('\n').map((l) => l.trim()).filter(Boolean)) {
+        lastLine = line;
+        if (this.told.size < 20 && !this.told.has(line)) { this.told.add(line); this.ev.note(`journalctl: ${line}`); }
       }
+      stderr = stderr.slice(done + 1);
     });
     child.stdout!.once('data', () => { this.output = true; });
     const lines = child.stdout!.pipe(split2());
@@ -291,7 +299,7 @@ export class JournalFollower {
     child.on('error', (e) => this.ev.fatal(`journalctl: ${e.message}`));
     child.on('close', (code, signal) => {
       if (this.closed || this.child !== child) return;
-      const said = stderr.trim().split('\n').pop() ?? '';
+      const said = stderr.trim() || lastLine;
       if (said && !PERMISSION_HINT.test(said)) this.said = `journalctl said: ${said}`;
       // Dying at its very first start, at once, before a single byte, with a reason of its own is how
       // journalctl rejects its arguments (a --since it cannot parse, files it cannot open): a restart
