@@ -233,7 +233,7 @@ export class JournalFollower {
     }
     if (this.history && !this.opts.dir && !this.opts.files?.length) this.machineId = localMachineId();
     if (!this.opts.dir && !this.opts.files?.length && !hostHasJournal(['/var/log/journal', '/run/log/journal'], localMachineId())) {
-      this.said = 'no journal files in /var/log/journal or /run/log/journal (is systemd-journald running on this host?)';
+      this.said = 'no journal files of this machine in /var/log/journal or /run/log/journal (is systemd-journald running here? in a container, is the host\'s /etc/machine-id mounted?)';
       this.ev.note(`journal: ${this.said}: follow files with --file, or pass --journal-dir`);
     }
     // A --since journalctl cannot parse is known before any view starts (the follower itself would
