@@ -198,3 +198,20 @@ test('a replay shows its lines/s before its first hit (the rate was computed onl
   assert.ok(store.getSnapshot().lines > 0);
   assert.equal(Object.keys(engine.state.hits).length, 0, 'no hit, so no replay clock');
 });
+
+test('the watch store keeps a problem among its latest notes however many rotations follow it', async () => {
+  const { WatchStore } = await import('../src/cli/watch-store.js');
+  const { LiveEngine } = await import('../src/engine/live.js');
+  const store = new WatchStore(new LiveEngine(cat), cat, { sources: ['x'], mode: 'live', backlog: () => 0, setPaused: () => {} });
+  try {
+    store.note('/var/log/syslog: permission denied (run as a user who can read it, e.g. in group adm); still trying');
+    for (let i = 0; i < 50; i++) store.note(`/var/log/pods/p${i}/0.log: rotated, following the new file from its start`, true);
+    store.publish();
+    const notes = store.getSnapshot().notes;
+    assert.ok(notes.length <= 20, String(notes.length));
+    assert.ok(notes.some((n) => !n.routine && /permission denied/.test(n.text)), 'the problem is kept');
+    assert.match(notes[notes.length - 1].text, /p49\/0\.log: rotated/, 'the newest note is last');
+  } finally {
+    store.close();
+  }
+});

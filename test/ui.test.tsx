@@ -517,8 +517,8 @@ describe('watch UI', () => {
   });
 
   test('the header\'s note row: the newest problem stands over later rotations; routine events alone are shown dim, not as a warning', async () => {
-    const lost = { text: 'file: /var/log/syslog: permission denied' };
-    const rotated = { text: 'file: /var/log/calico/felix.log: rotated, following the new file from its start', routine: true as const };
+    const lost = { text: '/var/log/syslog: permission denied (run as a user who can read it, e.g. in group adm); still trying' };
+    const rotated = { text: '/var/log/calico/felix.log: rotated, following the new file from its start', routine: true as const };
     const row = async (notes: LiveNote[]): Promise<string> => {
       const { r, ready } = setup(model({ notes }));
       await ready();
@@ -529,8 +529,11 @@ describe('watch UI', () => {
     const mixed = await row([lost, rotated, { text: 'journal restarted' }, rotated]);
     assert.match(strip(mixed), /^! journal restarted \(\+1 earlier\)/);
     const routine = await row([rotated]);
-    assert.match(strip(routine), /^· file: \/var\/log\/calico\/felix\.log: rotated/);
+    assert.match(strip(routine), /^· \/var\/log\/calico\/felix\.log: rotated/);
     assert.doesNotMatch(routine, /\x1b\[33m/, 'not yellow');
+    // a problem its own source's later note settles is over: the file appeared
+    const settled = await row([{ text: '/var/log/felix.log: does not exist yet; waiting for it' }, { text: '/var/log/felix.log: appeared, reading from its start', routine: true }]);
+    assert.match(strip(settled), /^· \/var\/log\/felix\.log: appeared/);
   });
 
   test('collapsed at 80 columns, first and last seen carry their date when it is not the other end\'s or today\'s', async () => {

@@ -60,7 +60,13 @@ export class WatchStore implements LiveStore {
 
   /** `routine`: an event of a source that needs no action (a rotation), not a problem */
   note(text: string, routine = false): void {
-    this.notes = [...this.notes.slice(-(KEEP_NOTES - 1)), routine ? { text, routine } : { text }];
+    const notes = [...this.notes, routine ? { text, routine: true as const } : { text }];
+    // Past the limit the oldest routine note goes first: rotations must not push a problem out.
+    while (notes.length > KEEP_NOTES) {
+      const i = notes.findIndex((n) => n.routine);
+      notes.splice(i >= 0 && i < notes.length - 1 ? i : 0, 1);
+    }
+    this.notes = notes;
     this.notesSeen++;
     this.publish();
   }

@@ -98,8 +98,10 @@ export function factsRow(facts: Record<string, LiveFact>, width: number): Row {
 export function noteRow(notes: LiveNote[], width: number): Row | undefined {
   if (!notes.length) return undefined;
   // The newest problem is the one to act on, however many rotations came after it; a routine event
-  // is shown dim, and only while there is no problem.
-  const problems = notes.filter((n) => !n.routine);
+  // is shown dim, and only while there is no problem. A problem a later note of the same source
+  // settles ("waiting for it", then "appeared"; "permission denied", then "readable now") is over.
+  const subject = (n: LiveNote): string => n.text.slice(0, Math.max(0, n.text.indexOf(': ')));
+  const problems = notes.filter((n, i) => !n.routine && !(subject(n) && notes.slice(i + 1).some((m) => m.routine && subject(m) === subject(n))));
   const of = problems.length ? problems : notes;
   const shown = of[of.length - 1];
   const more = of.length > 1 ? ` (+${of.length - 1} earlier)` : '';
