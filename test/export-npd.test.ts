@@ -312,3 +312,13 @@ test('--output that cannot be written: exit 2 at once with the path and why (it 
   assert.equal((await runCli(['export', 'npd', '--output', deep])).code, 0);
   assert.ok(readdirSync(deep).includes('cni-doctor-npd-config.yaml'));
 });
+
+test('lineRegex: required parts on one line in either order; only real named groups lose their names (not an escaped parenthesis, not a class)', () => {
+  const s = { name: 'x', literal: 'xxxxx', regex: '\\(?<none>\\)? a [(?<x>)] (?<g>b)', also: { f: '(?<family>ip6)' }, require: ['f'] };
+  const { regex } = lineRegex(s);
+  assert.equal(regex, '(?:\\(?<none>\\)? a [(?<x>)] (?:b)).*(?:(?:ip6))|(?:(?:ip6)).*(?:\\(?<none>\\)? a [(?<x>)] (?:b))');
+  const re = new RegExp(regex);
+  assert.ok(re.test('<none> a ( b then ip6') && re.test('ip6 first, then (<none>) a x b'));
+  assert.ok(!re.test('<none> a ( b alone'));
+  assert.equal(lineRegex({ name: 'y', literal: 'yyyyy', regex: 'plain' }).regex, 'plain', 'no require: the regex itself');
+});

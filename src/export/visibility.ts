@@ -235,8 +235,22 @@ export interface SignalView {
   unplaced: number;
 }
 
-/** A named group as written in the catalog (`(?<name>`; not a lookbehind `(?<=`, `(?<!`). */
-const NAMED_GROUP = /\(\?<([A-Za-z][A-Za-z0-9_]*)>/g;
+/** A regex with its named groups made plain (`(?<name>` → `(?:`): not inside a character class,
+ *  not after a backslash (`\(?<x>\)?` is a literal parenthesis, an optional `<x>`, and so on). */
+function unnamed(re: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < re.length; i++) {
+    const c = re[i];
+    if (c === '\\') { out += c + (re[i + 1] ?? ''); i++; continue; }
+    if (inClass) { if (c === ']') inClass = false; out += c; continue; }
+    if (c === '[') { inClass = true; out += c; continue; }
+    const m = c === '(' ? /^\(\?<[A-Za-z][A-Za-z0-9_]*>/.exec(re.slice(i, i + 40)) : null;
+    if (m) { out += '(?:'; i += m[0].length - 1; continue; }
+    out += c;
+  }
+  return out;
+}
 
 /** What a line filter must match for a signal to count: its regex, and on the same line each `also`
  *  part it `require`s (the MARK warning only beside an IPv6 family: from IPv4 it means a missing
@@ -246,9 +260,9 @@ export function lineRegex(s: Signal): { regex: string; ignoreCase?: boolean } {
   const need = (s.require ?? []).map((k) => s.also?.[k]).filter((r): r is string => !!r);
   if (!need.length) return { regex: s.regex, ignoreCase: s.ignoreCase };
   // The parts appear twice in the combined form: their names would clash, and no export uses them.
-  const plain = (r: string): string => r.replace(NAMED_GROUP, '(?:');
-  const parts = [s.regex, ...need].map(plain);
-  // Every order of the parts, as a line must hold them all (two or three parts in practice).
+  const parts = [s.regex, ...need].map(unnamed);
+  // Every order of the parts, as a line must hold them all: n! orders, so fine for the one or two
+  // required parts signals have (the catalog's have one).
   const orders = (xs: string[]): string[][] => (xs.length <= 1 ? [xs] : xs.flatMap((x, i) => orders([...xs.slice(0, i), ...xs.slice(i + 1)]).map((rest) => [x, ...rest])));
   return { regex: orders(parts).map((o) => o.map((p) => `(?:${p})`).join('.*')).join('|'), ignoreCase: s.ignoreCase };
 }
