@@ -47,11 +47,16 @@ function followerPid(w: WatchProcess): number | undefined {
   }
 }
 
+/** Polled on a timer (the watch's output may not come before the first failure it reports). */
 async function waitFollower(w: WatchProcess): Promise<number> {
-  let pid: number | undefined;
-  await w.waitFor('journalctl following', () => (pid = followerPid(w)) !== undefined || w.child.exitCode !== null);
-  if (pid === undefined) throw new Error(`the watch ended: ${w.stderr}`);
-  return pid;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const pid = followerPid(w);
+    if (pid !== undefined) return pid;
+    if (w.child.exitCode !== null) throw new Error(`the watch ended: ${w.stderr}`);
+    if (Date.now() > deadline) throw new Error(`no journalctl -f after 15 s: ${w.stderr}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** SIGKILL the watcher's one journalctl child (its restart is what the tests look at). */

@@ -51,8 +51,8 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   const stops: (() => Promise<void> | void)[] = [];
   const followers: FileFollower[] = [];
   const journals: JournalFollower[] = [];
-  /** every file followed at some time (a glob's deleted files are let go of) */
-  const everFollowed = new Set<string>();
+  /** the globs some file matched at some time (their followers are let go of once deleted) */
+  const matchedGlobs = new Set<string>();
   let paused = false;
   let resume: (() => void) | undefined;
   const sources: string[] = [];
@@ -149,6 +149,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   }
   if (o.files.length) {
     const patterns = o.files.map((f) => path.resolve(f));
+    const dynamic = patterns.filter((p) => fg.isDynamicPattern(p));
     const byName = fallbackLayout(catalog);
     const seen = new Set<string>();
     // One file under two followed names (a glob matching rotated names, a hard link) is read once.
@@ -156,6 +157,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     // Compressed rotations matching a glob are never followed (read them with analyze): said once.
     let skippedCompressed = false;
     const follow = async (file: string, fromStart: boolean, byGlob = false): Promise<FileFollower | undefined> => {
+      if (byGlob) for (const g of dynamic) if (!matchedGlobs.has(g) && picomatch.isMatch(file, g)) matchedGlobs.add(g);
       if (seen.has(file)) return undefined;
       if (byGlob && COMPRESSED_NAME.test(file)) {
         if (!skippedCompressed) note(`${file}: compressed, not followed; compressed files matching the glob are skipped (${readCompressedHint(file)})`, true);
@@ -163,7 +165,6 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
         return undefined;
       }
       seen.add(file);
-      everFollowed.add(file);
       // One engine source per file under the name: line numbers and unfinished lines stay per file.
       const id = (gen: number): string => `${file}#${gen}`;
       // A format the name implies (rsyslog's files escape control characters: only `syslog` reads them back).
@@ -208,7 +209,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
       return 2;
     }
     // New files matching a glob are picked up, from their start.
-    const globs = patterns.filter((p) => fg.isDynamicPattern(p));
+    const globs = dynamic;
     if (globs.length) {
       const isMatch = picomatch(globs);
       const bases = [...new Set(globs.map((g) => picomatch.scan(g).base || '/'))];
@@ -334,7 +335,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     else if (!f.opened) cannotRead(f.path, 'no such file while watched');
   }
   for (const g of o.files.map((f) => path.resolve(f)).filter((p) => fg.isDynamicPattern(p))) {
-    if (![...everFollowed].some((f) => picomatch.isMatch(f, g))) cannotRead(g, 'no file matched while watched');
+    if (!matchedGlobs.has(g)) cannotRead(g, 'no file matched while watched');
   }
   for (const j of journals) if (j.complaint) cannotRead('journal', `no entry read; ${j.complaint}`);
   const st = engine.state.stats;
