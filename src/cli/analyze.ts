@@ -1,7 +1,7 @@
 import { fstatSync } from 'node:fs';
 import type { Catalog } from '../catalog/load.js';
 import { analyzePaths } from '../engine/run.js';
-import { LIMITS } from '../sources/bundle/tar.js';
+import { LIMITS } from '../sources/bundle/limits.js';
 import { tuningWorth } from '../sources/fresh-buffers.js';
 import { setScanJobs } from '../engine/split.js';
 import { buildReport, exitCode, reportJson } from '../report/model.js';

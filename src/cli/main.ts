@@ -7,6 +7,7 @@ import { toolVersion } from './version.js';
 import { fail } from './fail.js';
 import { registerExport } from './export.js';
 import { boundHeap, leanHeap } from '../runtime/heap.js';
+import { LIMITS, sizeArg } from '../sources/bundle/limits.js';
 
 async function catalogFrom(dirs: string[] | undefined, opts: { checkRegexes?: boolean } = {}): Promise<Catalog> {
   if (!dirs?.length) {
@@ -77,8 +78,8 @@ export function program(): Command {
     .addOption(new Option('--format <format>', 'report format').choices(['text', 'json', 'markdown']).default('text'))
     .option('--patterns <dir>', 'add a directory of pattern files (same id replaces the built-in one)', collect)
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
-    .option('--max-entry-bytes <size>', 'read at most this much of one bundle entry, e.g. 512M or 4G (default: 2G)', bytes)
-    .option('--max-total-bytes <size>', 'read at most this much decompressed data from one archive, e.g. 64G (default: 32G)', bytes)
+    .option('--max-entry-bytes <size>', `read at most this much of one bundle entry, e.g. 512M or 4G (default: ${sizeArg(LIMITS.entryBytes)})`, bytes)
+    .option('--max-total-bytes <size>', `read at most this much decompressed data from one archive, e.g. 64G (default: ${sizeArg(LIMITS.totalBytes)})`, bytes)
     .option('--jobs <n>', '1: scan every file on the main thread; 2 or more (the default with 2 cores): scan a log of 512 MiB or more with few hits as two halves at once', jobsArg)
     .action(async (paths: string[], o) => {
       // stdin can be read only once; a second - would wait for bytes that never come.

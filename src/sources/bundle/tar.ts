@@ -14,13 +14,7 @@ import { looksBinary, peek, type InputPlan } from '../inputs.js';
 import { isJournalFile, journalSource } from '../journal.js';
 import type { ByteSource } from '../origin.js';
 import { archiveRefTime, fallbackLayout, layouts, type CompiledLayout, type FileRole } from './layouts.js';
-
-export const LIMITS = {
-  /** decompressed bytes read from one entry; the rest is skipped and the report says so */
-  entryBytes: 2 * 1024 ** 3,
-  /** decompressed bytes read from one archive before giving up on it (compression bombs) */
-  totalBytes: 32 * 1024 ** 3,
-};
+import { LIMITS } from './limits.js';
 
 /** A size as people write limits: `10 KiB`, not `0 MiB`. */
 export function human(n: number): string {
