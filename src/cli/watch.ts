@@ -51,7 +51,9 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   const stops: (() => Promise<void> | void)[] = [];
   const followers: FileFollower[] = [];
   const journals: JournalFollower[] = [];
-  /** the globs some file matched at some time (their followers are let go of once deleted) */
+  /** the --file globs, and those some file matched at some time (followers are let go of once their
+   *  file is deleted: the glob is remembered here) */
+  const globs = o.files.map((f) => path.resolve(f)).filter((p) => fg.isDynamicPattern(p));
   const matchedGlobs = new Set<string>();
   let paused = false;
   let resume: (() => void) | undefined;
@@ -149,7 +151,6 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   }
   if (o.files.length) {
     const patterns = o.files.map((f) => path.resolve(f));
-    const dynamic = patterns.filter((p) => fg.isDynamicPattern(p));
     const byName = fallbackLayout(catalog);
     const seen = new Set<string>();
     // One file under two followed names (a glob matching rotated names, a hard link) is read once.
@@ -157,7 +158,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     // Compressed rotations matching a glob are never followed (read them with analyze): said once.
     let skippedCompressed = false;
     const follow = async (file: string, fromStart: boolean, byGlob = false): Promise<FileFollower | undefined> => {
-      if (byGlob) for (const g of dynamic) if (!matchedGlobs.has(g) && picomatch.isMatch(file, g)) matchedGlobs.add(g);
+      if (byGlob) for (const g of globs) if (!matchedGlobs.has(g) && picomatch.isMatch(file, g)) matchedGlobs.add(g);
       if (seen.has(file)) return undefined;
       if (byGlob && COMPRESSED_NAME.test(file)) {
         if (!skippedCompressed) note(`${file}: compressed, not followed; compressed files matching the glob are skipped (${readCompressedHint(file)})`, true);
@@ -209,7 +210,6 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
       return 2;
     }
     // New files matching a glob are picked up, from their start.
-    const globs = dynamic;
     if (globs.length) {
       const isMatch = picomatch(globs);
       const bases = [...new Set(globs.map((g) => picomatch.scan(g).base || '/'))];
@@ -334,9 +334,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     if (f.problem) cannotRead(f.path, f.problem.message.replace(/; still trying$/, ''));
     else if (!f.opened) cannotRead(f.path, 'no such file while watched');
   }
-  for (const g of o.files.map((f) => path.resolve(f)).filter((p) => fg.isDynamicPattern(p))) {
-    if (!matchedGlobs.has(g)) cannotRead(g, 'no file matched while watched');
-  }
+  for (const g of globs) if (!matchedGlobs.has(g)) cannotRead(g, 'no file matched while watched');
   for (const j of journals) if (j.complaint) cannotRead('journal', `no entry read; ${j.complaint}`);
   const st = engine.state.stats;
   // A replay is of the kind analyze names (a microk8s inspect tarball, a directory), with its files.
