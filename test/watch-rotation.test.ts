@@ -4,7 +4,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, closeSync, copyFileSync, openSync, renameSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, chmodSync, closeSync, copyFileSync, mkdirSync, openSync, renameSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, tempDir } from './helpers/util.js';
 import { startedWatch, WatchProcess } from './helpers/watch.js';
@@ -196,4 +196,37 @@ test('followers of a glob\'s deleted files are let go of (stats: files), and a n
   writeFileSync(path.join(d, 'pod-0.log'), record());
   await w.waitFor('followed again', () => files() === 1 && w.count(ID) === N + 1, 20_000);
   await w.stop();
+});
+
+test('a new glob-matched file that starts like another followed file but is not its copy (klog\'s .INFO and .WARNING headers) is read', async (t) => {
+  const d = tempDir(t);
+  const hdr = 'Log file created at: 2026/11/26 10:00:00\nRunning on machine: node1\nBinary: Built with gc go1.22 for linux/amd64\n';
+  writeFileSync(path.join(d, 'kube-proxy.INFO'), hdr + marker());
+  const w = await startedWatch(t, ['--from-start', '--file', path.join(d, 'kube-proxy.*')]);
+  await w.waitFor('the .INFO file read', () => w.count(CRASH) === 1);
+  writeFileSync(path.join(d, 'kube-proxy.WARNING'), hdr + record() + record());
+  await w.waitFor('the .WARNING file read', () => w.count(ID) === 2, 15_000);
+  await w.stop();
+});
+
+test('a directory under the glob that cannot be listed is skipped, not the end of the watch (run unprivileged)', async (t) => {
+  const d = tempDir(t);
+  const pods = path.join(d, 'pods');
+  mkdirSync(path.join(pods, 'ok', 'c'), { recursive: true });
+  mkdirSync(path.join(pods, 'locked', 'c'), { recursive: true });
+  writeFileSync(path.join(pods, 'ok', 'c', '0.log'), '');
+  chmodSync(path.join(pods, 'locked'), 0o700); // root's, unreadable to the unprivileged watch
+  chmodSync(pods, 0o755);
+  const w = new WatchProcess(['--file', path.join(pods, '*', 'c', '*.log')], { unprivileged: true });
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('start', () => w.events.some((e) => e.type === 'stats'));
+  // a new unreadable pod directory while watching
+  mkdirSync(path.join(pods, 'locked2', 'c'), { recursive: true, mode: 0o700 });
+  chmodSync(path.join(pods, 'locked2'), 0o700);
+  writeFileSync(path.join(pods, 'locked2', 'c', '0.log'), record());
+  appendFileSync(path.join(pods, 'ok', 'c', '0.log'), record());
+  await w.waitFor('the readable pod\'s record', () => w.count(ID) === 1, 15_000);
+  assert.equal(w.child.exitCode, null, `still watching: ${w.stderr}`);
+  await w.stop();
+  assert.doesNotMatch(w.stderr, /triggerUncaughtException|\n\s+at /, 'no crash');
 });

@@ -51,6 +51,8 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   const stops: (() => Promise<void> | void)[] = [];
   const followers: FileFollower[] = [];
   const journals: JournalFollower[] = [];
+  // A directory the globs cannot list (another pod's, unreadable) is skipped, not the end of the watch.
+  const LIST = { onlyFiles: true, absolute: true, suppressErrors: true } as const;
   /** the --file globs, and those some file matched at some time (followers are let go of once their
    *  file is deleted: the glob is remembered here) */
   const globs = o.files.map((f) => path.resolve(f)).filter((p) => fg.isDynamicPattern(p));
@@ -193,7 +195,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     const refused: string[] = [];
     for (const p of patterns) {
       if (fg.isDynamicPattern(p)) {
-        for (const m of await fg(p, { onlyFiles: true, absolute: true })) await follow(m, o.fromStart, true);
+        for (const m of await fg(p, LIST)) await follow(m, o.fromStart, true);
       } else if (COMPRESSED_NAME.test(p)) {
         refused.push(`--file ${p} is compressed: live following reads plain text as it is written; ${readCompressedHint(p)}`);
       } else {
@@ -225,7 +227,8 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
         if (relist || finished) return;
         relist = setTimeout(() => {
           relist = undefined;
-          void (async () => { for (const g of globs) for (const m of await fg(g, { onlyFiles: true, absolute: true })) if (!finished) await follow(m, true, true); })();
+          void (async () => { for (const g of globs) for (const m of await fg(g, LIST)) if (!finished) await follow(m, true, true); })()
+            .catch((e: Error) => note(`watching for new files: ${e.message}`));
         }, 200);
       });
       stops.push(() => { clearTimeout(relist); return w.close(); });
@@ -237,7 +240,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
         const msg = e instanceof Error ? e.message : String(e);
         if (!told.has(msg)) { told.add(msg); note(`watching for new files: ${msg}`); }
       });
-      for (const g of globs) for (const m of await fg(g, { onlyFiles: true, absolute: true })) await follow(m, true, true);
+      for (const g of globs) for (const m of await fg(g, LIST)) await follow(m, true, true);
     }
     sources.push(...[...seen].map((f) => `file ${f}`));
     if (!seen.size) sources.push(...patterns.map((p) => `file ${p} (waiting)`));

@@ -72,9 +72,16 @@ export class FollowRegistry {
   /** `head` (a file's first FINGERPRINT bytes) is the head of a file another follower reads now: a copy
    *  of it (copytruncate's), whose bytes that follower reads (and claims, see retired) when it sees the
    *  truncation */
-  copyOf(head: Buffer, key: string): boolean {
+  copyOf(head: Buffer, key: string, name: string): boolean {
     if (head.length < FINGERPRINT) return false;
-    for (const f of this.followers) if (!f.ids().includes(key) && f.heads().some((h) => h.equals(head))) return true;
+    // As copytruncate names it: beside the file, its name and a suffix (app.log.1, app.log-20251126).
+    // Another log that starts alike (klog's .INFO and .WARNING headers) is no copy.
+    const dir = path.dirname(name);
+    const base = path.basename(name);
+    for (const f of this.followers) {
+      if (path.dirname(f.path) !== dir || !base.startsWith(path.basename(f.path)) || base === path.basename(f.path)) continue;
+      if (!f.ids().includes(key) && f.heads().some((h) => h.equals(head))) return true;
+    }
     return false;
   }
 
@@ -279,7 +286,7 @@ export class FileFollower {
     // A copy of a file followed now (copytruncate's, matched by the glob too): its bytes are that
     // file's, read by its follower, which claims the copy's rest when it sees the truncation (and says
     // where it stopped: looked up below, with no wait in between, so a claim is never missed).
-    this.copy = where === 'start' && !!this.opts.byGlob && !!this.opts.registry?.copyOf(await this.readFp(fh, Math.min(FINGERPRINT, st.size), 0), key);
+    this.copy = where === 'start' && !!this.opts.byGlob && !!this.opts.registry?.copyOf(await this.readFp(fh, Math.min(FINGERPRINT, st.size), 0), key, this.path);
     // (an mtime in the future, clock skew or NFS, is no sign of youth: such a file is read at once)
     const age = Date.now() - st.mtimeMs;
     this.young = !this.copy && where === 'start' && !!this.opts.byGlob && !!this.opts.registry && st.size < FINGERPRINT && age >= 0 && age < YOUNG_MS;
