@@ -383,6 +383,9 @@ test('a --file that never exists and a glob that never matches read nothing: exi
   const w = new WatchProcess(['--file', typo, '--file', glob]);
   t.after(() => w.child.kill('SIGKILL'));
   await w.waitFor('stats line at start', () => w.events.some((e) => e.type === 'stats'));
+  // each said at once as a problem, not only at the end (an alert on problems sees a mistyped glob)
+  await w.waitFor('both problems', () => w.events.some((e) => e.type === 'problem' && e.message === `${glob}: no file matches it yet; waiting for one`)
+    && w.events.some((e) => e.type === 'problem' && e.message === `${typo}: does not exist yet; waiting for it`));
   assert.equal(await w.stop(), 2, w.stderr);
   assert.match(w.stderr, new RegExp(`${typo.replace(/[.*]/g, '\\$&')}: no such file while watched`));
   assert.match(w.stderr, /pods-\*\/calico-node\/\*\.log: no file matched while watched/);

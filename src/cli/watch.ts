@@ -159,8 +159,15 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     const registry = new FollowRegistry();
     // Compressed rotations matching a glob are never followed (read them with analyze): said once.
     let skippedCompressed = false;
+    /** globs that matched nothing at start, said so as a problem */
+    const awaited = new Set<string>();
     const follow = async (file: string, fromStart: boolean, byGlob = false): Promise<FileFollower | undefined> => {
-      if (byGlob) for (const g of globs) if (!matchedGlobs.has(g) && picomatch.isMatch(file, g)) matchedGlobs.add(g);
+      for (const g of byGlob ? globs : []) {
+        if (matchedGlobs.has(g) || !picomatch.isMatch(file, g)) continue;
+        matchedGlobs.add(g);
+        // settles the "no file matches it yet" problem (the same subject: the glob)
+        if (awaited.has(g)) note(`${g}: matched ${file}`, true);
+      }
       if (seen.has(file)) return undefined;
       if (byGlob && COMPRESSED_NAME.test(file)) {
         if (!skippedCompressed) note(`${file}: compressed, not followed; compressed files matching the glob are skipped (${readCompressedHint(file)})`, true);
@@ -237,10 +244,16 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
       // A directory the watcher cannot read (permissions) is said once; the followers say the rest.
       const told = new Set<string>();
       w.on('error', (e: unknown) => {
+        // A file a glob matches is its follower's to report (it says when it is readable again).
+        const at = (e as { path?: string }).path;
+        if (at && isMatch(path.resolve(at))) return;
         const msg = e instanceof Error ? e.message : String(e);
         if (!told.has(msg)) { told.add(msg); note(`watching for new files: ${msg}`); }
       });
       for (const g of globs) for (const m of await fg(g, LIST)) await follow(m, true, true);
+      // A glob that matches nothing yet is said at once (a mistyped DaemonSet glob is a problem to
+      // alert on), and settled by its first match.
+      for (const g of globs) if (!matchedGlobs.has(g)) { awaited.add(g); note(`${g}: no file matches it yet; waiting for one`); }
     }
     sources.push(...[...seen].map((f) => `file ${f}`));
     if (!seen.size) sources.push(...patterns.map((p) => `file ${p} (waiting)`));
