@@ -230,3 +230,14 @@ test('a directory under the glob that cannot be listed is skipped, not the end o
   await w.stop();
   assert.doesNotMatch(w.stderr, /triggerUncaughtException|\n\s+at /, 'no crash');
 });
+
+test('a glob that matches only compressed files read nothing: a problem at once, and exit 2 at the end, with what to do', async (t) => {
+  const d = tempDir(t);
+  writeFileSync(path.join(d, 'syslog.2.gz'), execFileSync('gzip', ['-c'], { input: record() }));
+  const glob = path.join(d, 'syslog*.gz');
+  const w = new WatchProcess(['--file', glob]);
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.waitFor('the problem', () => w.events.some((e) => e.type === 'problem' && e.message === `${glob}: only compressed files match it yet; waiting for one`));
+  assert.equal(await w.stop(), 2, w.stderr);
+  assert.match(w.stderr, /it matched only compressed files, which watch does not follow \(read it with cni-doctor analyze /);
+});

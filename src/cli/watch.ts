@@ -57,6 +57,8 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
    *  file is deleted: the glob is remembered here) */
   const globs = o.files.map((f) => path.resolve(f)).filter((p) => fg.isDynamicPattern(p));
   const matchedGlobs = new Set<string>();
+  /** globs that matched compressed files, which are not followed */
+  const onlyCompressed = new Set<string>();
   let paused = false;
   let resume: (() => void) | undefined;
   const sources: string[] = [];
@@ -162,14 +164,16 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     /** globs that matched nothing at start, said so as a problem */
     const awaited = new Set<string>();
     const follow = async (file: string, fromStart: boolean, byGlob = false): Promise<FileFollower | undefined> => {
+      const compressed = byGlob && COMPRESSED_NAME.test(file);
       for (const g of byGlob ? globs : []) {
         if (matchedGlobs.has(g) || !picomatch.isMatch(file, g)) continue;
+        if (compressed) { onlyCompressed.add(g); continue; }
         matchedGlobs.add(g);
         // settles the "no file matches it yet" problem (the same subject: the glob)
         if (awaited.has(g)) note(`${g}: matched ${file}`, true);
       }
       if (seen.has(file)) return undefined;
-      if (byGlob && COMPRESSED_NAME.test(file)) {
+      if (compressed) {
         if (!skippedCompressed) note(`${file}: compressed, not followed; compressed files matching the glob are skipped (${readCompressedHint(file)})`, true);
         skippedCompressed = true;
         return undefined;
@@ -253,7 +257,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
       for (const g of globs) for (const m of await fg(g, LIST)) await follow(m, true, true);
       // A glob that matches nothing yet is said at once (a mistyped DaemonSet glob is a problem to
       // alert on), and settled by its first match.
-      for (const g of globs) if (!matchedGlobs.has(g)) { awaited.add(g); note(`${g}: no file matches it yet; waiting for one`); }
+      for (const g of globs) if (!matchedGlobs.has(g)) { awaited.add(g); note(`${g}: ${onlyCompressed.has(g) ? 'only compressed files match it' : 'no file matches it'} yet; waiting for one`); }
     }
     sources.push(...[...seen].map((f) => `file ${f}`));
     if (!seen.size) sources.push(...patterns.map((p) => `file ${p} (waiting)`));
@@ -350,7 +354,10 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     if (f.problem) cannotRead(f.path, f.problem.message.replace(/; still trying$/, ''));
     else if (!f.opened) cannotRead(f.path, 'no such file while watched');
   }
-  for (const g of globs) if (!matchedGlobs.has(g)) cannotRead(g, 'no file matched while watched');
+  for (const g of globs) {
+    if (matchedGlobs.has(g)) continue;
+    cannotRead(g, onlyCompressed.has(g) ? `it matched only compressed files, which watch does not follow (${readCompressedHint(g)})` : 'no file matched while watched');
+  }
   for (const j of journals) if (j.complaint) cannotRead('journal', `no entry read; ${j.complaint}`);
   const st = engine.state.stats;
   // A replay is of the kind analyze names (a microk8s inspect tarball, a directory), with its files.
