@@ -392,7 +392,7 @@ export class FileFollower {
       this.ev.draining?.(cur.gen, DRAIN_GRACE_MS);
       this.cur = undefined;
       if (st && (await this.openCurrent('start'))) this.ev.note(`${this.path}: rotated, following the new file from ${this.resumed ? 'where it was read before under another name' : 'its start'}`, true);
-      else if (!this.held && renamed && !this.opts.byGlob) this.ev.note(`${this.path}: rotated (renamed away), waiting for the new file`, true);
+      else if (!this.held && renamed) this.ev.note(`${this.path}: rotated (renamed away), waiting for the new file`, true);
       else if (!this.held) this.ev.note(`${this.path}: gone, ${this.opts.byGlob ? 'no longer followed once what was written to it is read' : 'waiting for it to come back'}`, true);
       if (this.cur) await this.drain(this.cur);
       return;
