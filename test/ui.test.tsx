@@ -519,8 +519,8 @@ describe('watch UI', () => {
   test('the header\'s note row: the newest problem stands over later rotations; routine events alone are shown dim, not as a warning', async () => {
     const lost = { text: '/var/log/syslog: permission denied (run as a user who can read it, e.g. in group adm); still trying' };
     const rotated = { text: '/var/log/calico/felix.log: rotated, following the new file from its start', routine: true as const };
-    const row = async (notes: LiveNote[]): Promise<string> => {
-      const { r, ready } = setup(model({ notes }));
+    const row = async (notes: LiveNote[], columns = 100): Promise<string> => {
+      const { r, ready } = setup(model({ notes }), { columns });
       await ready();
       const third = r.lastFrame()!.split('\n')[2];
       r.unmount();
@@ -534,6 +534,10 @@ describe('watch UI', () => {
     // a problem its own source's later note settles is over: the file appeared
     const settled = await row([{ text: '/var/log/felix.log: does not exist yet; waiting for it' }, { text: '/var/log/felix.log: appeared, reading from its start', routine: true }]);
     assert.match(strip(settled), /^· \/var\/log\/felix\.log: appeared/);
+    // at 80 columns a long path gives up its middle, not the event: the file's name and "rotated" stay
+    const long = await row([{ text: '/var/log/pods/kube-system_calico-node-abc12_3f1d2e4a-9b7c-4d21-8e5f-0a1b2c3d4e5f/calico-node/0.log: rotated, following the new file from its start', routine: true }], 80);
+    assert.match(strip(long), /^· \/var\/log\/pods\/kub.*….*calico-node\/0\.log: rotated, /, strip(long));
+    assert.ok([...strip(long).trimEnd()].length <= 80, strip(long));
   });
 
   test('collapsed at 80 columns, first and last seen carry their date when it is not the other end\'s or today\'s', async () => {

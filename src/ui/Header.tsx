@@ -4,7 +4,7 @@ import { Box } from 'ink';
 import type { ReactNode } from 'react';
 import type { LiveFact, LiveModel, LiveNote } from '../present/live-model.js';
 import { coarse, compactNum, groupNum } from '../present/format.js';
-import { sanitize, truncate } from '../present/text.js';
+import { headByWidth, sanitize, strWidth, tailByWidth, truncate } from '../present/text.js';
 import { Lines, fitPieces, seg, truncateRow, type Piece, type Row } from './Line.js';
 
 export type HeaderProps = Pick<
@@ -95,6 +95,23 @@ export function factsRow(facts: Record<string, LiveFact>, width: number): Row {
   return fitPieces(pieces, width, seg('  '));
 }
 
+/** A note cut to `w` cells: a long path gives up its middle before the event loses its words
+ *  (`/var/log/pods/kube…/calico-node/0.log: rotated, …`, not `/var/log/pods/kube-system_calico-node-abc12_1/calico-node/0.log: r…`). */
+export function fitNote(text: string, w: number): string {
+  if (strWidth(text) <= w) return text;
+  const cut = text.indexOf(': ');
+  if (cut <= 0) return truncate(text, w);
+  const subject = text.slice(0, cut);
+  const rest = text.slice(cut);
+  // the subject keeps at least its last 24 cells (a file's name) and the event at least 24
+  const room = w - Math.min(strWidth(rest), Math.max(24, w - strWidth(subject)));
+  if (room < 12) return truncate(text, w);
+  const tail = Math.min(strWidth(subject), Math.max(Math.floor(room * 0.6), 1));
+  const head = room - tail - 1;
+  const short = head > 0 && strWidth(subject) > room ? `${headByWidth(subject, head)}…${tailByWidth(subject, tail)}` : subject;
+  return truncate(short + rest, w);
+}
+
 export function noteRow(notes: LiveNote[], width: number): Row | undefined {
   if (!notes.length) return undefined;
   // The newest problem is the one to act on, however many rotations came after it; a routine event
@@ -105,7 +122,7 @@ export function noteRow(notes: LiveNote[], width: number): Row | undefined {
   const of = problems.length ? problems : notes;
   const shown = of[of.length - 1];
   const more = of.length > 1 ? ` (+${of.length - 1} earlier)` : '';
-  const text = truncate(sanitize(shown.text).replace(/\s+/g, ' '), Math.max(1, width - 2 - more.length));
+  const text = fitNote(sanitize(shown.text).replace(/\s+/g, ' '), Math.max(1, width - 2 - more.length));
   return shown.routine
     ? truncateRow([seg('· ', { dim: true }), seg(text, { dim: true }), seg(more, { dim: true })], width)
     : truncateRow([seg('! ', { bold: true, fg: 'yellow' }), seg(text, { fg: 'yellow' }), seg(more, { dim: true })], width);
