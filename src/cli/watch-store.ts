@@ -28,8 +28,6 @@ export class WatchStore implements LiveStore {
   private notes: LiveNote[] = [];
   private rate = { lines: 0, at: Date.now(), perSec: 0 };
   private startedAt = Date.now();
-  /** a replay's clock: the newest line replayed, so ages read as they did at the time */
-  private replayNow: number | undefined;
 
   constructor(private engine: LiveEngine, private catalog: Catalog, private meta: WatchMeta) {
     this.model = this.build(Date.now());
@@ -93,7 +91,6 @@ export class WatchStore implements LiveStore {
     if (this.meta.mode === 'replay') {
       now = this.replayClock();
       if (!now) { this.publish(); return; }
-      this.replayNow = now;
     }
     this.engine.event({ type: 'tick', now });
   }
@@ -132,7 +129,9 @@ export class WatchStore implements LiveStore {
   private build(now: number): LiveModel {
     const s = this.engine.state;
     const backlog = this.meta.backlog() + this.engine.pendingBytes();
-    const clock = this.meta.mode === 'replay' ? Math.max(this.replayNow ?? 0, this.replayClock()) : 0;
+    // A replay's clock (the newest failure replayed: hits only move it forward), so ages read as they
+    // did at the time.
+    const clock = this.meta.mode === 'replay' ? this.replayClock() : 0;
     return {
       sources: this.meta.sources,
       lines: s.stats.lines,

@@ -56,6 +56,7 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
   /** the --file globs, and those some file matched at some time (followers are let go of once their
    *  file is deleted: the glob is remembered here) */
   const globs = o.files.map((f) => path.resolve(f)).filter((p) => fg.isDynamicPattern(p));
+  const globMatchers = globs.map((g) => [g, picomatch(g)] as const);
   const matchedGlobs = new Set<string>();
   /** globs that matched compressed files, which are not followed */
   const onlyCompressed = new Set<string>();
@@ -165,8 +166,8 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
     const awaited = new Set<string>();
     const follow = async (file: string, fromStart: boolean, byGlob = false): Promise<FileFollower | undefined> => {
       const compressed = byGlob && COMPRESSED_NAME.test(file);
-      for (const g of byGlob ? globs : []) {
-        if (matchedGlobs.has(g) || !picomatch.isMatch(file, g)) continue;
+      for (const [g, matches] of byGlob ? globMatchers : []) {
+        if (matchedGlobs.has(g) || !matches(file)) continue;
         if (compressed) { onlyCompressed.add(g); continue; }
         matchedGlobs.add(g);
         // settles the "no file matches it yet" problem (the same subject: the glob)
