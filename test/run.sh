@@ -36,4 +36,6 @@ node dist/src/cli/main.js patterns lint
 node dist/src/cli/main.js patterns test
 shopt -s nullglob
 files=(test/*.test.ts test/*.test.tsx)
-exec node --import tsx --test --test-concurrency=2 "${files[@]}"
+# Node 20 applies --test-timeout to each test file as a whole: a file that hangs (an await that
+# nothing resolves, a child that never exits) fails after 5 minutes, named, while the others go on.
+exec node --import tsx --test --test-concurrency=2 --test-timeout=300000 "${files[@]}"

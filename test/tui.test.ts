@@ -16,7 +16,9 @@ type Tmux = (...args: string[]) => string;
 let servers = 0;
 function tmuxServer(t: { after: (fn: () => void) => void }): Tmux {
   const socket = `cnid-test-${process.pid}-${++servers}`;
-  const tmux: Tmux = (...args) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+  // A tmux client that waits on a wedged server is killed: a synchronous call without a deadline
+  // would block the event loop, and with it every test timer of this file.
+  const tmux: Tmux = (...args) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', timeout: 10_000, killSignal: 'SIGKILL' });
   // Its panes' programs (a watch left running by a failed test, the `sleep 60`s) end with it.
   t.after(() => { try { tmux('kill-server'); } catch { /* already gone */ } });
   return tmux;

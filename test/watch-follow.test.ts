@@ -195,7 +195,7 @@ for (const extra of [[], ['--headless']]) {
     const w = new WatchProcess([...extra, '-']);
     t.after(() => w.child.kill('SIGKILL'));
     w.child.stdin!.end(record() + filler(3) + record());
-    const code = await Promise.race([w.exited, new Promise<never>((_, no) => setTimeout(() => no(new Error('no exit 20 s after the end of input')), 20_000).unref())]);
+    const code = await w.exit('an exit at the end of input');
     assert.equal(code, 1);
     assert.equal(w.count(ID), 2);
     assert.ok(w.events.some((e) => e.type === 'fact' && e.name === 'iptables.mode' && e.value === 'legacy'));
@@ -205,7 +205,7 @@ for (const extra of [[], ['--headless']]) {
 test('the final stats line gives the average rate over the run (final: true, with its seconds), not the last second\'s 0', async () => {
   const w = new WatchProcess(['-']);
   w.child.stdin!.end(filler(3000) + record());
-  assert.equal(await w.exited, 1);
+  assert.equal(await w.exit('an exit at the end of input'), 1);
   const last = w.events[w.events.length - 1] as unknown as { type: string; lines: number; linesPerSec: number; final?: boolean; seconds: number };
   assert.equal(last.type, 'stats');
   assert.equal(last.lines, 3001);
@@ -226,19 +226,11 @@ test('stdin: a 64 MB line is cut with a note, in bounded time, and the lines aft
   const piece = Buffer.alloc(64 << 10, 'a');
   for (let i = 0; i < 1024; i++) if (!w.child.stdin!.write(piece)) await new Promise((r) => w.child.stdin!.once('drain', r));
   w.child.stdin!.end('\n' + record());
-  const code = await exitWithin(w, 30_000);
+  const code = await w.exit('an exit', 30_000);
   assert.equal(code, 1);
   assert.equal(w.count(ID), 2);
   assert.match(w.stderr, /stdin: line 2 is longer than \d+ MiB: scanned its start only/);
 });
-
-/** resolves with the exit code, or rejects when the process is still running after `ms` */
-function exitWithin(w: WatchProcess, ms: number): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`still running ${ms} ms after the signal; last events: ${JSON.stringify(w.events.slice(-3).map((e) => e.type))}`)), ms);
-    void w.exited.then((c) => { clearTimeout(t); resolve(c); });
-  });
-}
 
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   test(`watch - exits at once on ${sig} while its producer still writes; nothing printed after the final stats`, async (t) => {
@@ -250,7 +242,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     t.after(() => clearInterval(producer));
     await w.waitFor('a diagnosis', () => w.count(ID) >= 2);
     w.child.kill(sig);
-    const code = await exitWithin(w, 3000);
+    const code = await w.exit('an exit', 3000);
     clearInterval(producer);
     assert.equal(code, 1, 'analyze-style exit code: a critical diagnosis was found');
     const types = w.events.map((e) => e.type);

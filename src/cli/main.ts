@@ -123,6 +123,10 @@ export function program(): Command {
         journalDir: o.journalDir, journalFiles: o.journalFile ?? [], since: o.since, files: o.file ?? [], fromStart: !!o.fromStart,
         replay: o.replay, speed: o.speed, json: !!o.json, tui: o.tui !== false, headless: !!o.headless, metrics: o.metrics, bell: !!o.bell,
       });
+      // The final report is out and every source was closed. A handle some dependency still holds
+      // (a file watcher closed in the middle of its scan) must not keep an ended watch running after
+      // q or SIGTERM. Nothing written is lost: stdout and stderr are synchronous on Linux.
+      setTimeout(() => process.exit(), 1000).unref();
     })
     .addHelpText('after', `${EXIT_CODES}\n  (at the end of the watch: q, Ctrl-C, SIGTERM, or the end of stdin or a replay)`);
 

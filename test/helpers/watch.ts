@@ -56,9 +56,20 @@ export class WatchProcess {
     });
   }
 
-  async stop(): Promise<number | null> {
+  /** The exit code once the watch ends; one still running after `ms` is killed and the test fails
+   *  naming what it waited for. (An await without a deadline hangs the whole run until CI's time is
+   *  up, and CI then says nothing of where.) */
+  exit(what = 'the watch to exit', ms = 20_000): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => { this.child.kill('SIGKILL'); reject(new Error(`timed out after ${ms} ms waiting for ${what}; stderr: ${this.stderr}`)); }, ms);
+    });
+    return Promise.race([this.exited, late]).finally(() => clearTimeout(timer));
+  }
+
+  stop(): Promise<number | null> {
     this.child.kill('SIGTERM');
-    return this.exited;
+    return this.exit('the watch to end after SIGTERM', 15_000);
   }
 }
 
