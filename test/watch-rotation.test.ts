@@ -4,7 +4,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, closeSync, copyFileSync, mkdirSync, openSync, renameSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, chmodSync, closeSync, copyFileSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, tempDir } from './helpers/util.js';
 import { startedWatch, WatchProcess } from './helpers/watch.js';
@@ -65,6 +65,61 @@ test('copytruncate at a high write rate: the lines written after the last read a
   assert.equal(w.count(ID), records, `every failure record once (${records} written)`);
   assert.equal(lines(w), written, 'every line once');
   assert.equal(notes(w, 'note', /truncated \(copytruncate\), read the rest of its copy/).length, ROUNDS, notes(w, 'problem', /truncated/).join('\n'));
+});
+
+for (const [ext, pack] of [['gz', (b: string) => execFileSync('gzip', ['-c'], { input: b })], ['xz', (b: string) => execFileSync('xz', ['-c'], { input: b })]] as const) {
+  test(`copytruncate with compress (.${ext}) seen late: the copy's rest is read from the compressed copy, each line once, no problem said`, async (t) => {
+    const d = tempDir(t);
+    const log = path.join(d, 'calico-node.log');
+    writeFileSync(log, '');
+    const w = await startedWatch(t, ['--file', log]);
+    const fd = openSync(log, 'a');
+    t.after(() => closeSync(fd));
+    writeSync(fd, marker());
+    let written = 1;
+    let records = 0;
+    await w.waitFor('the first line', () => w.count(CRASH) === 1);
+    const ROUNDS = 3;
+    for (let r = 1; r <= ROUNDS; r++) {
+      // What a follower that looks after logrotate is done finds: the copy compressed, its plain self
+      // gone, the file truncated. The lines written after its last read are in the compressed copy
+      // only (written there directly, so the follower cannot have read them from the file).
+      let burst = '';
+      for (let i = 0; i < 200; i++) burst += record();
+      records += 200;
+      writeFileSync(`${log}.${r}.${ext}`, pack(readFileSync(log, 'utf8') + burst));
+      truncateSync(log, 0);
+      writeSync(fd, marker());
+      written += 201;
+      await w.waitFor(`round ${r}: the truncation and the new file's first line`, () => w.count(CRASH) === r + 1, 20_000);
+    }
+    await w.stop();
+    assert.equal(w.count(ID), records, `every failure record once (${records} written)`);
+    assert.equal(lines(w), written, 'every line once');
+    assert.deepEqual(notes(w, 'problem', /truncated/), [], 'no line may be lost: none is');
+    const found = notes(w, 'note', new RegExp(`truncated \\(copytruncate\\), read the rest of its copy calico-node\\.log\\.\\d\\.${ext} \\(\\d+ bytes\\)`));
+    assert.equal(found.length, ROUNDS, found.join('\n'));
+  });
+}
+
+test('copytruncate with compress: a compressed copy cut short gives what it holds, and says lines may be lost', async (t) => {
+  const d = tempDir(t);
+  const log = path.join(d, 'calico-node.log');
+  writeFileSync(log, '');
+  const w = await startedWatch(t, ['--file', log]);
+  appendFileSync(log, marker());
+  await w.waitFor('the first line', () => w.count(CRASH) === 1);
+  let burst = '';
+  for (let i = 0; i < 2000; i++) burst += record();
+  const gz = execFileSync('gzip', ['-c'], { input: readFileSync(log, 'utf8') + burst });
+  // cut in its last part: the start (and the offset read to) decode, the end does not
+  writeFileSync(`${log}.1.gz`, gz.subarray(0, gz.length - 200));
+  truncateSync(log, 0);
+  appendFileSync(log, marker());
+  await w.waitFor('the new file\'s first line', () => w.count(CRASH) === 2, 20_000);
+  await w.stop();
+  const said = notes(w, 'problem', /truncated \(copytruncate\), read \d+ bytes of the rest of its copy calico-node\.log\.1\.gz, whose end could not be read \(.+\), so lines written just before the truncation may be lost/);
+  assert.equal(said.length, 1, JSON.stringify(w.events.filter((e) => e.type === 'problem' || e.type === 'note')));
 });
 
 test('a truncation with no copy beside it says lines may have been lost', async (t) => {

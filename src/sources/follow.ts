@@ -7,7 +7,8 @@ import { constants } from 'node:fs';
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import { COMPRESSED_NAME, readCompressedHint, sniffMagic } from './decompress.js';
+import type { Readable } from 'node:stream';
+import { COMPRESSED_NAME, compressionOfName, decompress, readCompressedHint, sniffMagic, type Compression } from './decompress.js';
 
 const FINGERPRINT = 64;
 const READ = 1 << 20;
@@ -22,6 +23,8 @@ const YOUNG_MS = 1000;
 
 /** how many rotation siblings are looked at for a truncated file's copy (the newest first) */
 const COPY_CANDIDATES = 8;
+/** and how many compressed ones (each is decompressed up to where the follower's read stopped) */
+const COMPRESSED_COPY_CANDIDATES = 2;
 
 /** `gen`: which file under the name (rotation and truncation start a new one). `head`: its first bytes
  *  (up to FINGERPRINT), what a copy of it made by copytruncate starts with too. */
@@ -408,9 +411,11 @@ export class FileFollower {
       // written after our last read and before the copy is only in the copy: read its rest first.
       const known = Math.max(0, cur.size - cur.offset);
       const copy = await this.fromCopy(cur);
-      this.ev.note(copy
-        ? `${this.path}: truncated (copytruncate), read the rest of its copy ${copy.name} (${copy.bytes} bytes), reading it again from its start`
-        : `${this.path}: truncated, reading again from its start; no copy of it found beside it, so lines written just before the truncation may be lost${known ? ` (at least ${known} bytes not read)` : ''}`, !!copy);
+      this.ev.note(copy?.error
+        ? `${this.path}: truncated (copytruncate), read ${copy.bytes} bytes of the rest of its copy ${copy.name}, whose end could not be read (${copy.error}), so lines written just before the truncation may be lost; reading it again from its start`
+        : copy
+          ? `${this.path}: truncated (copytruncate), read the rest of its copy ${copy.name} (${copy.bytes} bytes), reading it again from its start`
+          : `${this.path}: truncated, reading again from its start; no copy of it found beside it, so lines written just before the truncation may be lost${known ? ` (at least ${known} bytes not read)` : ''}`, !!copy && !copy.error);
       // What was read before the truncation is a finished stream; the refill is a new one.
       this.ev.end(cur.gen);
       cur.gen = ++this.gens;
@@ -427,9 +432,10 @@ export class FileFollower {
   }
 
   /** The copy copytruncate made of cur before truncating it: a rotation sibling (same directory, a name
-   *  that starts with ours, not compressed; the newest few) that starts with cur's first bytes and has
-   *  cur's last-read bytes at cur's offset. Its bytes beyond the offset are read as cur's. */
-  private async fromCopy(cur: Open): Promise<{ name: string; bytes: number } | undefined> {
+   *  that starts with ours; the newest few, then the newest compressed ones) that starts with cur's
+   *  first bytes and has cur's last-read bytes at cur's offset. Its bytes beyond the offset are read as
+   *  cur's. */
+  private async fromCopy(cur: Open): Promise<{ name: string; bytes: number; error?: string } | undefined> {
     if (!cur.offset) return undefined;
     const dir = path.dirname(this.path);
     const base = path.basename(this.path);
@@ -440,12 +446,17 @@ export class FileFollower {
       return undefined;
     }
     const found: { name: string; mtime: number }[] = [];
+    const packed: { name: string; mtime: number; kind: Exclude<Compression, 'none'> }[] = [];
     for (const name of names) {
-      if (name === base || !name.startsWith(base) || COMPRESSED_NAME.test(name)) continue;
+      if (name === base || !name.startsWith(base)) continue;
+      const kind = compressionOfName(name);
       const s = await stat(path.join(dir, name)).catch(() => undefined);
-      if (s?.isFile() && s.size >= cur.offset && !(s.ino === cur.ino && s.dev === cur.dev)) found.push({ name, mtime: s.mtimeMs });
+      if (!s?.isFile()) continue;
+      if (kind) packed.push({ name, mtime: s.mtimeMs, kind });
+      else if (!COMPRESSED_NAME.test(name) && s.size >= cur.offset && !(s.ino === cur.ino && s.dev === cur.dev)) found.push({ name, mtime: s.mtimeMs });
     }
     found.sort((a, b) => b.mtime - a.mtime);
+    packed.sort((a, b) => b.mtime - a.mtime);
     for (const { name } of found.slice(0, COPY_CANDIDATES)) {
       let fh: FileHandle;
       try {
@@ -465,7 +476,58 @@ export class FileFollower {
         await fh.close().catch(() => undefined);
       }
     }
+    // copytruncate with compress and no delaycompress: by the time the truncation is seen, the copy
+    // may be compressed already (and its plain self removed). Its rest is in the compressed one.
+    for (const c of packed.slice(0, COMPRESSED_COPY_CANDIDATES)) {
+      const got = await this.fromCompressedCopy(cur, path.join(dir, c.name), c.kind);
+      if (got) return { name: c.name, ...got };
+    }
     return undefined;
+  }
+
+  /** The bytes of a compressed copy beyond cur's offset, as cur's, if it starts with cur's first bytes
+   *  and has cur's last-read bytes at cur's offset; streamed, so memory stays bounded. A copy whose end
+   *  cannot be read (corrupt, cut) gives what was read before, and why. */
+  private async fromCompressedCopy(cur: Open, file: string, kind: Exclude<Compression, 'none'>): Promise<{ bytes: number; error?: string } | undefined> {
+    let src: Readable;
+    try {
+      src = await decompress({ file }, kind);
+    } catch {
+      return undefined;
+    }
+    let pos = 0;
+    let head = Buffer.alloc(0);
+    let before = Buffer.alloc(0);
+    let bytes = 0;
+    let matched = false;
+    try {
+      for await (const chunk of src as AsyncIterable<Buffer>) {
+        if (head.length < cur.head.length) {
+          head = Buffer.concat([head, chunk.subarray(0, cur.head.length - head.length)]);
+          if (head.length === cur.head.length && !head.equals(cur.head)) return undefined;
+        }
+        const end = pos + chunk.length;
+        if (!matched && end >= cur.offset) {
+          before = Buffer.concat([before, chunk.subarray(0, cur.offset - pos)]).subarray(-FINGERPRINT);
+          if (!before.equals(cur.fp) || head.length < cur.head.length) return undefined;
+          matched = true;
+        } else if (!matched) {
+          before = Buffer.concat([before, chunk]).subarray(-FINGERPRINT);
+        }
+        if (matched && end > cur.offset) {
+          const rest = chunk.subarray(Math.max(0, cur.offset - pos));
+          this.ev.data(rest, cur.gen);
+          bytes += rest.length;
+        }
+        pos = end;
+        if (this.closed) break;
+      }
+    } catch (e) {
+      return matched ? { bytes, error: (e as Error).message } : undefined;
+    } finally {
+      src.destroy();
+    }
+    return matched ? { bytes } : undefined;
   }
 }
 
