@@ -349,3 +349,47 @@ test('end to end, an inspect bundle: another node\'s calico-node block in the du
   assert.equal(m.resolved, undefined, `node2's log reaches 19:52, this node's stops at its 18:52 boot: ${JSON.stringify(m.resolved)}`);
   assert.equal(code, 1);
 });
+
+test('hits on both sides of a boot: how many came from the boot on, the first of them, and how many before (stamped), the unstamped apart', () => {
+  const before = hit(BOOT1 - 14 * MIN, 1);
+  const state = reduce(initialState(), [
+    before,
+    // one record matching two signals is one occurrence: the per-boot count must not add it twice
+    { ...hit(BOOT1 - 13 * MIN, 2), signals: ['xor-mark-rejected', 'set-mark-rejected'] },
+    ...boot(BOOT1, '6.8.0-57-generic', 3),
+    ...failures(T0, 5, 4),
+    // a listing row: no time, in no boot
+    { ...hit(T0, 50), time: undefined, evidence: { source: 'events', line: 1, text: 'row' } },
+  ]);
+  const d = diagnose(state, cat).find((x) => x.id === ID)!;
+  assert.equal(d.occurrences, 8);
+  assert.deepEqual(d.sinceBoot, { since: new Date(BOOT1).toISOString(), by: 'booted kernel 6.8.0-57-generic', source: 'syslog', occurrences: 5, firstSeen: new Date(T0).toISOString(), before: 2 });
+  const rep = buildReport(state, cat, 'test');
+  assert.match(renderText(rep, { color: false }).replace(/\n\s+/g, ' '), /5 of the 8 since the boot at 2025-05-26 17:52:10 UTC \(booted kernel 6\.8\.0-57-generic\), the first at 18:06:15; 2 before it, 1 with no time \(listings\)\./);
+  assert.match(renderMarkdown(rep), /5 of the 8 since the boot at 2025-05-26 17:52:10 UTC/);
+  const tl = rep.timeline.filter((e) => e.text.includes(ID));
+  assert.deepEqual(tl.map((e) => [e.time, e.kind]), [[before.evidence.time, 'first-seen'], [new Date(T0).toISOString(), 'since-boot'], [new Date(T0 + 8 * MIN).toISOString(), 'last-seen']]);
+  assert.match(tl[0].text, /\(2 of 8 before the boot at 2025-05-26T17:52:10\.000Z\)$/);
+  assert.match(tl[1].text, /after the boot \(booted kernel 6\.8\.0-57-generic\): 5 of 8 from here on$/);
+
+  // All after the boot, or a boot after the last hit: nothing to split.
+  const after = reduce(initialState(), [...boot(BOOT1, '6.8.0-57-generic', 1), ...failures(T0, 5, 2), ...boot(BOOT2, '6.8.0-57-generic', 9)]);
+  assert.equal(diagnose(after, cat).find((x) => x.id === ID)!.sinceBoot, undefined);
+});
+
+test('end to end, the sosreport sample: calico-node-not-ready\'s one start-up blip before the upgrade is told apart from the failure after its boot', async () => {
+  const r = await runCli(['analyze', path.join('samples', 'bundles', 'sosreport-node1-2025-05-26-abcdefg.tar.xz'), '--json']);
+  assert.equal(r.code, 1, r.stderr);
+  const rep = JSON.parse(r.stdout) as { diagnoses: Diagnosis[]; timeline: { time: string; kind: string; text: string }[] };
+  const nr = rep.diagnoses.find((d) => d.id === 'calico-node-not-ready')!;
+  assert.equal(nr.firstSeen, '2025-05-26T17:38:16.000Z', 'the blip is still its first sighting');
+  assert.deepEqual(nr.sinceBoot && [nr.sinceBoot.since, nr.sinceBoot.by, nr.sinceBoot.before, nr.sinceBoot.occurrences + nr.sinceBoot.before < nr.occurrences], ['2025-05-26T17:52:08.000Z', 'booted kernel 6.8.0-57-generic', 1, true]);
+  // In the timeline, the failure of the upgraded boot starts after the kernel install and the boot.
+  const at = (pred: (e: { time: string; kind: string; text: string }) => boolean): number => rep.timeline.findIndex(pred);
+  const install = at((e) => e.kind === 'kernel-install');
+  const upgradeBoot = at((e) => e.kind === 'boot' && e.time === nr.sinceBoot!.since);
+  const again = at((e) => e.kind === 'since-boot' && e.text.startsWith('calico-node-not-ready'));
+  assert.ok(install >= 0 && upgradeBoot > install && again > upgradeBoot, JSON.stringify(rep.timeline.map((e) => [e.kind, e.text.slice(0, 40)])));
+  // Every hit of the headline failure came after the boot: nothing to tell apart.
+  assert.equal(rep.diagnoses.find((d) => d.id === ID)!.sinceBoot, undefined);
+});

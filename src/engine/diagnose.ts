@@ -4,9 +4,8 @@ import type { Catalog, LoadedPattern } from '../catalog/load.js';
 import type { Condition } from '../catalog/schema.js';
 import { SEVERITY_RANK, type Severity } from '../catalog/severity.js';
 import type { Evidence } from './events.js';
-import type { Bucket, FactValue, PatternHits, SignalStats, State, TimelineEntry } from './state.js';
+import { emptyPatternHits, type Bucket, type FactValue, type PatternHits, type SignalStats, type State, type TimelineEntry } from './state.js';
 import { parseDuration, isoString } from '../parse/time.js';
-import { emptyRecent } from './recent.js';
 import { agree, valueAt } from './timed.js';
 import { versionInRange } from './version.js';
 
@@ -44,7 +43,23 @@ export interface Diagnosis {
   /** not current: the node started afresh (booted) after the last hit, and the logs go on for at
    *  least RESOLVED_AFTER past that without it */
   resolved?: Resolved;
+  /** its hits came on both sides of a boot: how many from the latest such boot on (the rest came
+   *  before it: a start-up blip in the boot before an upgrade is not the failure the upgrade brought) */
+  sinceBoot?: SinceBoot;
   captures: Record<string, string>;
+}
+
+export interface SinceBoot {
+  /** when the node started afresh: the latest boot between the first and the last hit */
+  since: string;
+  /** what happened then, as the timeline says it: `booted kernel 6.8.0-57-generic` */
+  by: string;
+  source: string;
+  /** hits from that boot on, and the first of them */
+  occurrences: number;
+  firstSeen: string;
+  /** stamped hits before it (the rest of the diagnosis's occurrences tell no time: listings) */
+  before: number;
 }
 
 export interface Resolved {
@@ -177,8 +192,16 @@ function isElsewhere(state: State, pod: string): boolean {
 /** A pattern's hits less the parts that came from pods set aside. Counts are exact; a minute's
  *  first and last times stay those of all its hits when some of them remain. */
 function withoutHits(h: PatternHits, parts: PatternHits[], pods: Set<string>): PatternHits {
-  const out: PatternHits = { ...h, occurrences: h.occurrences, signals: {}, firstSeen: undefined, lastSeen: undefined };
-  for (const p of parts) out.occurrences -= p.occurrences;
+  const out: PatternHits = { ...h, occurrences: h.occurrences, signals: {}, minutes: new Map(h.minutes), firstSeen: undefined, lastSeen: undefined };
+  for (const p of parts) {
+    out.occurrences -= p.occurrences;
+    for (const [m, b] of p.minutes) {
+      const c = out.minutes.get(m);
+      if (!c) continue;
+      if (c.n - b.n <= 0) out.minutes.delete(m);
+      else out.minutes.set(m, { ...c, n: c.n - b.n });
+    }
+  }
   for (const [name, s] of Object.entries(h.signals)) {
     const buckets = new Map<number, Bucket>(s.buckets);
     const captures = new Map(s.captures);
@@ -467,7 +490,7 @@ export function diagnose(state0: State, catalog: Catalog): Diagnosis[] {
   const out: Diagnosis[] = [];
   for (const p of catalog.patterns) {
     if (!active.has(p.id)) continue;
-    const h = state.hits[p.id] ?? { occurrences: 0, signals: {}, captures: {}, seen: emptyRecent() };
+    const h = state.hits[p.id] ?? emptyPatternHits();
     const whenFacts: FactRef[] = [];
     raised(p, state, active, whenFacts);
     const factors: ConfidenceFactor[] = [];
@@ -490,6 +513,8 @@ export function diagnose(state0: State, catalog: Catalog): Diagnosis[] {
     if (state.now !== undefined && h.lastSeen !== undefined && state.now - h.lastSeen > QUIET_AFTER) d.quietFor = state.now - h.lastSeen;
     const resolved = notSeenSince(state, h);
     if (resolved) d.resolved = resolved;
+    const split = sinceBoot(state, h);
+    if (split) d.sinceBoot = split;
     out.push(d);
   }
   const rank = (d: Diagnosis): number => SEVERITY_RANK[d.severity];
@@ -541,6 +566,33 @@ function notSeenSince(state: State, h: State['hits'][string]): Resolved | undefi
   return { since: isoString(boot.time)!, by: boot.text, source: boot.source, logsUntil: isoString(logEnd)! };
 }
 
+/** Hits on both sides of a boot: the latest boot between the first and the last hit, and the hits
+ *  from it on. A minute that holds the boot counts after it (a minute keeps its first and last time,
+ *  not each hit's); unstamped hits (`kubectl describe` rows) count in no boot. */
+function sinceBoot(state: State, h: PatternHits): SinceBoot | undefined {
+  if (h.firstSeen === undefined || h.lastSeen === undefined || inputNodes(state).length > 1) return undefined;
+  let boot: TimelineEntry | undefined;
+  for (const t of state.timeline) {
+    if (t.freshStart && t.time !== undefined && t.time > h.firstSeen && t.time <= h.lastSeen && (!boot || t.time > boot.time!)) boot = t;
+  }
+  if (!boot) return undefined;
+  const at = boot.time!;
+  let n = 0;
+  let before = 0;
+  let first: number | undefined;
+  for (const b of h.minutes.values()) {
+    if (b.last < at) {
+      before += b.n;
+      continue;
+    }
+    n += b.n;
+    const f = b.first >= at ? b.first : b.last;
+    if (first === undefined || f < first) first = f;
+  }
+  if (!n || first === undefined) return undefined;
+  return { since: isoString(at)!, by: boot.text, source: boot.source, occurrences: n, firstSeen: isoString(first)!, before };
+}
+
 /** How far this node's logs reach: its own, and its pods' (those not known to run elsewhere). */
 function ownLogEnd(state: State): number | undefined {
   let end = state.logEnd;
@@ -564,7 +616,14 @@ export function timeline(state0: State, diagnoses: Diagnosis[]): { time?: string
     if (!h || h.firstSeen === undefined) continue;
     const ev = d.evidence.find((e) => e.time) ?? d.evidence[0];
     if (!h.occurrences) continue;
-    entries.push({ t: h.firstSeen, kind: 'first-seen', text: `first ${d.id}: ${d.title}`, source: ev?.source ?? '' });
+    const b = d.sinceBoot;
+    entries.push({ t: h.firstSeen, kind: 'first-seen', text: `first ${d.id}: ${d.title}${b ? ` (${b.before} of ${d.occurrences} before the boot at ${b.since})` : ''}`, source: ev?.source ?? '' });
+    if (b) {
+      // Seen again after a boot (the upgrade's): where the failure of this boot starts.
+      const at = Date.parse(b.firstSeen);
+      const then = d.evidence.find((e) => e.time && Date.parse(e.time) >= at) ?? ev;
+      entries.push({ t: at, kind: 'since-boot', text: `${d.id} after the boot (${b.by}): ${b.occurrences} of ${d.occurrences} from here on`, source: then?.source ?? '' });
+    }
     if (h.lastSeen !== undefined && h.lastSeen !== h.firstSeen) {
       const last = [...d.evidence].reverse().find((e) => e.time) ?? ev;
       entries.push({ t: h.lastSeen, kind: 'last-seen', text: `last ${d.id} (${d.occurrences} occurrences in all)`, source: last?.source ?? '' });

@@ -85,6 +85,16 @@ export function notSeenSince(r: NonNullable<Diagnosis['resolved']>, short = fals
   return `Not seen since the boot at ${clock(r.since, true)} UTC (${r.by}): the logs go on for ${duration(after)} after it without this failure.`;
 }
 
+/** A diagnosis whose hits came on both sides of a boot, in a sentence (reports) or a few words (the
+ *  live views): "86 of the 87 since the boot at 2025-05-26 17:52:08 UTC (booted kernel
+ *  6.8.0-57-generic), the first at 18:06:29; 1 before it." / "86× since boot 17:52:08 (booted …)" */
+export function sinceBootText(d: Pick<Diagnosis, 'occurrences' | 'sinceBoot'>, short = false): string {
+  const b = d.sinceBoot!;
+  if (short) return `${b.occurrences}× since boot ${clock(b.since)} (${b.by})`;
+  const untimed = d.occurrences - b.occurrences - b.before;
+  return `${b.occurrences} of the ${d.occurrences} since the boot at ${clock(b.since, true)} UTC (${b.by}), the first at ${clockDated(b.firstSeen, [isoDay(b.since)])}; ${b.before} before it${untimed > 0 ? `, ${untimed} with no time (listings)` : ''}.`;
+}
+
 export function confidence(c: number): string {
   return c.toFixed(2);
 }

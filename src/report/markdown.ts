@@ -5,7 +5,7 @@
 // is made unable to close it early.
 import { mixedNodesText, noDiagnosisText, setAsideDetail, setAsideHeadline, setAsideWhy, type Report } from './model.js';
 import { visible } from './text.js';
-import { notSeenSince } from '../present/format.js';
+import { notSeenSince, sinceBootText } from '../present/format.js';
 
 /** A code block that no run of backticks in `s` can close; control characters made visible. */
 function fence(s: string): string {
@@ -99,6 +99,7 @@ export function renderMarkdown(r: Report): string {
     out.push(`## ${d.severity.toUpperCase()}: ${prose(oneLine(d.title)).replace(/(^|[ \t])(#+[ \t]*)$/, '$1\\$2')}`, '');
     out.push(`${code(d.id)} · confidence ${d.confidence.toFixed(2)} · ${d.occurrences} occurrences${d.firstSeen ? ` · first ${text(d.firstSeen)}` : ''}${d.lastSeen ? ` · last ${text(d.lastSeen)}` : ''}`, '');
     if (d.resolved) out.push(`**${text(notSeenSince(d.resolved))}**`, '');
+    if (d.sinceBoot) out.push(text(sinceBootText(d)), '');
     out.push(prose(d.summary, true), '');
     out.push('**Root cause.** ' + prose(d.rootCause), '');
     if (d.notThis) out.push('**Not the cause.** ' + prose(d.notThis), '');

@@ -3,7 +3,7 @@ import pc from 'picocolors';
 import type { Diagnosis } from '../engine/diagnose.js';
 import type { Evidence } from '../engine/events.js';
 import { mixedNodesText, noDiagnosisText, setAsideDetail, setAsideHeadline, setAsideWhy, type Report } from './model.js';
-import { groupNum, notSeenSince } from '../present/format.js';
+import { groupNum, notSeenSince, sinceBootText } from '../present/format.js';
 import { clipAround, sanitize, wrapWords } from '../present/text.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
@@ -89,6 +89,7 @@ export function renderDiagnosis(c: Colors, d: Diagnosis, full = true, width?: nu
   else out.push(head, c.dim(`  ${when.slice(2)}`));
   out.push(c.bold(wrap(visible(d.title), 2, cols)));
   if (d.resolved) out.push(c.bold(c.green(wrap(visible(notSeenSince(d.resolved)), 2, cols))));
+  if (d.sinceBoot) out.push(c.dim(wrap(visible(sinceBootText(d)), 2, cols)));
   out.push('');
   out.push(wrap(visible(d.summary), 2, cols));
   if (!full) return out.join('\n');

@@ -6,7 +6,7 @@ import { Box } from 'ink';
 import { memo, type ReactNode } from 'react';
 import { LIKELY_CAUSE, type Diagnosis } from '../engine/diagnose.js';
 import type { Evidence } from '../engine/events.js';
-import { SEVERITY, clock, clockDated, compactNum, confidence, isoDay, notSeenSince } from '../present/format.js';
+import { SEVERITY, clock, clockDated, compactNum, confidence, isoDay, notSeenSince, sinceBootText } from '../present/format.js';
 import { Lines, fitPieces, rowWidth, seg, truncateRow, type Row, type Seg } from './Line.js';
 import { clipAround, hardWrap, limitLines, sanitize, strWidth, tailByWidth, truncate, wrapAround, wrapWords, type Part } from '../present/text.js';
 
@@ -192,6 +192,7 @@ function diagnosisRows(d: Diagnosis, w: number, full: boolean, caps: Caps = full
   rows.push(metaRow(d, w, today));
   // no longer current: said before anything else about it (two lines at most)
   if (d.resolved) rows.push(...prose(notSeenSince(d.resolved, true), w, 2, { fg: 'green', bold: true }));
+  if (d.sinceBoot) rows.push(...prose(sinceBootText(d, true), w, 2, { dim: true }));
   rows.push(...prose(shownSummary(d), w - 2, caps.summary).map((r) => [seg('  '), ...r]));
   if (d.likelyCause) rows.push(...gutter('Likely', [[seg('caused by '), seg(d.likelyCause, { bold: true })]], w));
   rows.push(...gutter('Cause', prose(d.rootCause, inner, caps.cause), w));
