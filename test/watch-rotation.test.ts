@@ -80,6 +80,7 @@ for (const [ext, pack] of [['gz', (b: string) => execFileSync('gzip', ['-c'], { 
     let records = 0;
     await w.waitFor('the first line', () => w.count(CRASH) === 1);
     const ROUNDS = 3;
+    const copies: string[] = [];
     for (let r = 1; r <= ROUNDS; r++) {
       // What a follower that looks after logrotate is done finds: the copy compressed, its plain self
       // gone, the file truncated. The lines written after its last read are in the compressed copy
@@ -87,7 +88,8 @@ for (const [ext, pack] of [['gz', (b: string) => execFileSync('gzip', ['-c'], { 
       let burst = '';
       for (let i = 0; i < 200; i++) burst += record();
       records += 200;
-      writeFileSync(`${log}.${r}.${ext}`, pack(readFileSync(log, 'utf8') + burst));
+      copies[r] = readFileSync(log, 'utf8') + burst;
+      writeFileSync(`${log}.${r}.${ext}`, pack(copies[r]));
       truncateSync(log, 0);
       writeSync(fd, marker());
       written += 201;
@@ -97,6 +99,14 @@ for (const [ext, pack] of [['gz', (b: string) => execFileSync('gzip', ['-c'], { 
     assert.equal(w.count(ID), records, `every failure record once (${records} written)`);
     assert.equal(lines(w), written, 'every line once');
     assert.deepEqual(notes(w, 'problem', /truncated/), [], 'no line may be lost: none is');
+    // The lines read from a copy are named by the copy, with their numbers in it.
+    const ev = (w.events.filter((e) => e.type === 'diagnosis' && e.diagnosis?.id === ID).pop()!.diagnosis as unknown as { evidence: { source: string; line: number; text: string }[] }).evidence;
+    assert.ok(ev.length >= 3);
+    for (const e of ev) {
+      const r = Number(new RegExp(`calico-node\\.log\\.(\\d)\\.${ext}$`).exec(e.source)?.[1]);
+      assert.ok(copies[r], `named by a copy: ${e.source}:${e.line}`);
+      assert.equal(copies[r].split('\n')[e.line - 1].match(/seq \d+/)?.[0], e.text.match(/seq \d+/)?.[0], `${e.source}:${e.line} is that line`);
+    }
     const found = notes(w, 'note', new RegExp(`truncated \\(copytruncate\\), read the rest of its copy calico-node\\.log\\.\\d\\.${ext} \\(\\d+ bytes\\)`));
     assert.equal(found.length, ROUNDS, found.join('\n'));
   });
@@ -120,6 +130,27 @@ test('copytruncate with compress: a compressed copy cut short gives what it hold
   await w.stop();
   const said = notes(w, 'problem', /truncated \(copytruncate\), read \d+ bytes of the rest of its copy calico-node\.log\.1\.gz, whose end could not be read \(.+\), so lines written just before the truncation may be lost/);
   assert.equal(said.length, 1, JSON.stringify(w.events.filter((e) => e.type === 'problem' || e.type === 'note')));
+});
+
+test('a renamed file\'s late lines are named by its new name in the evidence, with their numbers there; the new file\'s by the name', async (t) => {
+  const d = tempDir(t);
+  const log = path.join(d, 'felix.log');
+  writeFileSync(log, '');
+  const w = await startedWatch(t, ['--file', log]);
+  const fd = openSync(log, 'a');
+  t.after(() => closeSync(fd));
+  writeSync(fd, record());
+  await w.waitFor('the first record', () => w.count(ID) === 1);
+  renameSync(log, `${log}.1`);
+  await w.waitFor('the rename seen', () => notes(w, 'note', /rotated \(renamed away\)/).length === 1);
+  // the writer's late line, into the renamed file (its line 2)
+  writeSync(fd, record());
+  await w.waitFor('the late record', () => w.count(ID) === 2);
+  writeFileSync(log, record());
+  await w.waitFor('the new file\'s record', () => w.count(ID) === 3);
+  await w.stop();
+  const ev = (w.events.filter((e) => e.type === 'diagnosis' && e.diagnosis?.id === ID).pop()!.diagnosis as unknown as { evidence: { source: string; line: number }[] }).evidence;
+  assert.deepEqual(ev.map((e) => `${path.basename(e.source)}:${e.line}`), ['felix.log:1', 'felix.log.1:2', 'felix.log:1']);
 });
 
 test('a truncation with no copy beside it says lines may have been lost', async (t) => {

@@ -193,11 +193,15 @@ export async function runWatch(catalog: Catalog, o: WatchOptions): Promise<numbe
         if (!finished && existsSync(file)) void follow(file, true, true);
       };
       const firstLines = new Map<number, number>();
+      // Evidence names the file where its line is now (app.log.1 after a rotation), with the same number.
+      const movedTo = new Map<number, string>();
+      const infoOf = (gen: number): StreamInfo => firstLines.has(gen) || movedTo.has(gen) ? { ...inf, firstLine: firstLines.get(gen), source: movedTo.get(gen) ?? inf.source } : inf;
       const f = new FileFollower(file, {
         begin: (gen, firstLine) => firstLines.set(gen, firstLine),
-        data: (b, gen) => engine.feed(id(gen), firstLines.has(gen) ? { ...inf, firstLine: firstLines.get(gen) } : inf, b),
-        end: (gen) => { firstLines.delete(gen); engine.end(id(gen)); },
+        data: (b, gen) => engine.feed(id(gen), infoOf(gen), b),
+        end: (gen) => { firstLines.delete(gen); movedTo.delete(gen); engine.end(id(gen)); },
         draining: (gen, ms) => engine.hold(id(gen), ms), note, gone,
+        moved: (gen, to) => { movedTo.set(gen, to); engine.rename(id(gen), to); },
       }, { fromStart, registry, byGlob });
       followers.push(f);
       await f.start().catch((e: Error) => note(`${file}: ${e.message}`));

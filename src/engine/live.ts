@@ -77,6 +77,12 @@ export class LiveEngine {
     if (s) s.holdUntil = now + ms;
   }
 
+  /** A source's file is under another name now (rotated away, or copytruncate's copy): what is
+   *  scanned from now on, and what it still holds back, names that file in its evidence. */
+  rename(id: string, source: string): void {
+    this.sources.get(id)?.scanner.rename(source);
+  }
+
   /** One source is over (a rotated-away file): complete what it holds back and forget it. */
   end(id: string): void {
     const s = this.sources.get(id);

@@ -169,6 +169,12 @@ export class StreamScanner {
   }
 
   /** Bytes received but not yet scanned. */
+  /** The stream's file is under another name now: events from here on name it (its line numbers
+   *  are the same file's). */
+  rename(source: string): void {
+    this.info = { ...this.info, source };
+  }
+
   get unscanned(): number {
     return this.len - this.scanPos;
   }

@@ -46,6 +46,9 @@ export interface FollowEvents {
   begin?(gen: number, firstLine: number): void;
   /** `gen` was renamed away: a writer may still finish its last line there within `ms` */
   draining?(gen: number, ms: number): void;
+  /** `gen`'s bytes are read from a file under another name from now on (the name it was rotated to,
+   *  or copytruncate's copy): evidence of them names that file */
+  moved?(gen: number, path: string): void;
   /** one line for the operator: a problem (unreadable, lines may be lost), or `routine`: an event
    *  that needs no action (rotated, appeared, gone, a copytruncate whose copy was found) */
   note(msg: string, routine?: boolean): void;
@@ -391,6 +394,8 @@ export class FileFollower {
       await this.drain(cur);
       // Still linked somewhere: renamed (a rotation whose new file may not be there yet), not deleted.
       const renamed = ((await cur.fh.stat().catch(() => undefined))?.nlink ?? 0) > 0;
+      const to = renamed ? await this.renamedTo(cur) : undefined;
+      if (to) this.ev.moved?.(cur.gen, to);
       this.draining.push({ f: cur, until: now + DRAIN_GRACE_MS, renamed });
       this.ev.draining?.(cur.gen, DRAIN_GRACE_MS);
       this.cur = undefined;
@@ -431,6 +436,20 @@ export class FileFollower {
     await this.measure();
   }
 
+  /** Where a file renamed away went, when it stayed beside the name as a rotation sibling (`app.log.1`,
+   *  `0.log.20250526-180712`): the sibling with its device and inode. */
+  private async renamedTo(f: Open): Promise<string | undefined> {
+    const dir = path.dirname(this.path);
+    const base = path.basename(this.path);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names) {
+      if (name === base || !name.startsWith(base)) continue;
+      const s = await stat(path.join(dir, name)).catch(() => undefined);
+      if (s && s.ino === f.ino && s.dev === f.dev) return path.join(dir, name);
+    }
+    return undefined;
+  }
+
   /** The copy copytruncate made of cur before truncating it: a rotation sibling (same directory, a name
    *  that starts with ours; the newest few, then the newest compressed ones) that starts with cur's
    *  first bytes and has cur's last-read bytes at cur's offset. Its bytes beyond the offset are read as
@@ -468,6 +487,7 @@ export class FileFollower {
         const s = await fh.stat();
         if (!s.isFile() || !(await this.readFp(fh, cur.head.length, 0)).equals(cur.head) || !(await this.readFp(fh, cur.offset)).equals(cur.fp)) continue;
         const f: Open = { fh, ino: s.ino, dev: s.dev, offset: cur.offset, fp: cur.fp, head: cur.head, gen: cur.gen, size: s.size };
+        this.ev.moved?.(cur.gen, path.join(dir, name));
         const bytes = await this.drain(f);
         // A follower of the copy's name (a glob matching it) goes on from here, not from its start.
         this.opts.registry?.retired(`${s.dev}:${s.ino}`, f.offset, f.fp);
@@ -511,6 +531,7 @@ export class FileFollower {
           before = Buffer.concat([before, chunk.subarray(0, cur.offset - pos)]).subarray(-FINGERPRINT);
           if (!before.equals(cur.fp) || head.length < cur.head.length) return undefined;
           matched = true;
+          this.ev.moved?.(cur.gen, file);
         } else if (!matched) {
           before = Buffer.concat([before, chunk]).subarray(-FINGERPRINT);
         }
