@@ -247,13 +247,36 @@ test('two nodes\' bundles analyzed together: said so at the top (text, Markdown,
   assert.deepEqual(rep.nodes, ['node1', 'node2']);
   const mark = rep.diagnoses.find((d) => d.id === 'kernel-ipv6-mark-regression');
   assert.ok(mark && !mark.resolved, `current, not gone by node2's boot: ${JSON.stringify(mark?.resolved)}`);
-  const text = await runCli(['analyze', SOS, SOS_OK]);
-  assert.match(text.stdout.split('\n').slice(0, 6).join(' '), /These inputs come from 2 nodes \(node1, node2\)/);
   const md = await runCli(['analyze', SOS, SOS_OK, '--format', 'markdown']);
   assert.match(md.stdout, /^> \*\*These inputs come from 2 nodes/m);
   // one node's two bundles (its inspect tarball and its sosreport) are one node
   const one = JSON.parse((await runCli(['analyze', SOS, INSPECT, '--json'])).stdout) as { nodes?: string[] };
   assert.equal(one.nodes, undefined);
+});
+
+test('several nodes\' bundles: each node is also reported on its own, as if analyzed alone (a node with two bundles read together; a log that names no node apart)', async () => {
+  type Rep = { nodes?: string[]; diagnoses: { id: string; occurrences: number }[]; perNode?: { node: string | null; inputs: string[]; report: Rep }[] };
+  const FELIX = path.join('samples', 'logs', 'calico-node-felix.log');
+  const r = await runCli(['analyze', SOS, SOS_OK, INSPECT, FELIX, '--json']);
+  assert.equal(r.code, 1, r.stderr);
+  const rep = JSON.parse(r.stdout) as Rep;
+  assert.deepEqual(rep.perNode?.map((n) => [n.node, n.inputs]), [['node1', [SOS, INSPECT]], ['node2', [SOS_OK]], [null, [FELIX]]]);
+  const counts = (x: Rep): string => x.diagnoses.map((d) => `${d.id}=${d.occurrences}`).join(' ');
+  const alone = async (...p: string[]): Promise<string> => counts(JSON.parse((await runCli(['analyze', ...p, '--json'])).stdout) as Rep);
+  assert.equal(counts(rep.perNode![0].report), await alone(SOS, INSPECT));
+  assert.equal(counts(rep.perNode![1].report), await alone(SOS_OK));
+  assert.equal(counts(rep.perNode![1].report), '', 'node2 has no known failure');
+  assert.equal(counts(rep.perNode![2].report), await alone(FELIX));
+  assert.notEqual(counts(rep), counts(rep.perNode![0].report), 'the merged report still adds up every input');
+
+  const text = (await runCli(['analyze', SOS, SOS_OK])).stdout;
+  assert.match(text.split('\n').slice(0, 3).join(' '), /These inputs come from 2 nodes \(node1, node2\): each is reported on its own below/);
+  const node2 = text.slice(text.indexOf(`Node node2 — ${SOS_OK}`));
+  assert.ok(text.indexOf(`Node node1 — ${SOS}`) > 0 && node2.length < text.length, text.slice(0, 400));
+  assert.match(node2, /No known failure found/);
+  assert.doesNotMatch(node2, /kernel-ipv6-mark-regression/);
+  const md = (await runCli(['analyze', SOS, SOS_OK, '--format', 'markdown'])).stdout;
+  assert.match(md, /^\*\*Node node2 — .*\*\*$/m);
 });
 
 test('a plain tarball of logs (no known layout) takes the year from its own mtime, not from its first entry\'s (an older rotated log)', async (t) => {

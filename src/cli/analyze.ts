@@ -1,6 +1,6 @@
 import { fstatSync } from 'node:fs';
 import type { Catalog } from '../catalog/load.js';
-import { analyzePaths } from '../engine/run.js';
+import { analyzePaths, nodeGroups } from '../engine/run.js';
 import { LIMITS } from '../sources/bundle/limits.js';
 import { tuningWorth } from '../sources/fresh-buffers.js';
 import { setScanJobs } from '../engine/split.js';
@@ -21,8 +21,18 @@ export async function runAnalyze(paths: string[], catalog: Catalog, opts: Analyz
   const tuned = worth.tune && keepFreedMemory();
   // Whether it ran and why, for tests and for whoever compares timings.
   if (debugOn('alloc')) process.stderr.write(`cni-doctor: glibc allocator ${tuned ? 'tuned' : 'not tuned'} (${worth.why}${worth.tune && !tuned ? ': no glibc, or turned off' : ''})\n`);
-  const { state, unreadable } = await analyzePaths(paths, catalog);
+  const { state, unreadable, perInput } = await analyzePaths(paths, catalog);
   const report = buildReport(state, catalog, toolVersion());
+  // Several nodes' bundles: each node's read on its own too (the merged report stays, flagged).
+  const groups = report.nodes && perInput ? nodeGroups(perInput) : undefined;
+  if (groups) {
+    report.perNode = [];
+    for (const g of groups) {
+      // One input is its own state already; a node with several is read again, together.
+      const s = g.paths.length === 1 ? perInput!.get(g.paths[0])! : (await analyzePaths(g.paths, catalog)).state;
+      report.perNode.push({ node: g.node ?? null, inputs: g.paths, report: buildReport(s, catalog, toolVersion()) });
+    }
+  }
   const format = opts.json ? 'json' : (opts.format ?? 'text');
   for (const p of report.problems) process.stderr.write(`cni-doctor: ${p.source}: ${p.reason}\n`);
   if (format === 'json') process.stdout.write(reportJson(report) + '\n');

@@ -6,6 +6,7 @@ import { scanSource } from './scan-source.js';
 import type { EngineEvent, InputSummary } from './events.js';
 import { compileMatcher, type Matcher } from './matcher.js';
 import { initialState, reduce, type State } from './state.js';
+import { inputNodes, sameNode } from './diagnose.js';
 
 const BATCH = 4096;
 
@@ -13,13 +14,22 @@ export interface AnalyzeResult {
   state: State;
   /** inputs that could not be read, or were cut short (exit 2 when nothing was found) */
   unreadable: string[];
+  /** with several inputs, each one's own state as well (several nodes' bundles are then reported one
+   *  node at a time): the scan is shared, only the reducing is done twice */
+  perInput?: Map<string, State>;
 }
 
 export async function analyzePaths(paths: string[], catalog: Catalog, matcher: Matcher = compileMatcher(catalog)): Promise<AnalyzeResult> {
   let state = initialState();
+  const perInput = paths.length > 1 ? new Map<string, State>() : undefined;
+  // (every batch holds one input's events: it is flushed at the end of each input)
+  let own = initialState();
   let batch: EngineEvent[] = [];
   const flush = (): void => {
-    if (batch.length) state = reduce(state, batch);
+    if (batch.length) {
+      state = reduce(state, batch);
+      if (perInput) own = reduce(own, batch);
+    }
     batch = [];
   };
   const emit = (e: EngineEvent): void => {
@@ -29,6 +39,8 @@ export async function analyzePaths(paths: string[], catalog: Catalog, matcher: M
   const unreadable: string[] = [];
 
   for (const p of paths) {
+    flush();
+    own = initialState();
     const summary: InputSummary = { path: p, kind: 'file', files: 0, lines: 0, bytes: 0 };
     let plan;
     try {
@@ -43,6 +55,8 @@ export async function analyzePaths(paths: string[], catalog: Catalog, matcher: M
         try { if (statSync(p).isDirectory()) summary.kind = 'directory'; } catch { /* missing: stays a file */ }
       }
       emit({ type: 'input', input: summary });
+      flush();
+      perInput?.set(p, own);
       continue;
     }
     summary.kind = plan.kind;
@@ -88,7 +102,22 @@ export async function analyzePaths(paths: string[], catalog: Catalog, matcher: M
     }
     emit({ type: 'input', input: summary });
     flush();
+    perInput?.set(p, own);
   }
   flush();
-  return { state, unreadable };
+  return { state, unreadable, ...(perInput ? { perInput } : {}) };
+}
+
+/** Inputs grouped by the node they come from, when they come from more than one: an input whose own
+ *  node name is known joins the others of that node; one that names none, or several (a directory of
+ *  several nodes' bundles), stands alone. Undefined when there is nothing to split. */
+export function nodeGroups(perInput: Map<string, State>): { node?: string; paths: string[] }[] | undefined {
+  const groups: { node?: string; paths: string[] }[] = [];
+  for (const [p, s] of perInput) {
+    const names = inputNodes(s);
+    const g = names.length === 1 ? groups.find((x) => x.node !== undefined && sameNode(x.node, names[0])) : undefined;
+    if (g) g.paths.push(p);
+    else groups.push({ node: names.length === 1 ? names[0] : undefined, paths: [p] });
+  }
+  return groups.filter((g) => g.node !== undefined).length > 1 ? groups : undefined;
 }

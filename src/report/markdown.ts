@@ -3,7 +3,7 @@
 // (`br-<id>`), turns `*`/`_`/`[…]` into emphasis and links, and a `|` or newline from a file name
 // splits a table row, so everything outside a code span or fence is escaped, and what goes into one
 // is made unable to close it early.
-import { mixedNodesText, noDiagnosisText, setAsideDetail, setAsideHeadline, setAsideWhy, type Report } from './model.js';
+import { mixedNodesText, nodeHeading, noDiagnosisText, perNodeText, setAsideDetail, setAsideHeadline, setAsideWhy, type Report } from './model.js';
 import { visible } from './text.js';
 import { notSeenSince, sinceBootText } from '../present/format.js';
 
@@ -88,6 +88,11 @@ function link(s: string): string {
 
 export function renderMarkdown(r: Report): string {
   const out: string[] = [];
+  if (r.perNode && r.nodes) {
+    out.push(`> **${text(perNodeText(r.nodes, r.perNode.length))}**`, '');
+    for (const n of r.perNode) out.push('---', '', `**${text(nodeHeading(n))}**`, '', renderMarkdown(n.report));
+    return out.join('\n');
+  }
   out.push(`# cni-doctor report`, '');
   out.push(`cni-doctor ${text(r.tool.version)}. Inputs:`, '');
   for (const i of r.inputs) out.push(`- ${code(i.path)} (${i.kind}): ${i.files} files, ${i.lines} lines, ${i.bytes} bytes`);

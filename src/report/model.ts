@@ -17,11 +17,26 @@ export interface Report {
   setAside?: SetAside;
   /** present when the inputs come from more than one node (their own node names): read as one */
   nodes?: string[];
+  /** with `nodes`: each node's inputs read on their own, as if analyzed alone (an input that names no
+   *  node, or several, is one of these too, with `node` null) */
+  perNode?: NodeReport[];
 }
+
+export interface NodeReport { node: string | null; inputs: string[]; report: Report }
 
 /** Several nodes' inputs in one report: what that means for the reading of it. */
 export function mixedNodesText(nodes: string[]): string {
   return `These inputs come from ${nodes.length} nodes (${nodes.join(', ')}) and are read as one: counts add up across them, a failure is not called gone by another node's boot, and facts may be another node's. Analyze each node's bundle on its own for a per-node diagnosis.`;
+}
+
+/** The same, when each node's inputs are reported on their own below. */
+export function perNodeText(nodes: string[], reports: number): string {
+  return `These inputs come from ${nodes.length} nodes (${nodes.join(', ')}): each is reported on its own below (${reports} reports), as if its bundle were analyzed alone.`;
+}
+
+/** Where a per-node report starts: "Node node1 — sosreport-node1….tar.xz" */
+export function nodeHeading(n: NodeReport): string {
+  return `${n.node === null ? 'Inputs that name no single node' : `Node ${n.node}`} — ${n.inputs.join(', ')}`;
 }
 
 /** Hits from other nodes' pods (a cluster-info-dump holds every pod's log), kept out of this node's
@@ -72,6 +87,11 @@ export function noDiagnosisText(r: Report): string {
  *  diagnosis outranks unreadable input: what was found is the news, and the unreadable input is
  *  still named on stderr and in the report (README, exit codes). */
 export function exitCode(r: Report, unreadable: string[]): 0 | 1 | 2 {
+  // Per node: a failure one node's boot shows gone is not current for the run.
+  if (r.perNode) {
+    const codes = r.perNode.map((n) => exitCode(n.report, unreadable.filter((u) => n.inputs.includes(u))));
+    return codes.includes(1) ? 1 : codes.includes(2) ? 2 : 0;
+  }
   if (r.diagnoses.some(isCurrentProblem)) return 1;
   return unreadable.length ? 2 : 0;
 }

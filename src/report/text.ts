@@ -2,7 +2,7 @@
 import pc from 'picocolors';
 import type { Diagnosis } from '../engine/diagnose.js';
 import type { Evidence } from '../engine/events.js';
-import { mixedNodesText, noDiagnosisText, setAsideDetail, setAsideHeadline, setAsideWhy, type Report } from './model.js';
+import { mixedNodesText, nodeHeading, noDiagnosisText, perNodeText, setAsideDetail, setAsideHeadline, setAsideWhy, type Report } from './model.js';
 import { groupNum, notSeenSince, sinceBootText } from '../present/format.js';
 import { clipAround, sanitize, wrapWords } from '../present/text.js';
 
@@ -136,6 +136,12 @@ export function renderText(r: Report, opts: { color?: boolean; width?: number; c
   const c = pc.createColors(opts.color ?? pc.isColorSupported);
   const out: string[] = [];
   const cols = opts.width ?? 100;
+  if (r.perNode && r.nodes) {
+    // Several nodes: each node's report, whole, one after the other (the merged one is in --json only).
+    out.push(c.bold(c.yellow(wrap(visible(perNodeText(r.nodes, r.perNode.length)), 0, cols))), '');
+    for (const n of r.perNode) out.push(c.bold(c.inverse(` ${visible(nodeHeading(n))} `)), '', renderText(n.report, opts));
+    return out.join('\n');
+  }
   const files = r.inputs.reduce((a, i) => a + i.files, 0);
   const lines = r.inputs.reduce((a, i) => a + i.lines, 0);
   const bytes = r.inputs.reduce((a, i) => a + i.bytes, 0);
