@@ -29,14 +29,22 @@ const lines = (w: WatchProcess): number => w.events.filter((e) => e.type === 'st
 /** `note`: a routine event (a rotation, a copy found); `problem`: lines may be lost */
 const notes = (w: WatchProcess, type: 'note' | 'problem', re: RegExp): string[] => w.events.filter((e) => e.type === type && re.test(e.message ?? '')).map((e) => e.message!);
 
-test('copytruncate at a high write rate: the lines written after the last read and before the copy are read from the copy, each once', async (t) => {
-  const d = tempDir(t);
-  const log = path.join(d, 'calico-node.log');
+/** A watch following a new empty file, and a writer's descriptor appending to it (closed after the test). */
+async function followWithWriter(t: TestContext, name: string): Promise<{ log: string; w: WatchProcess; fd: number }> {
+  const log = path.join(tempDir(t), name);
   writeFileSync(log, '');
   const w = await startedWatch(t, ['--file', log]);
-  // The writer: one descriptor opened for appending (as a daemon's), a line per write, no pause.
   const fd = openSync(log, 'a');
   t.after(() => closeSync(fd));
+  return { log, w, fd };
+}
+/** the evidence of a diagnosis's latest event */
+const evidence = (w: WatchProcess, id: string): { source: string; line: number; text: string }[] =>
+  (w.events.filter((e) => e.type === 'diagnosis' && e.diagnosis?.id === id).pop()!.diagnosis as unknown as { evidence: { source: string; line: number; text: string }[] }).evidence;
+
+test('copytruncate at a high write rate: the lines written after the last read and before the copy are read from the copy, each once', async (t) => {
+  // The writer: one descriptor opened for appending (as a daemon's), a line per write, no pause.
+  const { log, w, fd } = await followWithWriter(t, 'calico-node.log');
   const ROUNDS = 10;
   const BURST = 300;
   let records = 0;
@@ -69,12 +77,7 @@ test('copytruncate at a high write rate: the lines written after the last read a
 
 for (const [ext, pack] of [['gz', (b: string) => execFileSync('gzip', ['-c'], { input: b })], ['xz', (b: string) => execFileSync('xz', ['-c'], { input: b })]] as const) {
   test(`copytruncate with compress (.${ext}) seen late: the copy's rest is read from the compressed copy, each line once, no problem said`, async (t) => {
-    const d = tempDir(t);
-    const log = path.join(d, 'calico-node.log');
-    writeFileSync(log, '');
-    const w = await startedWatch(t, ['--file', log]);
-    const fd = openSync(log, 'a');
-    t.after(() => closeSync(fd));
+    const { log, w, fd } = await followWithWriter(t, 'calico-node.log');
     writeSync(fd, marker());
     let written = 1;
     let records = 0;
@@ -100,7 +103,7 @@ for (const [ext, pack] of [['gz', (b: string) => execFileSync('gzip', ['-c'], { 
     assert.equal(lines(w), written, 'every line once');
     assert.deepEqual(notes(w, 'problem', /truncated/), [], 'no line may be lost: none is');
     // The lines read from a copy are named by the copy, with their numbers in it.
-    const ev = (w.events.filter((e) => e.type === 'diagnosis' && e.diagnosis?.id === ID).pop()!.diagnosis as unknown as { evidence: { source: string; line: number; text: string }[] }).evidence;
+    const ev = evidence(w, ID);
     assert.ok(ev.length >= 3);
     for (const e of ev) {
       const r = Number(new RegExp(`calico-node\\.log\\.(\\d)\\.${ext}$`).exec(e.source)?.[1]);
@@ -133,12 +136,7 @@ test('copytruncate with compress: a compressed copy cut short gives what it hold
 });
 
 test('a renamed file\'s late lines are named by its new name in the evidence, with their numbers there; the new file\'s by the name', async (t) => {
-  const d = tempDir(t);
-  const log = path.join(d, 'felix.log');
-  writeFileSync(log, '');
-  const w = await startedWatch(t, ['--file', log]);
-  const fd = openSync(log, 'a');
-  t.after(() => closeSync(fd));
+  const { log, w, fd } = await followWithWriter(t, 'felix.log');
   writeSync(fd, record());
   await w.waitFor('the first record', () => w.count(ID) === 1);
   renameSync(log, `${log}.1`);
@@ -149,7 +147,7 @@ test('a renamed file\'s late lines are named by its new name in the evidence, wi
   writeFileSync(log, record());
   await w.waitFor('the new file\'s record', () => w.count(ID) === 3);
   await w.stop();
-  const ev = (w.events.filter((e) => e.type === 'diagnosis' && e.diagnosis?.id === ID).pop()!.diagnosis as unknown as { evidence: { source: string; line: number }[] }).evidence;
+  const ev = evidence(w, ID);
   assert.deepEqual(ev.map((e) => `${path.basename(e.source)}:${e.line}`), ['felix.log:1', 'felix.log.1:2', 'felix.log:1']);
 });
 
