@@ -28,7 +28,7 @@ const COMPRESSED_COPY_CANDIDATES = 2;
 
 /** `gen`: which file under the name (rotation and truncation start a new one). `head`: its first bytes
  *  (up to FINGERPRINT), what a copy of it made by copytruncate starts with too. */
-interface Open { fh: FileHandle; ino: number; dev: number; offset: number; fp: Buffer; head: Buffer; gen: number; /** size at the last look */ size: number; /** holds compressed data: not read */ compressed?: string; /** modification time at the last look that read it to its end */ mtimeMs?: number }
+interface Open { fh: FileHandle; ino: number; dev: number; offset: number; fp: Buffer; head: Buffer; gen: number; /** size at the last look */ size: number; /** holds compressed data: not read */ compressed?: string; /** modification time at the last look that read it to its end */ mtimeMs?: number; /** the count of the lines before the offset, under way: no data before it */ counted?: Promise<void> }
 
 /** a compressed rotation by its name (never followed: live-following.md) */
 export { COMPRESSED_NAME };
@@ -164,6 +164,8 @@ export class FileFollower {
     if (!(await this.openCurrent(this.opts.fromStart ? 'start' : 'end')) && !this.held) {
       this.ev.note(`${this.path}: does not exist yet; waiting for it`);
     }
+    // Closed while it opened: a watcher made now would never be closed, and keep the process alive.
+    if (this.closed) return;
     this.watcher = watch(this.path, { persistent: true, ignoreInitial: true, atomic: false, awaitWriteFinish: false });
     this.watcher.on('all', () => this.kick());
     this.watcher.on('error', () => this.kick());
@@ -310,7 +312,14 @@ export class FileFollower {
     }
     this.cur = { fh, ino: st.ino, dev: st.dev, offset, fp: await this.readFp(fh, offset), head: await this.readFp(fh, Math.min(FINGERPRINT, offset), 0), gen: ++this.gens, size: st.size };
     // Evidence names the file's own line numbers, not the count since reading began.
-    if (offset > 0 && this.ev.begin) this.ev.begin(this.cur.gen, (await countLines(fh, offset)) + 1);
+    // Counted in the background: start() (and with it the views of a watch of many large files) does
+    // not wait for it, and the offset is fixed, so nothing written meanwhile is missed. Its first read
+    // waits for the count (drain).
+    if (offset > 0 && this.ev.begin) {
+      const { gen } = this.cur;
+      const begin = this.ev.begin;
+      this.cur.counted = countLines(fh, offset).then((n) => begin(gen, n + 1), () => undefined);
+    }
     return true;
   }
 
@@ -326,6 +335,10 @@ export class FileFollower {
   private async drain(f: Open): Promise<number> {
     let total = 0;
     if (f.compressed) return 0;
+    if (f.counted) {
+      await f.counted;
+      f.counted = undefined;
+    }
     for (;;) {
       const b = Buffer.allocUnsafe(READ);
       const { bytesRead } = await f.fh.read(b, 0, READ, f.offset);
@@ -383,6 +396,11 @@ export class FileFollower {
       }
     }
     const cur = this.cur!;
+    // (a copy's rest, read below for cur's stream, is data too: the count comes first)
+    if (cur.counted) {
+      await cur.counted;
+      cur.counted = undefined;
+    }
     let st;
     try {
       st = await stat(this.path);
