@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, runCli, tempDir } from './helpers/util.js';
+import { CLI, ROOT, runCli, tempDir } from './helpers/util.js';
+import { loadCatalog } from '../src/catalog/load.js';
 import { startedWatch, WatchProcess } from './helpers/watch.js';
 
 const ID = 'kernel-ipv6-mark-regression';
@@ -469,4 +470,20 @@ test('a replay\'s plain lines are stamped with the recording\'s time (the newest
   const head = report.findIndex((l) => l.startsWith('cni-doctor '));
   assert.equal(report[head], analyzed[0]);
   assert.match(report[head + 1], /^  microk8s-inspect +replay /);
+});
+
+test('a reader that takes its time (a slow pipe) still gets the whole output and the final stats line: the watch waits for it before it exits', { timeout: 60_000 }, async (t) => {
+  // One positive example of every pattern: each diagnosis appears and is printed, well over a pipe's 64 KiB.
+  const input = path.join(tempDir(t), 'all.log');
+  const texts: string[] = [];
+  for (const p of loadCatalog().patterns) for (const ex of p.examples.positive) texts.push(ex.text.trimEnd());
+  writeFileSync(input, texts.join('\n') + '\n');
+  const cli = `'${process.execPath}' '${CLI}' watch --json --no-tui -`;
+  const fast = execFileSync('bash', ['-c', `${cli} < '${input}'; true`], { encoding: 'utf8', timeout: 30_000 });
+  assert.ok(fast.length > 96 << 10, `output long enough to fill a pipe: ${fast.length} bytes`);
+  // The reader starts 3 s after the watch has ended its input (the watch was let go after 1 s).
+  const slow = execFileSync('bash', ['-c', `${cli} < '${input}' | (sleep 3; cat)`], { encoding: 'utf8', timeout: 30_000 });
+  const last = JSON.parse(slow.trimEnd().split('\n').pop()!) as { type: string; final?: boolean };
+  assert.deepEqual([last.type, last.final], ['stats', true], 'the final stats line arrived');
+  assert.equal(slow.split('\n').length, fast.split('\n').length, 'every line arrived');
 });

@@ -125,8 +125,13 @@ export function program(): Command {
       });
       // The final report is out and every source was closed. A handle some dependency still holds
       // (a file watcher closed in the middle of its scan) must not keep an ended watch running after
-      // q or SIGTERM. Nothing written is lost: stdout and stderr are synchronous on Linux.
-      setTimeout(() => process.exit(), 1000).unref();
+      // q or SIGTERM; but what a slow reader of a pipe has not taken yet is still written first (a
+      // pipe is asynchronous: exiting with it buffered lost the final report).
+      const exitWhenWritten = (): void => {
+        if (process.stdout.writableLength || process.stderr.writableLength) setTimeout(exitWhenWritten, 100).unref();
+        else process.exit();
+      };
+      setTimeout(exitWhenWritten, 1000).unref();
     })
     .addHelpText('after', `${EXIT_CODES}\n  (at the end of the watch: q, Ctrl-C, SIGTERM, or the end of stdin or a replay)`);
 
