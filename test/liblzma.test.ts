@@ -107,7 +107,11 @@ test('a reader that stops early frees the decoder and closes the file', async (t
   for (let i = 0; i < 20; i++) {
     const r = new LiblzmaReader(`${f}.xz`, l);
     for await (const c of r) { assert.ok((c as Buffer).length > 0); break; } // destroys the reader
-    if (!r.closed) await new Promise((res) => r.once('close', res));
+    if (!r.closed) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise((res) => r.once('close', res)), new Promise((_, no) => { timer = setTimeout(() => no(new Error(`reader ${i} not closed 10 s after it was let go of`)), 10_000); })]);
+      clearTimeout(timer);
+    }
   }
   await fdsBackTo(before, 'every .xz file closed');
 });

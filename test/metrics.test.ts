@@ -9,6 +9,9 @@ import { buildReport } from '../src/report/model.js';
 import { createMetrics, parseListen, serveMetrics } from '../src/export/metrics.js';
 import { tempDir } from './helpers/util.js';
 
+/** fetch with a deadline (undici's own is 300 s): a server that never answers fails the test */
+const get = (url: string, init: RequestInit = {}): Promise<Response> => fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+
 const cat = loadCatalog();
 
 // Calico v3.29 felix, legacy backend, Go-quoted errorOutput (patterns/kernel/kernel-ipv6-mark-regression.yaml)
@@ -43,7 +46,7 @@ test('a real felix --set-mark failure shows as cnidoctor_diagnosis_active 1 on /
   assert.ok(srv.port > 0);
   const url = `http://127.0.0.1:${srv.port}`;
 
-  const res = await fetch(`${url}/metrics`);
+  const res = await get(`${url}/metrics`);
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
   const body = await res.text();
@@ -65,24 +68,24 @@ test('a real felix --set-mark failure shows as cnidoctor_diagnosis_active 1 on /
 
   // counters only go up: the class clearing leaves the counter, the gauge drops to 0
   m.update([], { lines: state.stats.lines + 10 });
-  const after = await (await fetch(`${url}/metrics`)).text();
+  const after = await (await get(`${url}/metrics`)).text();
   assert.match(after, /^cnidoctor_diagnosis_active\{diagnosis="kernel-ipv6-mark-regression",severity="critical"\} 0$/m);
   assert.equal(sample(after, 'cnidoctor_signal_matches_total')?.includes(`{diagnosis="kernel-ipv6-mark-regression"} ${d.occurrences}`), true);
   assert.match(after, new RegExp(`^cnidoctor_lines_read_total ${state.stats.lines + 10}$`, 'm'));
   // it comes back with 2 more occurrences: the counter adds the delta
   m.update([{ ...d, occurrences: d.occurrences + 2 }], { lines: state.stats.lines + 10 });
-  const again = await (await fetch(`${url}/metrics`)).text();
+  const again = await (await get(`${url}/metrics`)).text();
   assert.match(again, new RegExp(`^cnidoctor_signal_matches_total\\{diagnosis="kernel-ipv6-mark-regression"\\} ${d.occurrences + 2}$`, 'm'));
   // a restarted engine (count went down) adds its new count whole: never a decrease
   m.update([{ ...d, occurrences: 1 }], { lines: 4 });
-  const restarted = await (await fetch(`${url}/metrics`)).text();
+  const restarted = await (await get(`${url}/metrics`)).text();
   assert.match(restarted, new RegExp(`^cnidoctor_signal_matches_total\\{diagnosis="kernel-ipv6-mark-regression"\\} ${d.occurrences + 3}$`, 'm'));
   assert.match(restarted, new RegExp(`^cnidoctor_lines_read_total ${state.stats.lines + 14}$`, 'm'));
 
-  assert.equal((await fetch(`${url}/`)).status, 404);
-  assert.equal((await fetch(`${url}/metrics/x`)).status, 404);
-  assert.equal((await fetch(`${url}/metrics`, { method: 'POST' })).status, 405);
-  assert.equal((await fetch(`${url}/metrics?x=1`)).status, 200);
+  assert.equal((await get(`${url}/`)).status, 404);
+  assert.equal((await get(`${url}/metrics/x`)).status, 404);
+  assert.equal((await get(`${url}/metrics`, { method: 'POST' })).status, 405);
+  assert.equal((await get(`${url}/metrics?x=1`)).status, 200);
 });
 
 test('listen addresses', async () => {
@@ -114,13 +117,13 @@ test('beforeScrape runs on each scrape; its failure is a 500, not a crash', asyn
   });
   try {
     const url = `http://127.0.0.1:${srv.port}/metrics`;
-    await fetch(url);
-    const body = await (await fetch(url)).text();
+    await get(url);
+    const body = await (await get(url)).text();
     assert.equal(n, 2);
     assert.match(body, /^cnidoctor_lines_read_total 10$/m);
     assert.ok(!body.includes('cnidoctor_source_lag_seconds'), 'lag absent until a source reports it');
     broken = true;
-    const res = await fetch(url);
+    const res = await get(url);
     assert.equal(res.status, 500);
     assert.match(await res.text(), /boom/);
   } finally {
@@ -140,7 +143,7 @@ test('watch --headless --metrics exports cnidoctor_source_lag_seconds (0 while c
   await w.waitFor('the file followed', () => w.events.some((e) => e.type === 'stats'));
   writeFileSync(file, FELIX + '\n');
   await w.waitFor('the diagnosis', () => w.events.some((e) => e.type === 'diagnosis'));
-  const body = await (await fetch(url)).text();
+  const body = await (await get(url)).text();
   assert.match(body, /^cnidoctor_source_lag_seconds 0$/m);
   await w.stop();
 });

@@ -7,6 +7,9 @@ import { CLI, ROOT, runCli, tempDir } from './helpers/util.js';
 import { loadCatalog } from '../src/catalog/load.js';
 import { startedWatch, WatchProcess } from './helpers/watch.js';
 
+/** fetch with a deadline (undici's own is 300 s): a server that never answers fails the test */
+const get = (url: string, init: RequestInit = {}): Promise<Response> => fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+
 const ID = 'kernel-ipv6-mark-regression';
 let n = 0;
 /** a distinct felix failure record each call (real logs differ by their stamps) */
@@ -255,7 +258,7 @@ test('headless watcher: a failure fed to it shows as a gauge on /metrics over lo
   const { w, log } = await followEmpty(t, 'felix.log', ['--headless', '--metrics', '127.0.0.1:0']);
   await w.waitFor('metrics address', () => /metrics on http:\/\/127\.0\.0\.1:\d+\/metrics/.test(w.stderr));
   const url = /(http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(w.stderr)![1];
-  const gauge = async (): Promise<string | undefined> => (await (await fetch(url)).text()).split('\n').find((l) => l.startsWith('cnidoctor_diagnosis_active{diagnosis="kernel-ipv6-mark-regression"'));
+  const gauge = async (): Promise<string | undefined> => (await (await get(url)).text()).split('\n').find((l) => l.startsWith('cnidoctor_diagnosis_active{diagnosis="kernel-ipv6-mark-regression"'));
   assert.match((await gauge()) ?? '', / 0$/);
   appendFileSync(log, record());
   await w.waitFor('the diagnosis', () => w.count(ID) === 1);
