@@ -365,12 +365,18 @@ test('hits on both sides of a boot: how many came from the boot on, the first of
   assert.equal(d.occurrences, 8);
   assert.deepEqual(d.sinceBoot, { since: new Date(BOOT1).toISOString(), by: 'booted kernel 6.8.0-57-generic', source: 'syslog', occurrences: 5, firstSeen: new Date(T0).toISOString(), before: 2 });
   const rep = buildReport(state, cat, 'test');
-  assert.match(renderText(rep, { color: false }).replace(/\n\s+/g, ' '), /5 of the 8 since the boot at 2025-05-26 17:52:10 UTC \(booted kernel 6\.8\.0-57-generic\), the first at 18:06:15; 2 before it, 1 with no time \(listings\)\./);
+  assert.match(renderText(rep, { color: false }).replace(/\n\s+/g, ' '), /5 of the 8 since the boot at 2025-05-26 17:52:10 UTC \(booted kernel 6\.8\.0-57-generic\), the first at 18:06:15; 2 before it, 1 whose time is not kept \(listing rows, or minutes older than the two weeks kept\)\./);
   assert.match(renderMarkdown(rep), /5 of the 8 since the boot at 2025-05-26 17:52:10 UTC/);
   const tl = rep.timeline.filter((e) => e.text.includes(ID));
   assert.deepEqual(tl.map((e) => [e.time, e.kind]), [[before.evidence.time, 'first-seen'], [new Date(T0).toISOString(), 'since-boot'], [new Date(T0 + 8 * MIN).toISOString(), 'last-seen']]);
   assert.match(tl[0].text, /\(2 of 8 before the boot at 2025-05-26T17:52:10\.000Z\)$/);
   assert.match(tl[1].text, /after the boot \(booted kernel 6\.8\.0-57-generic\): 5 of 8 from here on$/);
+
+  // The only hit before the boot falls in the boot's own minute, beside one after it: the minute counts
+  // after the boot, so nothing is split (not "0 before it").
+  const sameMinute = reduce(initialState(), [hit(BOOT1 - 5_000, 1), ...boot(BOOT1, '6.8.0-57-generic', 2), hit(BOOT1 + 20_000, 3), ...failures(T0, 3, 4)]);
+  assert.equal(Math.floor((BOOT1 - 5_000) / MIN), Math.floor((BOOT1 + 20_000) / MIN), 'the same minute');
+  assert.equal(diagnose(sameMinute, cat).find((x) => x.id === ID)!.sinceBoot, undefined);
 
   // All after the boot, or a boot after the last hit: nothing to split.
   const after = reduce(initialState(), [...boot(BOOT1, '6.8.0-57-generic', 1), ...failures(T0, 5, 2), ...boot(BOOT2, '6.8.0-57-generic', 9)]);

@@ -192,16 +192,8 @@ function isElsewhere(state: State, pod: string): boolean {
 /** A pattern's hits less the parts that came from pods set aside. Counts are exact; a minute's
  *  first and last times stay those of all its hits when some of them remain. */
 function withoutHits(h: PatternHits, parts: PatternHits[], pods: Set<string>): PatternHits {
-  const out: PatternHits = { ...h, occurrences: h.occurrences, signals: {}, minutes: new Map(h.minutes), firstSeen: undefined, lastSeen: undefined };
-  for (const p of parts) {
-    out.occurrences -= p.occurrences;
-    for (const [m, b] of p.minutes) {
-      const c = out.minutes.get(m);
-      if (!c) continue;
-      if (c.n - b.n <= 0) out.minutes.delete(m);
-      else out.minutes.set(m, { ...c, n: c.n - b.n });
-    }
-  }
+  const out: PatternHits = { ...h, occurrences: h.occurrences, signals: {}, firstSeen: undefined, lastSeen: undefined };
+  for (const p of parts) out.occurrences -= p.occurrences;
   for (const [name, s] of Object.entries(h.signals)) {
     const buckets = new Map<number, Bucket>(s.buckets);
     const captures = new Map(s.captures);
@@ -217,7 +209,7 @@ function withoutHits(h: PatternHits, parts: PatternHits[], pods: Set<string>): P
         const c = buckets.get(m);
         if (!c) continue;
         if (c.n - b.n <= 0) buckets.delete(m);
-        else buckets.set(m, { ...c, n: c.n - b.n });
+        else buckets.set(m, { ...c, n: c.n - b.n, p: Math.max(0, c.p - b.p) });
       }
       for (const [k, n] of r.captures) {
         const c = captures.get(k);
@@ -580,16 +572,19 @@ function sinceBoot(state: State, h: PatternHits): SinceBoot | undefined {
   let n = 0;
   let before = 0;
   let first: number | undefined;
-  for (const b of h.minutes.values()) {
-    if (b.last < at) {
-      before += b.n;
-      continue;
+  for (const s of Object.values(h.signals)) {
+    for (const b of s.buckets.values()) {
+      if (b.last < at) {
+        before += b.p;
+        continue;
+      }
+      n += b.p;
+      const f = b.first >= at ? b.first : b.last;
+      if (first === undefined || f < first) first = f;
     }
-    n += b.n;
-    const f = b.first >= at ? b.first : b.last;
-    if (first === undefined || f < first) first = f;
   }
-  if (!n || first === undefined) return undefined;
+  // (a hit before the boot in the boot's own minute counts after it: then none may be left before)
+  if (!n || !before || first === undefined) return undefined;
   return { since: isoString(at)!, by: boot.text, source: boot.source, occurrences: n, firstSeen: isoString(first)!, before };
 }
 

@@ -33,7 +33,10 @@ export interface SignalStats {
   last: Evidence[];
 }
 
-export interface Bucket { n: number; first: number; last: number }
+/** `n` hits in a minute; `p` of them the records this signal is the first of (a record that matched
+ *  several signals is counted by its first one only: the sum of `p` over a pattern's signals counts
+ *  each record once) */
+export interface Bucket { n: number; p: number; first: number; last: number }
 
 export interface PatternHits {
   occurrences: number;
@@ -43,9 +46,6 @@ export interface PatternHits {
   firstSeen?: number;
   lastSeen?: number;
   signals: Record<string, SignalStats>;
-  /** records per minute, each once whatever signals it matched (a signal's buckets count it in each):
-   *  how many came after a boot */
-  minutes: Map<number, Bucket>;
   captures: Record<string, string>;
 }
 
@@ -119,23 +119,25 @@ function sortFacts(l: FactValue[]): FactValue[] {
 }
 
 export function emptyPatternHits(): PatternHits {
-  return { occurrences: 0, signals: {}, minutes: new Map(), captures: {}, seen: emptyRecent() };
+  return { occurrences: 0, signals: {}, captures: {}, seen: emptyRecent() };
 }
 
 /** A copy that a batch may change: the signal stats are copied, the evidence entries shared. */
 function clonePatternHits(ph: PatternHits): PatternHits {
-  return { ...ph, seen: forkRecent(ph.seen), captures: { ...ph.captures }, minutes: new Map(ph.minutes), signals: Object.fromEntries(Object.entries(ph.signals).map(([k, v]) => [k, cloneSignal(v)])) };
+  return { ...ph, seen: forkRecent(ph.seen), captures: { ...ph.captures }, signals: Object.fromEntries(Object.entries(ph.signals).map(([k, v]) => [k, cloneSignal(v)])) };
 }
 
-/** `n` hits at `time` into per-minute buckets (a batch's copy of the map). */
-function addToMinute(buckets: Map<number, Bucket>, time: number, n: number): void {
+/** `n` hits at `time` into per-minute buckets (a batch's copy of the map); `primary`: this signal is
+ *  the record's first, the one it is counted by once. */
+function addToMinute(buckets: Map<number, Bucket>, time: number, n: number, primary: boolean): void {
   const minute = Math.floor(time / 60_000);
   // Full: the oldest minute makes room (first in insertion order: logs mostly run forward), so
   // a window at the end of a long log still counts what it holds.
   if (!buckets.has(minute) && buckets.size >= MAX_BUCKETS) buckets.delete(buckets.keys().next().value!);
   const b = buckets.get(minute);
   // a new object, never a change: the map is a per-batch copy, its values are shared
-  buckets.set(minute, b ? { n: b.n + n, first: Math.min(b.first, time), last: Math.max(b.last, time) } : { n, first: time, last: time });
+  const p = primary ? n : 0;
+  buckets.set(minute, b ? { n: b.n + n, p: b.p + p, first: Math.min(b.first, time), last: Math.max(b.last, time) } : { n, p, first: time, last: time });
 }
 
 /** One counted hit into a pattern's stats (its copy for this batch). */
@@ -145,7 +147,6 @@ function applyHit(ph: PatternHits, ev: HitEvent): void {
   if (ev.time !== undefined) {
     if (ph.firstSeen === undefined || ev.time < ph.firstSeen) ph.firstSeen = ev.time;
     if (ph.lastSeen === undefined || ev.time > ph.lastSeen) ph.lastSeen = ev.time;
-    addToMinute(ph.minutes, ev.time, n);
   }
   Object.assign(ph.captures, ev.captures);
   for (const name of ev.signals) {
@@ -157,7 +158,7 @@ function applyHit(ph: PatternHits, ev: HitEvent): void {
       // the bound they are still counted, as one each.
       if (ev.repeat && s.repeats.length < MAX_REPEATS) s.repeats.push(ev.repeat);
     } else {
-      addToMinute(s.buckets, ev.time, n);
+      addToMinute(s.buckets, ev.time, n, name === ev.signals[0]);
     }
     for (const [k, v] of Object.entries(ev.captures)) {
       const key = `${k}=${v}`;

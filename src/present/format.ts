@@ -92,7 +92,7 @@ export function sinceBootText(d: Pick<Diagnosis, 'occurrences' | 'sinceBoot'>, s
   const b = d.sinceBoot!;
   if (short) return `${b.occurrences}× since boot ${clock(b.since)} (${b.by})`;
   const untimed = d.occurrences - b.occurrences - b.before;
-  return `${b.occurrences} of the ${d.occurrences} since the boot at ${clock(b.since, true)} UTC (${b.by}), the first at ${clockDated(b.firstSeen, [isoDay(b.since)])}; ${b.before} before it${untimed > 0 ? `, ${untimed} with no time (listings)` : ''}.`;
+  return `${b.occurrences} of the ${d.occurrences} since the boot at ${clock(b.since, true)} UTC (${b.by}), the first at ${clockDated(b.firstSeen, [isoDay(b.since)])}; ${b.before} before it${untimed > 0 ? `, ${untimed} whose time is not kept (listing rows, or minutes older than the two weeks kept)` : ''}.`;
 }
 
 export function confidence(c: number): string {
