@@ -151,6 +151,40 @@ test('a renamed file\'s late lines are named by its new name in the evidence, wi
   assert.deepEqual(ev.map((e) => `${path.basename(e.source)}:${e.line}`), ['felix.log:1', 'felix.log.1:2', 'felix.log:1']);
 });
 
+for (const how of ['plain', 'glob', 'gz'] as const) {
+  const glob = how === 'glob';
+  test(`copytruncate whose copy is shorter than what was read (the lines after the copy were read before the truncation)${glob ? ', under a glob that matches the copy' : how === 'gz' ? ', the copy compressed' : ''}: nothing is lost and nothing read twice`, async (t) => {
+    const d = tempDir(t);
+    const log = path.join(d, 'app.log');
+    writeFileSync(log, '');
+    const w = await startedWatch(t, ['--file', glob ? path.join(d, 'app.log*') : log]);
+    let body = '';
+    for (let i = 0; i < 100; i++) body += record();
+    appendFileSync(log, body);
+    await w.waitFor('100 records', () => w.count(ID) === 100);
+    // logrotate copies; the writer goes on, and its lines are read before the truncation comes
+    if (how === 'gz') writeFileSync(`${log}.1.gz`, execFileSync('gzip', ['-c', log]));
+    else copyFileSync(log, `${log}.1`);
+    for (let i = 0; i < 5; i++) appendFileSync(log, record());
+    await w.waitFor('the 5 written after the copy', () => w.count(ID) === 105);
+    truncateSync(log, 0);
+    appendFileSync(log, record());
+    await w.waitFor('the truncation and the new record', () => w.count(ID) >= 106 && notes(w, 'note', /truncated/).length + notes(w, 'problem', /truncated/).length > 0);
+    // Under the glob, the copy's follower goes on from its end: a line added to the copy now is read,
+    // after anything of the copy read again from its start would have been.
+    if (glob) {
+      appendFileSync(`${log}.1`, record());
+      await w.waitFor('the line added to the copy', () => w.count(ID) >= 107);
+    }
+    await w.stop();
+    const want = glob ? 107 : 106;
+    assert.equal(w.count(ID), want, 'each record once');
+    assert.equal(lines(w), want, 'each line once');
+    assert.deepEqual(notes(w, 'problem', /truncated/), [], 'nothing was lost');
+    assert.equal(notes(w, 'note', new RegExp(`truncated \\(copytruncate\\); its copy app\\.log\\.1${how === 'gz' ? '\\.gz' : ''} holds nothing unread`)).length, 1, JSON.stringify(w.events.filter((e) => e.type === 'note' || e.type === 'problem')));
+  });
+}
+
 test('a truncation with no copy beside it says lines may have been lost', async (t) => {
   const d = tempDir(t);
   const log = path.join(d, 'felix.log');

@@ -25,10 +25,13 @@ const YOUNG_MS = 1000;
 const COPY_CANDIDATES = 8;
 /** and how many compressed ones (each is decompressed up to where the follower's read stopped) */
 const COMPRESSED_COPY_CANDIDATES = 2;
+/** the last bytes read of the file followed now: a copy shorter than what was read (the lines after
+ *  copytruncate's copy were read before its truncation) is recognised by its end among them */
+const TAIL = 64 << 10;
 
 /** `gen`: which file under the name (rotation and truncation start a new one). `head`: its first bytes
  *  (up to FINGERPRINT), what a copy of it made by copytruncate starts with too. */
-interface Open { fh: FileHandle; ino: number; dev: number; offset: number; fp: Buffer; head: Buffer; gen: number; /** size at the last look */ size: number; /** holds compressed data: not read */ compressed?: string; /** modification time at the last look that read it to its end */ mtimeMs?: number; /** the count of the lines before the offset, under way: no data before it */ counted?: Promise<void> }
+interface Open { fh: FileHandle; ino: number; dev: number; offset: number; fp: Buffer; head: Buffer; gen: number; /** size at the last look */ size: number; /** holds compressed data: not read */ compressed?: string; /** modification time at the last look that read it to its end */ mtimeMs?: number; /** the count of the lines before the offset, under way: no data before it */ counted?: Promise<void>; /** the last bytes read, up to TAIL, ending at the offset */ tail?: Buffer }
 
 /** a compressed rotation by its name (never followed: live-following.md) */
 export { COMPRESSED_NAME };
@@ -310,7 +313,8 @@ export class FileFollower {
       offset = done.offset;
       this.resumed = true;
     }
-    this.cur = { fh, ino: st.ino, dev: st.dev, offset, fp: await this.readFp(fh, offset), head: await this.readFp(fh, Math.min(FINGERPRINT, offset), 0), gen: ++this.gens, size: st.size };
+    const fp = await this.readFp(fh, offset);
+    this.cur = { fh, ino: st.ino, dev: st.dev, offset, fp, head: await this.readFp(fh, Math.min(FINGERPRINT, offset), 0), gen: ++this.gens, size: st.size, tail: fp };
     // Evidence names the file's own line numbers, not the count since reading began.
     // Counted in the background: start() (and with it the views of a watch of many large files) does
     // not wait for it, and the offset is fixed, so nothing written meanwhile is missed. Its first read
@@ -361,6 +365,7 @@ export class FileFollower {
       f.size = Math.max(f.size, f.offset);
       total += bytesRead;
       f.fp = Buffer.concat([f.fp, b.subarray(0, bytesRead)]).subarray(-FINGERPRINT);
+      if (f === this.cur) f.tail = keepTail(f.tail, b.subarray(0, bytesRead));
       this.ev.data(b.subarray(0, bytesRead), f.gen);
       if (this.closed) break;
       // Let the UI and other sources breathe during a long catch-up.
@@ -434,16 +439,19 @@ export class FileFollower {
       // written after our last read and before the copy is only in the copy: read its rest first.
       const known = Math.max(0, cur.size - cur.offset);
       const copy = await this.fromCopy(cur);
-      this.ev.note(copy?.error
+      this.ev.note(copy?.ahead
+        ? `${this.path}: truncated (copytruncate); its copy ${copy.name} holds nothing unread (what was written after it was read before the truncation)${known ? `, but ${known} bytes written just before the truncation were not read and are in neither file` : ''}; reading it again from its start`
+        : copy?.error
         ? `${this.path}: truncated (copytruncate), read ${copy.bytes} bytes of the rest of its copy ${copy.name}, whose end could not be read (${copy.error}), so lines written just before the truncation may be lost; reading it again from its start`
         : copy
           ? `${this.path}: truncated (copytruncate), read the rest of its copy ${copy.name} (${copy.bytes} bytes), reading it again from its start`
-          : `${this.path}: truncated, reading again from its start; no copy of it found beside it, so lines written just before the truncation may be lost${known ? ` (at least ${known} bytes not read)` : ''}`, !!copy && !copy.error);
+          : `${this.path}: truncated, reading again from its start; no copy of it found beside it, so lines written just before the truncation may be lost${known ? ` (at least ${known} bytes not read)` : ''}`, !!copy && !copy.error && !(copy.ahead && known));
       // What was read before the truncation is a finished stream; the refill is a new one.
       this.ev.end(cur.gen);
       cur.gen = ++this.gens;
       cur.offset = 0;
       cur.fp = Buffer.alloc(0);
+      cur.tail = undefined;
       cur.head = Buffer.alloc(0);
       cur.compressed = undefined;
     }
@@ -472,7 +480,7 @@ export class FileFollower {
    *  that starts with ours; the newest few, then the newest compressed ones) that starts with cur's
    *  first bytes and has cur's last-read bytes at cur's offset. Its bytes beyond the offset are read as
    *  cur's. */
-  private async fromCopy(cur: Open): Promise<{ name: string; bytes: number; error?: string } | undefined> {
+  private async fromCopy(cur: Open): Promise<CopyRead | undefined> {
     if (!cur.offset) return undefined;
     const dir = path.dirname(this.path);
     const base = path.basename(this.path);
@@ -482,6 +490,10 @@ export class FileFollower {
     } catch {
       return undefined;
     }
+    // A copy may be shorter than what was read (the lines written after it were read before the
+    // truncation), as far back as the last bytes kept can tell.
+    const tail = cur.tail ?? cur.fp;
+    const shortest = Math.max(1, cur.head.length, cur.offset - tail.length);
     const found: { name: string; mtime: number }[] = [];
     const packed: { name: string; mtime: number; kind: Exclude<Compression, 'none'> }[] = [];
     for (const name of names) {
@@ -490,7 +502,7 @@ export class FileFollower {
       const s = await stat(path.join(dir, name)).catch(() => undefined);
       if (!s?.isFile()) continue;
       if (kind) packed.push({ name, mtime: s.mtimeMs, kind });
-      else if (!COMPRESSED_NAME.test(name) && s.size >= cur.offset && !(s.ino === cur.ino && s.dev === cur.dev)) found.push({ name, mtime: s.mtimeMs });
+      else if (!COMPRESSED_NAME.test(name) && s.size >= shortest && !(s.ino === cur.ino && s.dev === cur.dev)) found.push({ name, mtime: s.mtimeMs });
     }
     found.sort((a, b) => b.mtime - a.mtime);
     packed.sort((a, b) => b.mtime - a.mtime);
@@ -503,7 +515,16 @@ export class FileFollower {
       }
       try {
         const s = await fh.stat();
-        if (!s.isFile() || !(await this.readFp(fh, cur.head.length, 0)).equals(cur.head) || !(await this.readFp(fh, cur.offset)).equals(cur.fp)) continue;
+        if (!s.isFile() || !(await this.readFp(fh, cur.head.length, 0)).equals(cur.head)) continue;
+        if (s.size < cur.offset) {
+          // Shorter: it is the copy if its end is what was read at the same offset; all of it was read.
+          const end = await this.readFp(fh, s.size);
+          if (!endsAt(tail, cur.offset, end, s.size)) continue;
+          // A follower of the copy's name (a glob matching it) does not read it again.
+          this.opts.registry?.retired(`${s.dev}:${s.ino}`, s.size, end);
+          return { name, bytes: 0, ahead: true };
+        }
+        if (!(await this.readFp(fh, cur.offset)).equals(cur.fp)) continue;
         const f: Open = { fh, ino: s.ino, dev: s.dev, offset: cur.offset, fp: cur.fp, head: cur.head, gen: cur.gen, size: s.size };
         this.ev.moved?.(cur.gen, path.join(dir, name));
         const bytes = await this.drain(f);
@@ -526,7 +547,7 @@ export class FileFollower {
   /** The bytes of a compressed copy beyond cur's offset, as cur's, if it starts with cur's first bytes
    *  and has cur's last-read bytes at cur's offset; streamed, so memory stays bounded. A copy whose end
    *  cannot be read (corrupt, cut) gives what was read before, and why. */
-  private async fromCompressedCopy(cur: Open, file: string, kind: Exclude<Compression, 'none'>): Promise<{ bytes: number; error?: string } | undefined> {
+  private async fromCompressedCopy(cur: Open, file: string, kind: Exclude<Compression, 'none'>): Promise<Omit<CopyRead, 'name'> | undefined> {
     let src: Readable;
     try {
       src = await decompress({ file }, kind);
@@ -566,7 +587,10 @@ export class FileFollower {
     } finally {
       src.destroy();
     }
-    return matched ? { bytes } : undefined;
+    if (matched) return { bytes };
+    // Shorter than what was read: the copy if its end is what was read at the same offset.
+    if (head.length === cur.head.length && endsAt(cur.tail ?? cur.fp, cur.offset, before, pos)) return { bytes: 0, ahead: true };
+    return undefined;
   }
 }
 
@@ -583,4 +607,22 @@ async function countLines(fh: FileHandle, end: number): Promise<number> {
     pos += bytesRead;
   }
   return n;
+}
+
+/** A truncated file's copy, and what of it was read as the file's: `ahead`, the copy is shorter than
+ *  what was read (nothing in it was unread); `error`, its end could not be decoded. */
+interface CopyRead { name: string; bytes: number; ahead?: boolean; error?: string }
+
+/** Are `end`, the bytes before `size` in a copy, the bytes read before `size` (the read's `tail` ends
+ *  at `offset`)? */
+function endsAt(tail: Buffer, offset: number, end: Buffer, size: number): boolean {
+  const at = size - end.length - (offset - tail.length);
+  return end.length > 0 && at >= 0 && size <= offset && tail.subarray(at, at + end.length).equals(end);
+}
+
+/** The last TAIL bytes of what was read, after `chunk` (a copy, never a view of the 1 MiB read buffer). */
+function keepTail(tail: Buffer | undefined, chunk: Buffer): Buffer {
+  if (chunk.length >= TAIL) return Buffer.from(chunk.subarray(chunk.length - TAIL));
+  const keep = tail ? tail.subarray(Math.max(0, tail.length - (TAIL - chunk.length))) : Buffer.alloc(0);
+  return Buffer.concat([keep, chunk]);
 }
