@@ -185,6 +185,26 @@ for (const how of ['plain', 'glob', 'gz'] as const) {
   });
 }
 
+test('copytruncate whose copy ends more than 256 KiB before what was read: said as a problem that names the file, not as "no copy found"', async (t) => {
+  const d = tempDir(t);
+  const log = path.join(d, 'app.log');
+  writeFileSync(log, '');
+  const w = await startedWatch(t, ['--file', log]);
+  appendFileSync(log, record());
+  await w.waitFor('the first record', () => w.count(ID) === 1);
+  copyFileSync(log, `${log}.1`);
+  let after = '';
+  while (after.length < 300 << 10) after += record();
+  const k = after.split('\n').length - 1;
+  appendFileSync(log, after);
+  await w.waitFor('what was written after the copy', () => w.count(ID) === 1 + k);
+  truncateSync(log, 0);
+  appendFileSync(log, record());
+  await w.waitFor('the truncation said', () => notes(w, 'problem', /truncated/).length === 1 && w.count(ID) === 2 + k);
+  await w.stop();
+  assert.match(notes(w, 'problem', /truncated/)[0], /truncated, reading again from its start; app\.log\.1 starts like it but ends more than 256 KiB before what was read, too far back to be told its copy/);
+});
+
 test('a truncation with no copy beside it says lines may have been lost', async (t) => {
   const d = tempDir(t);
   const log = path.join(d, 'felix.log');

@@ -27,7 +27,7 @@ const COPY_CANDIDATES = 8;
 const COMPRESSED_COPY_CANDIDATES = 2;
 /** the last bytes read of the file followed now: a copy shorter than what was read (the lines after
  *  copytruncate's copy were read before its truncation) is recognised by its end among them */
-const TAIL = 64 << 10;
+const TAIL = 256 << 10;
 
 /** `gen`: which file under the name (rotation and truncation start a new one). `head`: its first bytes
  *  (up to FINGERPRINT), what a copy of it made by copytruncate starts with too. */
@@ -439,13 +439,15 @@ export class FileFollower {
       // written after our last read and before the copy is only in the copy: read its rest first.
       const known = Math.max(0, cur.size - cur.offset);
       const copy = await this.fromCopy(cur);
-      this.ev.note(copy?.ahead
+      this.ev.note(copy?.farBack
+        ? `${this.path}: truncated, reading again from its start; ${copy.name} starts like it but ends more than ${TAIL >> 10} KiB before what was read, too far back to be told its copy (a glob that matches it reads it again): lines written just before the truncation may be lost${known ? ` (at least ${known} bytes not read)` : ''}`
+        : copy?.ahead
         ? `${this.path}: truncated (copytruncate); its copy ${copy.name} holds nothing unread (what was written after it was read before the truncation)${known ? `, but ${known} bytes written just before the truncation were not read and are in neither file` : ''}; reading it again from its start`
         : copy?.error
         ? `${this.path}: truncated (copytruncate), read ${copy.bytes} bytes of the rest of its copy ${copy.name}, whose end could not be read (${copy.error}), so lines written just before the truncation may be lost; reading it again from its start`
         : copy
           ? `${this.path}: truncated (copytruncate), read the rest of its copy ${copy.name} (${copy.bytes} bytes), reading it again from its start`
-          : `${this.path}: truncated, reading again from its start; no copy of it found beside it, so lines written just before the truncation may be lost${known ? ` (at least ${known} bytes not read)` : ''}`, !!copy && !copy.error && !(copy.ahead && known));
+          : `${this.path}: truncated, reading again from its start; no copy of it found beside it, so lines written just before the truncation may be lost${known ? ` (at least ${known} bytes not read)` : ''}`, !!copy && !copy.error && !copy.farBack && !(copy.ahead && known));
       // What was read before the truncation is a finished stream; the refill is a new one.
       this.ev.end(cur.gen);
       cur.gen = ++this.gens;
@@ -495,6 +497,8 @@ export class FileFollower {
     const tail = cur.tail ?? cur.fp;
     const shortest = Math.max(1, cur.head.length, cur.offset - tail.length);
     const found: { name: string; mtime: number }[] = [];
+    /** the newest sibling too short to be told a copy by its end (only named, if it starts like the file) */
+    let farBack: { name: string; mtime: number } | undefined;
     const packed: { name: string; mtime: number; kind: Exclude<Compression, 'none'> }[] = [];
     for (const name of names) {
       if (name === base || !name.startsWith(base)) continue;
@@ -502,7 +506,9 @@ export class FileFollower {
       const s = await stat(path.join(dir, name)).catch(() => undefined);
       if (!s?.isFile()) continue;
       if (kind) packed.push({ name, mtime: s.mtimeMs, kind });
-      else if (!COMPRESSED_NAME.test(name) && s.size >= shortest && !(s.ino === cur.ino && s.dev === cur.dev)) found.push({ name, mtime: s.mtimeMs });
+      else if (COMPRESSED_NAME.test(name) || (s.ino === cur.ino && s.dev === cur.dev)) continue;
+      else if (s.size >= shortest) found.push({ name, mtime: s.mtimeMs });
+      else if (s.size >= cur.head.length && (!farBack || s.mtimeMs > farBack.mtime)) farBack = { name, mtime: s.mtimeMs };
     }
     found.sort((a, b) => b.mtime - a.mtime);
     packed.sort((a, b) => b.mtime - a.mtime);
@@ -540,6 +546,12 @@ export class FileFollower {
     for (const c of packed.slice(0, COMPRESSED_COPY_CANDIDATES)) {
       const got = await this.fromCompressedCopy(cur, path.join(dir, c.name), c.kind);
       if (got) return { name: c.name, ...got };
+    }
+    if (farBack) {
+      const fh = await open(path.join(dir, farBack.name), constants.O_RDONLY | constants.O_NONBLOCK).catch(() => undefined);
+      const starts = fh ? (await this.readFp(fh, cur.head.length, 0).catch(() => Buffer.alloc(0))).equals(cur.head) : false;
+      await fh?.close().catch(() => undefined);
+      if (starts) return { name: farBack.name, bytes: 0, farBack: true };
     }
     return undefined;
   }
@@ -611,7 +623,7 @@ async function countLines(fh: FileHandle, end: number): Promise<number> {
 
 /** A truncated file's copy, and what of it was read as the file's: `ahead`, the copy is shorter than
  *  what was read (nothing in it was unread); `error`, its end could not be decoded. */
-interface CopyRead { name: string; bytes: number; ahead?: boolean; error?: string }
+interface CopyRead { name: string; bytes: number; ahead?: boolean; error?: string; /** starts like the file but ends more than TAIL before what was read: cannot be told its copy */ farBack?: boolean }
 
 /** Are `end`, the bytes before `size` in a copy, the bytes read before `size` (the read's `tail` ends
  *  at `offset`)? */
