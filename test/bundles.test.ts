@@ -276,7 +276,14 @@ test('several nodes\' bundles: each node is also reported on its own, as if anal
   assert.match(node2, /No known failure found/);
   assert.doesNotMatch(node2, /kernel-ipv6-mark-regression/);
   const md = (await runCli(['analyze', SOS, SOS_OK, '--format', 'markdown'])).stdout;
-  assert.match(md, /^\*\*Node node2 — .*\*\*$/m);
+  assert.match(md, /^# Node node2 — /m);
+  assert.equal(md.match(/^# /gm)?.length, 3, 'one title, then one per node');
+
+  // A node whose inputs include stdin cannot be read again together: merged, with the warning.
+  const piped = JSON.parse((await runCli(['analyze', '-', SOS, SOS_OK, '--json'], { input: readFileSync(INSPECT) })).stdout) as Rep;
+  assert.deepEqual([piped.nodes, piped.perNode], [['node1', 'node2'], undefined]);
+  // The same file named twice is read once.
+  assert.equal(await alone(SOS, `./${SOS}`), await alone(SOS));
 });
 
 test('a plain tarball of logs (no known layout) takes the year from its own mtime, not from its first entry\'s (an older rotated log)', async (t) => {

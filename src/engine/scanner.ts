@@ -168,13 +168,13 @@ export class StreamScanner {
     this.scanRange(limit, true);
   }
 
-  /** Bytes received but not yet scanned. */
   /** The stream's file is under another name now: events from here on name it (its line numbers
    *  are the same file's). */
   rename(source: string): void {
     this.info = { ...this.info, source };
   }
 
+  /** Bytes received but not yet scanned. */
   get unscanned(): number {
     return this.len - this.scanPos;
   }

@@ -86,14 +86,14 @@ function link(s: string): string {
   return /^[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>\x00-\x1f\x7f-\x9f]+$/.test(s) ? `<${s}>` : text(oneLine(s));
 }
 
-export function renderMarkdown(r: Report): string {
+export function renderMarkdown(r: Report, title = 'cni-doctor report'): string {
   const out: string[] = [];
   if (r.perNode && r.nodes) {
-    out.push(`> **${text(perNodeText(r.nodes, r.perNode.length))}**`, '');
-    for (const n of r.perNode) out.push('---', '', `**${text(nodeHeading(n))}**`, '', renderMarkdown(n.report));
+    out.push(`# ${title}`, '', `> **${text(perNodeText(r.nodes, r.perNode.length))}**`, '');
+    for (const n of r.perNode) out.push('---', '', renderMarkdown(n.report, text(nodeHeading(n))));
     return out.join('\n');
   }
-  out.push(`# cni-doctor report`, '');
+  out.push(`# ${title}`, '');
   out.push(`cni-doctor ${text(r.tool.version)}. Inputs:`, '');
   for (const i of r.inputs) out.push(`- ${code(i.path)} (${i.kind}): ${i.files} files, ${i.lines} lines, ${i.bytes} bytes`);
   out.push('');

@@ -267,6 +267,11 @@ export class FileFollower {
       }
       throw e;
     }
+    // Closed while it opened (close() has let go of what it held already): let go of this too.
+    if (this.closed) {
+      await fh.close().catch(() => undefined);
+      return false;
+    }
     // The name held a file (read here, or by another name's follower: a link, a rotated name).
     this.opened = true;
     let st;
@@ -322,7 +327,8 @@ export class FileFollower {
     if (offset > 0 && this.ev.begin) {
       const { gen } = this.cur;
       const begin = this.ev.begin;
-      this.cur.counted = countLines(fh, offset).then((n) => begin(gen, n + 1), () => undefined);
+      // (not for a stream already ended by close())
+      this.cur.counted = countLines(fh, offset).then((n) => { if (!this.closed) begin(gen, n + 1); }, () => undefined);
     }
     return true;
   }
