@@ -14,6 +14,7 @@ command -v tar >/dev/null || need+=(tar)
 command -v gzip >/dev/null || need+=(gzip)
 command -v bzip2 >/dev/null || need+=(bzip2)
 command -v lz4 >/dev/null || need+=(lz4)
+command -v logrotate >/dev/null || [[ -x /usr/sbin/logrotate ]] || need+=(logrotate)
 if ((${#need[@]})); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
     echo "test: installing ${need[*]}" >&2
