@@ -445,15 +445,7 @@ export class FileFollower {
       // written after our last read and before the copy is only in the copy: read its rest first.
       const known = Math.max(0, cur.size - cur.offset);
       const copy = await this.fromCopy(cur);
-      this.ev.note(copy?.farBack
-        ? `${this.path}: truncated, reading again from its start; ${copy.name} starts like it but ends more than ${TAIL >> 10} KiB before what was read, too far back to be told its copy (a glob that matches it reads it again): lines written just before the truncation may be lost${known ? ` (at least ${known} bytes not read)` : ''}`
-        : copy?.ahead
-        ? `${this.path}: truncated (copytruncate); its copy ${copy.name} holds nothing unread (what was written after it was read before the truncation)${known ? `, but ${known} bytes written just before the truncation were not read and are in neither file` : ''}; reading it again from its start`
-        : copy?.error
-        ? `${this.path}: truncated (copytruncate), read ${copy.bytes} bytes of the rest of its copy ${copy.name}, whose end could not be read (${copy.error}), so lines written just before the truncation may be lost; reading it again from its start`
-        : copy
-          ? `${this.path}: truncated (copytruncate), read the rest of its copy ${copy.name} (${copy.bytes} bytes), reading it again from its start`
-          : `${this.path}: truncated, reading again from its start; no copy of it found beside it, so lines written just before the truncation may be lost${known ? ` (at least ${known} bytes not read)` : ''}`, !!copy && !copy.error && !copy.farBack && !(copy.ahead && known));
+      this.ev.note(`${this.path}: ${truncationNote(copy, known)}`, !!copy && !copy.error && !copy.farBack && !(copy.ahead && known));
       // What was read before the truncation is a finished stream; the refill is a new one.
       this.ev.end(cur.gen);
       cur.gen = ++this.gens;
@@ -590,7 +582,7 @@ export class FileFollower {
           matched = true;
           this.ev.moved?.(cur.gen, file);
         } else if (!matched) {
-          before = Buffer.concat([before, chunk]).subarray(-FINGERPRINT);
+          before = Buffer.concat([before, chunk.subarray(-FINGERPRINT)]).subarray(-FINGERPRINT);
         }
         if (matched && end > cur.offset) {
           const rest = chunk.subarray(Math.max(0, cur.offset - pos));
@@ -630,6 +622,17 @@ async function countLines(fh: FileHandle, end: number): Promise<number> {
 /** A truncated file's copy, and what of it was read as the file's: `ahead`, the copy is shorter than
  *  what was read (nothing in it was unread); `error`, its end could not be decoded. */
 interface CopyRead { name: string; bytes: number; ahead?: boolean; error?: string; /** starts like the file but ends more than TAIL before what was read: cannot be told its copy */ farBack?: boolean }
+
+/** What a truncation means for the lines, by what was found of its copy; `known`: bytes seen in the file
+ *  and not read before it was truncated. */
+function truncationNote(copy: CopyRead | undefined, known: number): string {
+  const unread = known ? ` (at least ${known} bytes not read)` : '';
+  if (!copy) return `truncated, reading again from its start; no copy of it found beside it, so lines written just before the truncation may be lost${unread}`;
+  if (copy.farBack) return `truncated, reading again from its start; ${copy.name} starts like it but ends more than ${TAIL >> 10} KiB before what was read, too far back to be told its copy (a glob that matches it reads it again): lines written just before the truncation may be lost${unread}`;
+  if (copy.ahead) return `truncated (copytruncate); its copy ${copy.name} holds nothing unread (what was written after it was read before the truncation)${known ? `, but ${known} bytes written just before the truncation were not read and are in neither file` : ''}; reading it again from its start`;
+  if (copy.error) return `truncated (copytruncate), read ${copy.bytes} bytes of the rest of its copy ${copy.name}, whose end could not be read (${copy.error}), so lines written just before the truncation may be lost; reading it again from its start`;
+  return `truncated (copytruncate), read the rest of its copy ${copy.name} (${copy.bytes} bytes), reading it again from its start`;
+}
 
 /** Are `end`, the bytes before `size` in a copy, the bytes read before `size` (the read's `tail` ends
  *  at `offset`)? */
