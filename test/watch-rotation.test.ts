@@ -29,11 +29,16 @@ const lines = (w: WatchProcess): number => w.events.filter((e) => e.type === 'st
 /** `note`: a routine event (a rotation, a copy found); `problem`: lines may be lost */
 const notes = (w: WatchProcess, type: 'note' | 'problem', re: RegExp): string[] => w.events.filter((e) => e.type === type && re.test(e.message ?? '')).map((e) => e.message!);
 
-/** A watch following a new empty file, and a writer's descriptor appending to it (closed after the test). */
-async function followWithWriter(t: TestContext, name: string): Promise<{ log: string; w: WatchProcess; fd: number }> {
-  const log = path.join(tempDir(t), name);
+/** A watch following a new empty file (by its name, or by `name*`, which matches its rotations too). */
+async function followNew(t: TestContext, name: string, glob = false): Promise<{ log: string; w: WatchProcess }> {
+  const d = tempDir(t);
+  const log = path.join(d, name);
   writeFileSync(log, '');
-  const w = await startedWatch(t, ['--file', log]);
+  return { log, w: await startedWatch(t, ['--file', glob ? `${log}*` : log]) };
+}
+/** The same, and a writer's descriptor appending to the file (closed after the test). */
+async function followWithWriter(t: TestContext, name: string): Promise<{ log: string; w: WatchProcess; fd: number }> {
+  const { log, w } = await followNew(t, name);
   const fd = openSync(log, 'a');
   t.after(() => closeSync(fd));
   return { log, w, fd };
@@ -116,10 +121,7 @@ for (const [ext, pack] of [['gz', (b: string) => execFileSync('gzip', ['-c'], { 
 }
 
 test('copytruncate with compress: a compressed copy cut short gives what it holds, and says lines may be lost', async (t) => {
-  const d = tempDir(t);
-  const log = path.join(d, 'calico-node.log');
-  writeFileSync(log, '');
-  const w = await startedWatch(t, ['--file', log]);
+  const { log, w } = await followNew(t, 'calico-node.log');
   appendFileSync(log, marker());
   await w.waitFor('the first line', () => w.count(CRASH) === 1);
   let burst = '';
@@ -154,10 +156,7 @@ test('a renamed file\'s late lines are named by its new name in the evidence, wi
 for (const how of ['plain', 'glob', 'gz'] as const) {
   const glob = how === 'glob';
   test(`copytruncate whose copy is shorter than what was read (the lines after the copy were read before the truncation)${glob ? ', under a glob that matches the copy' : how === 'gz' ? ', the copy compressed' : ''}: nothing is lost and nothing read twice`, async (t) => {
-    const d = tempDir(t);
-    const log = path.join(d, 'app.log');
-    writeFileSync(log, '');
-    const w = await startedWatch(t, ['--file', glob ? path.join(d, 'app.log*') : log]);
+    const { log, w } = await followNew(t, 'app.log', glob);
     let body = '';
     for (let i = 0; i < 100; i++) body += record();
     appendFileSync(log, body);
@@ -186,10 +185,7 @@ for (const how of ['plain', 'glob', 'gz'] as const) {
 }
 
 test('copytruncate whose copy ends more than 256 KiB before what was read: said as a problem that names the file, not as "no copy found"', async (t) => {
-  const d = tempDir(t);
-  const log = path.join(d, 'app.log');
-  writeFileSync(log, '');
-  const w = await startedWatch(t, ['--file', log]);
+  const { log, w } = await followNew(t, 'app.log');
   appendFileSync(log, record());
   await w.waitFor('the first record', () => w.count(ID) === 1);
   copyFileSync(log, `${log}.1`);
