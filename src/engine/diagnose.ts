@@ -58,7 +58,8 @@ export interface SinceBoot {
   /** hits from that boot on, and the first of them */
   occurrences: number;
   firstSeen: string;
-  /** stamped hits before it (the rest of the diagnosis's occurrences tell no time: listings) */
+  /** stamped hits before it (the rest of the diagnosis's occurrences are listing rows, which tell no
+   *  time, or in minutes older than those kept) */
   before: number;
 }
 

@@ -15,7 +15,8 @@ export interface AnalyzeResult {
   /** inputs that could not be read, or were cut short (exit 2 when nothing was found) */
   unreadable: string[];
   /** with several inputs, each one's own state as well (several nodes' bundles are then reported one
-   *  node at a time): the scan is shared, only the reducing is done twice */
+   *  node at a time): the scan is shared, only the reducing is done twice (a node with several inputs
+   *  is read again, together, by the caller) */
   perInput?: Map<string, State>;
 }
 
